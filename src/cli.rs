@@ -1,0 +1,1 @@
+//! Command-line types (clap). The `///` comments are the `--help` text.

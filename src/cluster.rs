@@ -1,0 +1,1 @@
+//! Throwaway PostgreSQL clusters started from the machine's binaries (tests and `demo`).

@@ -1,0 +1,21 @@
+//! ra-migrate: phased, reversible reorganization of a live Racing API PostgreSQL database.
+//!
+//! `run` is the one command dispatch; every module below owns one job (see ARCHITECTURE.md).
+
+pub mod api;
+pub mod baseline;
+pub mod catalog;
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod db;
+pub mod ddl;
+pub mod demo;
+pub mod mapping;
+pub mod phase;
+pub mod report;
+pub mod sql;
+pub mod state;
+pub mod synthetic;
+
+pub use commands::run;

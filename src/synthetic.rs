@@ -1,0 +1,1 @@
+//! A deterministic synthetic Racing API source.

@@ -1,0 +1,1 @@
+//! API client tests against a real loopback HTTP server.

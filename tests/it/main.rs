@@ -1,0 +1,4 @@
+//! All integration tests, in one binary, against a real PostgreSQL (see `common`).
+
+mod api;
+mod common;
