@@ -1,1 +1,124 @@
 //! Command-line types (clap). The `///` comments are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Phased, reversible reorganization of a live Racing API database (ra_* -> ra_mst_*).
+///
+/// Phases: 1 create, 2 dual-write, 3 backfill, 4 switch-readers, 5 archive. Each has a plan
+/// (preview), apply, verify and rollback, recorded in the database's ra_migrate schema.
+///
+/// Exit codes: 0 done; 1 a verification or gate found a problem (the output says what); 2 error.
+#[derive(Debug, Parser)]
+#[command(name = "ra-migrate", version, after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing status")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// PostgreSQL connection string (URL or key=value); the password is never printed.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Table mapping file (TOML) instead of the built-in phases/mapping.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Schema holding the ra_* tables.
+    #[arg(long, global = true, default_value = "public")]
+    pub schema: String,
+    /// lock_timeout for each try of a DDL transaction, in milliseconds.
+    #[arg(long, global = true, default_value_t = 2000, value_name = "MS")]
+    pub lock_timeout_ms: u64,
+    /// How many times to retry a DDL transaction that hit the lock timeout.
+    #[arg(long, global = true, default_value_t = 5, value_name = "N")]
+    pub lock_retries: u32,
+    /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
+    #[arg(long, global = true, default_value = "warn")]
+    pub log: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install or upgrade the tool's state schema (ra_migrate) and fingerprint the protected tables.
+    ///
+    /// Idempotent: running it again changes nothing.
+    #[command(after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init")]
+    Init,
+    /// Show the current phase, its status, and every mapped table's old/new existence and row count.
+    #[command(after_help = "Example:\n  ra-migrate status --json")]
+    Status,
+    /// Print the plan of a phase (the exact SQL apply would run) without changing anything.
+    #[command(after_help = "Examples:\n  ra-migrate plan 1\n  ra-migrate plan create --rollback")]
+    Plan(PlanArgs),
+    /// Apply a phase: run its plan, record it, verify it.
+    #[command(after_help = "Examples:\n  ra-migrate apply 1 --dry-run\n  ra-migrate apply create --yes")]
+    Apply(RunArgs),
+    /// Roll a phase back (refused while a later phase is applied).
+    #[command(after_help = "Examples:\n  ra-migrate rollback 1 --dry-run\n  ra-migrate rollback 1 --yes")]
+    Rollback(RunArgs),
+    /// Verify an applied phase again (exit 1 when it finds a problem).
+    #[command(after_help = "Example:\n  ra-migrate verify 1")]
+    Verify(PhaseArg),
+    /// Show the operation log: every apply, rollback and verify, newest first.
+    #[command(after_help = "Example:\n  ra-migrate log --limit 5 --sql")]
+    Log(LogArgs),
+    /// Rehearse the migration end to end on a throwaway PostgreSQL cluster with synthetic data.
+    #[command(after_help = "Examples:\n  ra-migrate demo\n  ra-migrate demo --scale 0.05 --keep")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PhaseArg {
+    /// Phase number or name: 1/create, 2/dual-write, 3/backfill, 4/switch-readers, 5/archive.
+    pub phase: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Phase number or name: 1/create, 2/dual-write, 3/backfill, 4/switch-readers, 5/archive.
+    pub phase: String,
+    /// Show the rollback plan instead.
+    #[arg(long)]
+    pub rollback: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Phase number or name: 1/create, 2/dual-write, 3/backfill, 4/switch-readers, 5/archive.
+    pub phase: String,
+    /// Print the plan and change nothing, not even the tool's own tables.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Pass a failing gate anyway; recorded in the log.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// How many entries.
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+    /// Include the SQL each operation ran.
+    #[arg(long)]
+    pub sql: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Data size relative to production (1.0 = about 1.2M runners, 143K races, 111K horses).
+    #[arg(long, default_value_t = 0.01)]
+    pub scale: f64,
+    /// Leave the throwaway cluster running and print its connection string.
+    #[arg(long)]
+    pub keep: bool,
+}

@@ -1,1 +1,493 @@
-//! ddl
+//! Generates the DDL of a new table from an observed one (`catalog::Table`) and the mapping: same
+//! columns, defaults, constraints, indexes, triggers, policies, privileges and comments, with its
+//! own sequences and derived object names. Foreign keys that point at masters are not created here
+//! but returned as deferred (phase 3 adds them once the referenced tables are filled).
+//!
+//! The same generator produces the structural "shape" of a table, so verification compares an old
+//! table and its new copy by generating both against one placeholder name.
+
+use crate::catalog::{Catalog, Table};
+use crate::mapping::MAX_IDENT;
+use crate::phase::{DeferredFk, Lock};
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A statement to run after `CREATE TABLE`, with a title for the plan.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub title: String,
+    pub sql: String,
+    pub lock: Lock,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDdl {
+    pub create: String,
+    pub follow: Vec<Follow>,
+    /// Structural facts keyed by object (`column age`, `index idx_..`), names derived from the
+    /// target so an old table and its copy yield equal shapes.
+    pub shape: BTreeMap<String, String>,
+    pub deferred: Vec<DeferredFk>,
+    /// Names of relations this DDL creates besides the table (sequences, indexes).
+    pub relations: Vec<String>,
+}
+
+/// Everything the generator needs to know besides the table itself.
+pub struct Target<'a> {
+    pub name: &'a str,
+    /// old master name -> new master name; foreign keys to either side are deferred.
+    pub masters: &'a BTreeMap<String, String>,
+    /// Relation names already used in the schema (and by earlier tables of the same plan).
+    pub taken: &'a mut BTreeSet<String>,
+    /// Reference old sequences for `setval` (false when only computing a shape).
+    pub copy_sequence_state: bool,
+}
+
+/// Derives the name of an object of the new table from the old object's name: the old table name
+/// inside it is replaced (`ra_horses_pkey` -> `ra_mst_horses_pkey`), otherwise the new table name is
+/// prefixed; cut to PostgreSQL's identifier length and made unique against `taken`.
+pub fn derive_name(
+    old_object: &str,
+    old_table: &str,
+    new_table: &str,
+    taken: &BTreeSet<String>,
+) -> String {
+    let base = if old_object.contains(old_table) {
+        old_object.replacen(old_table, new_table, 1)
+    } else {
+        format!("{new_table}_{old_object}")
+    };
+    let fit = |s: &str, room: usize| -> String {
+        let mut end = s.len().min(room);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s[..end].to_string()
+    };
+    let mut name = fit(&base, MAX_IDENT);
+    let mut n = 1;
+    while taken.contains(&name) {
+        let suffix = format!("_{n}");
+        name = format!("{}{suffix}", fit(&base, MAX_IDENT - suffix.len()));
+        n += 1;
+    }
+    name
+}
+
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Generates the DDL that creates `target.name` as a copy of `table`'s structure.
+pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDdl> {
+    let Target {
+        name: new_name,
+        masters,
+        taken,
+        copy_sequence_state,
+    } = target;
+    if table.relkind != "r" {
+        bail!(
+            "table {} is partitioned (relkind {}); partitioned masters are not supported: migrate it by hand or convert it first",
+            table.name,
+            table.relkind
+        );
+    }
+    let q = |s: &str| cat.quote(s);
+    let new_q = cat.qualified(new_name);
+    let old_q = cat.qualified(&table.name);
+    let mut shape = BTreeMap::new();
+    let mut follow = Vec::new();
+    let mut relations = Vec::new();
+    let mut deferred = Vec::new();
+    let mut lines = Vec::new();
+
+    // Sequences first: their new names are needed to rewrite the column defaults.
+    let mut seq_renames: Vec<(String, String)> = Vec::new(); // (regclass text in defaults, new qualified)
+    for col in &table.columns {
+        for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
+            let new_seq = derive_name(&seq.name, &table.name, new_name, taken);
+            taken.insert(new_seq.clone());
+            relations.push(new_seq.clone());
+            let new_seq_q = cat.qualified(&new_seq);
+            seq_renames.push((seq.regclass_text.clone(), new_seq_q.clone()));
+            let opts = format!(
+                "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
+                seq.type_sql,
+                seq.increment,
+                seq.min,
+                seq.max,
+                seq.start,
+                seq.cache,
+                if seq.cycle { " CYCLE" } else { " NO CYCLE" }
+            );
+            shape.insert(
+                format!("sequence {new_seq}"),
+                format!("{opts} OWNED BY {}", col.name),
+            );
+            follow.push(Follow {
+                title: format!("create sequence {new_seq} owned by {new_name}.{}", col.name),
+                sql: format!(
+                    "CREATE SEQUENCE {new_seq_q} {opts} OWNED BY {new_q}.{}",
+                    q(&col.name)
+                ),
+                lock: Lock::None,
+            });
+            follow.push(Follow {
+                title: format!("default of {new_name}.{} from {new_seq}", col.name),
+                sql: String::new(), // filled below once the default is rewritten
+                lock: Lock::AccessExclusive,
+            });
+            if copy_sequence_state {
+                let old_seq_q = format!("{}.{}", q(&seq.schema), q(&seq.name));
+                follow.push(Follow {
+                    title: format!("start {new_seq} where {} stands", seq.name),
+                    sql: format!(
+                        "SELECT setval({}, last_value, is_called) FROM {old_seq_q}",
+                        literal(&new_seq_q)
+                    ),
+                    lock: Lock::AccessShare,
+                });
+            }
+        }
+    }
+
+    for col in &table.columns {
+        let mut def = format!("{} {}", q(&col.name), col.type_sql);
+        if let Some(coll) = &col.collation {
+            def.push_str(&format!(" COLLATE {coll}"));
+        }
+        let mut shape_def = def.clone();
+        if let Some(expr) = &col.generated {
+            def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+            shape_def = def.clone();
+        } else if let Some(kind) = &col.identity {
+            let how = if kind == "a" { "ALWAYS" } else { "BY DEFAULT" };
+            def.push_str(&format!(" GENERATED {how} AS IDENTITY"));
+            shape_def = def.clone();
+            if let Some(seq) = col.sequences.iter().find(|s| s.identity) {
+                shape_def.push_str(&format!(
+                    " ({} INCREMENT BY {} START WITH {})",
+                    seq.type_sql, seq.increment, seq.start
+                ));
+                if copy_sequence_state {
+                    let old_seq_q = format!("{}.{}", q(&seq.schema), q(&seq.name));
+                    follow.push(Follow {
+                        title: format!(
+                            "start the identity of {new_name}.{} where {} stands",
+                            col.name, seq.name
+                        ),
+                        sql: format!(
+                            "SELECT setval(pg_get_serial_sequence({}, {}), last_value, is_called) FROM {old_seq_q}",
+                            literal(&new_q),
+                            literal(&col.name)
+                        ),
+                        lock: Lock::AccessShare,
+                    });
+                }
+            }
+        } else if let Some(default) = &col.default {
+            let mut rewritten = default.clone();
+            let mut uses_new_seq = false;
+            for (old, new) in &seq_renames {
+                let pat = format!("{}::regclass", literal(old));
+                if rewritten.contains(&pat) {
+                    rewritten = rewritten.replace(&pat, &format!("{}::regclass", literal(new)));
+                    uses_new_seq = true;
+                }
+            }
+            if uses_new_seq {
+                // Set after the sequence exists (OWNED BY needs the table first).
+                let slot = follow
+                    .iter_mut()
+                    .find(|f| f.sql.is_empty())
+                    .context("sequence default slot")?;
+                slot.sql = format!(
+                    "ALTER TABLE {new_q} ALTER COLUMN {} SET DEFAULT {rewritten}",
+                    q(&col.name)
+                );
+                let shape_default = seq_renames.iter().fold(rewritten.clone(), |acc, (_, n)| {
+                    acc.replace(&format!("{}::regclass", literal(n)), "<own sequence>")
+                });
+                shape_def.push_str(&format!(" DEFAULT {shape_default}"));
+            } else {
+                def.push_str(&format!(" DEFAULT {default}"));
+                shape_def.push_str(&format!(" DEFAULT {default}"));
+            }
+        }
+        if col.not_null {
+            def.push_str(" NOT NULL");
+            shape_def.push_str(" NOT NULL");
+        }
+        shape.insert(format!("column {}", col.name), shape_def);
+        if let Some(c) = &col.comment {
+            shape.insert(format!("comment on column {}", col.name), c.clone());
+            follow.push(Follow {
+                title: format!("comment on {new_name}.{}", col.name),
+                sql: format!(
+                    "COMMENT ON COLUMN {new_q}.{} IS {}",
+                    q(&col.name),
+                    literal(c)
+                ),
+                lock: Lock::None,
+            });
+        }
+        lines.push(def);
+    }
+
+    for con in &table.constraints {
+        let is_index_backed = matches!(con.kind.as_str(), "p" | "u" | "x");
+        let con_name = if is_index_backed {
+            let n = derive_name(&con.name, &table.name, new_name, taken);
+            taken.insert(n.clone());
+            relations.push(n.clone());
+            n
+        } else {
+            derive_name(&con.name, &table.name, new_name, &BTreeSet::new())
+        };
+        if con.kind == "f" {
+            let ref_table = con.ref_table.clone().unwrap_or_default();
+            let to_master = masters.contains_key(&ref_table)
+                || masters.values().any(|v| *v == ref_table)
+                || ref_table == table.name;
+            if to_master {
+                let new_ref = masters
+                    .get(&ref_table)
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        if ref_table == table.name {
+                            new_name.to_string()
+                        } else {
+                            ref_table.clone()
+                        }
+                    });
+                deferred.push(DeferredFk {
+                    table: new_name.to_string(),
+                    constraint: con_name,
+                    columns: con.columns.clone(),
+                    references: new_ref.clone(),
+                    ref_columns: con.ref_columns.clone(),
+                    from_table: table.name.clone(),
+                    from_constraint: con.name.clone(),
+                    def: repoint_fk_def(cat, &con.def, &con.columns, &new_ref, &con.ref_columns)?,
+                });
+                continue;
+            }
+        }
+        let shape_def = if con.validated {
+            con.def.clone()
+        } else {
+            format!("{} (not valid)", con.def)
+        };
+        shape.insert(format!("constraint {con_name}"), shape_def);
+        if con.validated {
+            lines.push(format!("CONSTRAINT {} {}", q(&con_name), con.def));
+        } else {
+            // An unvalidated constraint may have old rows that violate it; the copy must accept them.
+            follow.push(Follow {
+                title: format!("constraint {con_name} (NOT VALID, as on {})", table.name),
+                sql: format!("ALTER TABLE {new_q} ADD CONSTRAINT {} {}", q(&con_name), con.def),
+                lock: Lock::ShareRowExclusive,
+            });
+        }
+    }
+
+    for idx in table.indexes.iter().filter(|i| i.constraint.is_none()) {
+        let new_idx = derive_name(&idx.name, &table.name, new_name, taken);
+        taken.insert(new_idx.clone());
+        relations.push(new_idx.clone());
+        let def = rewrite_index_def(cat, &idx.def, &idx.name, &table.name, &new_idx, new_name)
+            .with_context(|| format!("copying index {} of {}", idx.name, table.name))?;
+        shape.insert(format!("index {new_idx}"), def.clone());
+        follow.push(Follow {
+            title: format!("index {new_idx} (as {})", idx.name),
+            sql: def,
+            lock: Lock::None,
+        });
+    }
+
+    for tg in table.triggers.iter().filter(|t| !t.name.starts_with("ra_migrate_")) {
+        let on_old = format!(" ON {old_q} ");
+        if !tg.def.contains(&on_old) {
+            bail!(
+                "cannot copy trigger {} of {}: unexpected definition: {}",
+                tg.name,
+                table.name,
+                tg.def
+            );
+        }
+        let def = tg.def.replacen(&on_old, &format!(" ON {new_q} "), 1);
+        shape.insert(format!("trigger {}", tg.name), def.replacen(&new_q, "<table>", 1));
+        follow.push(Follow {
+            title: format!("trigger {} (calls {})", tg.name, tg.function),
+            sql: def,
+            lock: Lock::ShareRowExclusive,
+        });
+    }
+
+    if table.rls_enabled {
+        shape.insert("row level security".into(), "enabled".into());
+        follow.push(Follow {
+            title: format!("row level security on {new_name}"),
+            sql: format!("ALTER TABLE {new_q} ENABLE ROW LEVEL SECURITY"),
+            lock: Lock::AccessExclusive,
+        });
+    }
+    if table.rls_forced {
+        shape.insert("row level security forced".into(), "forced".into());
+        follow.push(Follow {
+            title: format!("force row level security on {new_name}"),
+            sql: format!("ALTER TABLE {new_q} FORCE ROW LEVEL SECURITY"),
+            lock: Lock::AccessExclusive,
+        });
+    }
+    for p in &table.policies {
+        let mut sql = format!(
+            "CREATE POLICY {} ON {new_q} AS {} FOR {} TO {}",
+            q(&p.name),
+            if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
+            p.command,
+            p.roles.join(", ")
+        );
+        if let Some(u) = &p.using {
+            sql.push_str(&format!(" USING ({u})"));
+        }
+        if let Some(w) = &p.with_check {
+            sql.push_str(&format!(" WITH CHECK ({w})"));
+        }
+        shape.insert(format!("policy {}", p.name), sql.replacen(&new_q, "<table>", 1));
+        follow.push(Follow {
+            title: format!("policy {}", p.name),
+            sql,
+            lock: Lock::AccessExclusive,
+        });
+    }
+    let mut by_grantee: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
+    for g in &table.grants {
+        by_grantee
+            .entry((g.grantee.clone(), g.grantable))
+            .or_default()
+            .push(g.privilege.clone());
+    }
+    for ((grantee, grantable), privs) in by_grantee {
+        let sql = format!(
+            "GRANT {} ON TABLE {new_q} TO {grantee}{}",
+            privs.join(", "),
+            if grantable { " WITH GRANT OPTION" } else { "" }
+        );
+        shape.insert(
+            format!("grant to {grantee}{}", if grantable { " (grantable)" } else { "" }),
+            privs.join(", "),
+        );
+        follow.push(Follow {
+            title: format!("privileges of {grantee}"),
+            sql,
+            lock: Lock::None,
+        });
+    }
+    if let Some(c) = &table.comment {
+        shape.insert("comment".into(), c.clone());
+        follow.push(Follow {
+            title: format!("comment on {new_name}"),
+            sql: format!("COMMENT ON TABLE {new_q} IS {}", literal(c)),
+            lock: Lock::None,
+        });
+    }
+
+    let mut create = format!("CREATE TABLE {new_q} (\n    {}\n)", lines.join(",\n    "));
+    if !table.reloptions.is_empty() {
+        create.push_str(&format!(" WITH ({})", table.reloptions.join(", ")));
+        shape.insert("storage options".into(), table.reloptions.join(", "));
+    }
+    if table.persistence == "u" {
+        shape.insert("unlogged".into(), "yes".into());
+        create = create.replacen("CREATE TABLE", "CREATE UNLOGGED TABLE", 1);
+    }
+    Ok(TableDdl {
+        create,
+        follow,
+        shape,
+        deferred,
+        relations,
+    })
+}
+
+/// `FOREIGN KEY (cols) REFERENCES new(refcols) <actions>` from an observed definition.
+pub fn repoint_fk_def(
+    cat: &Catalog,
+    def: &str,
+    columns: &[String],
+    new_ref: &str,
+    ref_columns: &[String],
+) -> Result<String> {
+    // The actions (ON DELETE ..., DEFERRABLE ...) follow the referenced column list.
+    let refs_at = def
+        .find(" REFERENCES ")
+        .with_context(|| format!("unexpected foreign key definition: {def}"))?;
+    let close = def[refs_at..]
+        .find(')')
+        .map(|i| refs_at + i + 1)
+        .with_context(|| format!("unexpected foreign key definition: {def}"))?;
+    let rest = def[close..].trim_end_matches(" NOT VALID");
+    let cols: Vec<String> = columns.iter().map(|c| cat.quote(c)).collect();
+    let rcols: Vec<String> = ref_columns.iter().map(|c| cat.quote(c)).collect();
+    Ok(format!(
+        "FOREIGN KEY ({}) REFERENCES {}({}){rest}",
+        cols.join(", "),
+        cat.qualified(new_ref),
+        rcols.join(", ")
+    ))
+}
+
+fn rewrite_index_def(
+    cat: &Catalog,
+    def: &str,
+    old_idx: &str,
+    old_table: &str,
+    new_idx: &str,
+    new_table: &str,
+) -> Result<String> {
+    for unique in ["UNIQUE ", ""] {
+        for only in ["ONLY ", ""] {
+            for table in [cat.qualified(old_table), cat.quote(old_table)] {
+                let prefix = format!(
+                    "CREATE {unique}INDEX {} ON {only}{table} USING ",
+                    cat.quote(old_idx)
+                );
+                if let Some(rest) = def.strip_prefix(&prefix) {
+                    return Ok(format!(
+                        "CREATE {unique}INDEX {} ON {} USING {rest}",
+                        cat.quote(new_idx),
+                        cat.qualified(new_table)
+                    ));
+                }
+            }
+        }
+    }
+    bail!("unexpected index definition: {def}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_names_replace_the_table_name_and_stay_unique_and_short() {
+        let taken = BTreeSet::from(["ra_mst_horses_pkey".to_string()]);
+        assert_eq!(
+            derive_name("idx_ra_races_date", "ra_races", "ra_mst_races", &BTreeSet::new()),
+            "idx_ra_mst_races_date"
+        );
+        assert_eq!(
+            derive_name("ra_horses_pkey", "ra_horses", "ra_mst_horses", &taken),
+            "ra_mst_horses_pkey_1"
+        );
+        assert_eq!(
+            derive_name("uq_code", "ra_bookmakers", "ra_mst_bookmakers", &BTreeSet::new()),
+            "ra_mst_bookmakers_uq_code"
+        );
+        let long = "x".repeat(60);
+        let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
+        assert_eq!(n.len(), MAX_IDENT);
+    }
+}

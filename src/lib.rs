@@ -16,6 +16,7 @@ pub mod phase;
 pub mod report;
 pub mod sql;
 pub mod state;
+pub mod status;
 pub mod synthetic;
 
 pub use commands::run;

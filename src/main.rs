@@ -1,9 +1,13 @@
-fn main() -> std::process::ExitCode {
+//! The `ra-migrate` binary: everything lives in the library; this only maps errors to exit code 2.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     match ra_migrate::run() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::from(2)
+            ExitCode::from(2)
         }
     }
 }

@@ -1,1 +1,129 @@
-//! report
+//! Renders what the domain modules return: plans as reviewable SQL, status and outcomes as terminal
+//! tables, and JSON for automation. Nothing else formats output for people.
+
+use crate::db::LockPolicy;
+use crate::phase::engine::Outcome;
+use crate::phase::{Direction, Plan};
+use crate::status::Status;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
+/// The plan as a SQL script an operator can read (and run by hand in an emergency): a header, the
+/// notes, then every step with its lock and tables as comments.
+pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
+    let mut out = String::new();
+    let verb = match plan.direction {
+        Direction::Apply => "apply",
+        Direction::Rollback => "roll back",
+    };
+    out.push_str(&format!("-- ra-migrate plan: {verb} phase {}\n", plan.phase));
+    let blocking: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.lock.blocks_writers())
+        .flat_map(|s| s.tables.iter().map(String::as_str))
+        .collect();
+    out.push_str(&format!(
+        "-- {} steps in one transaction, with the phase recorded in the same transaction.\n",
+        plan.steps.len()
+    ));
+    out.push_str(&format!(
+        "-- Each try waits at most lock_timeout = {}ms for a lock; {} retries on lock timeouts only.\n",
+        lock.timeout.as_millis(),
+        lock.retries
+    ));
+    if blocking.is_empty() {
+        out.push_str("-- No step takes a lock that blocks writers of existing tables.\n");
+    }
+    if !plan.notes.is_empty() {
+        out.push_str("--\n-- Notes:\n");
+        for n in &plan.notes {
+            out.push_str(&format!("--   * {n}\n"));
+        }
+    }
+    for (i, s) in plan.steps.iter().enumerate() {
+        out.push_str(&format!("\n-- Step {}: {}\n", i + 1, s.title));
+        let tables: Vec<&str> = s.tables.iter().map(String::as_str).collect();
+        out.push_str(&format!(
+            "--   lock: {}{}; touches: {}\n",
+            s.lock.as_str(),
+            if s.lock.blocks_writers() && !s.title.starts_with("create ") {
+                " (blocks writers of these tables while it runs)"
+            } else {
+                ""
+            },
+            if tables.is_empty() { "-".to_string() } else { tables.join(", ") }
+        ));
+        out.push_str(&s.sql);
+        out.push_str(";\n");
+    }
+    out
+}
+
+pub fn status_table(s: &Status) -> String {
+    let mut out = format!(
+        "database: {}\nphase: {} ({}), status: {}{}\n",
+        s.database,
+        s.phase,
+        s.phase_name,
+        s.status,
+        if s.phase > 0 {
+            if s.verified { ", verified" } else { ", NOT verified" }
+        } else {
+            ""
+        }
+    );
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["table", "kind", "rows", "new table", "new rows"]);
+    let opt = |v: Option<i64>, exists: bool| match (v, exists) {
+        (Some(n), _) => n.to_string(),
+        (None, false) => "absent".into(),
+        (None, true) => "?".into(),
+    };
+    for r in &s.tables {
+        t.add_row(vec![
+            r.table.clone(),
+            format!("{:?}", r.kind).to_lowercase(),
+            opt(r.old_rows, r.old_exists),
+            r.new_table.clone().unwrap_or_else(|| "-".into()),
+            if r.new_table.is_some() {
+                opt(r.new_rows, r.new_exists)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if !s.unmapped.is_empty() {
+        out.push_str(&format!(
+            "tables the mapping does not know (left alone): {}\n",
+            s.unmapped.join(", ")
+        ));
+    }
+    out
+}
+
+pub fn outcome_text(o: &Outcome) -> String {
+    let mut out = format!(
+        "{} of phase {} done in {} tr{} ({} statements, log entry {}).\n",
+        match o.direction {
+            Direction::Apply => "apply",
+            Direction::Rollback => "rollback",
+        },
+        o.phase,
+        o.tries,
+        if o.tries == 1 { "y" } else { "ies" },
+        o.statements.len(),
+        o.log_id
+    );
+    if o.problems.is_empty() {
+        out.push_str("verified: no problems found.\n");
+    } else {
+        out.push_str(&format!("verification found {} problem(s):\n", o.problems.len()));
+        for p in &o.problems {
+            out.push_str(&format!("  - {p}\n"));
+        }
+    }
+    out
+}

@@ -1,1 +1,184 @@
-//! Phases
+//! The five phases and the plan they produce. A plan is data: ordered steps, each with its SQL, the
+//! lock it takes, the tables it touches (read from the parsed statement, not declared) and whether
+//! it runs inside the phase's transaction. `plan` prints it, `apply`/`rollback` run exactly it.
+
+pub mod create;
+pub mod engine;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Create,
+    DualWrite,
+    Backfill,
+    SwitchReaders,
+    Archive,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] = [
+        Phase::Create,
+        Phase::DualWrite,
+        Phase::Backfill,
+        Phase::SwitchReaders,
+        Phase::Archive,
+    ];
+
+    pub fn number(self) -> i16 {
+        match self {
+            Phase::Create => 1,
+            Phase::DualWrite => 2,
+            Phase::Backfill => 3,
+            Phase::SwitchReaders => 4,
+            Phase::Archive => 5,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Create => "create",
+            Phase::DualWrite => "dual-write",
+            Phase::Backfill => "backfill",
+            Phase::SwitchReaders => "switch-readers",
+            Phase::Archive => "archive",
+        }
+    }
+
+    pub fn from_number(n: i16) -> Result<Phase> {
+        match Phase::ALL.iter().find(|p| p.number() == n) {
+            Some(p) => Ok(*p),
+            None => bail!("unknown phase {n} (phases are 1 to 5)"),
+        }
+    }
+
+    pub fn previous(self) -> Option<Phase> {
+        Phase::from_number(self.number() - 1).ok()
+    }
+
+    pub fn later(self) -> impl Iterator<Item = Phase> {
+        Phase::ALL.into_iter().filter(move |p| *p > self)
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.number(), self.name())
+    }
+}
+
+impl std::str::FromStr for Phase {
+    type Err = anyhow::Error;
+
+    /// A number or a name: `1`/`create`, ..., `5`/`archive`.
+    fn from_str(s: &str) -> Result<Phase> {
+        if let Ok(n) = s.parse::<i16>() {
+            return Phase::from_number(n);
+        }
+        match Phase::ALL.iter().find(|p| p.name() == s) {
+            Some(p) => Ok(*p),
+            None => bail!(
+                "unknown phase '{s}': use 1/create, 2/dual-write, 3/backfill, 4/switch-readers or 5/archive"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Apply,
+    Rollback,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Apply => "apply",
+            Direction::Rollback => "rollback",
+        }
+    }
+}
+
+/// The strongest table lock a step takes, in PostgreSQL's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Lock {
+    None,
+    AccessShare,
+    RowExclusive,
+    ShareUpdateExclusive,
+    ShareRowExclusive,
+    AccessExclusive,
+}
+
+impl Lock {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lock::None => "none",
+            Lock::AccessShare => "ACCESS SHARE",
+            Lock::RowExclusive => "ROW EXCLUSIVE",
+            Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            Lock::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+
+    /// Whether ordinary writers (INSERT/UPDATE/DELETE) wait while it is held.
+    pub fn blocks_writers(self) -> bool {
+        self >= Lock::ShareRowExclusive
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub title: String,
+    pub sql: String,
+    pub lock: Lock,
+    /// Tables and sequences the statement references, as sqlparser found them.
+    pub tables: BTreeSet<String>,
+    pub in_transaction: bool,
+}
+
+impl Step {
+    pub fn new(title: impl Into<String>, sql: impl Into<String>, lock: Lock) -> Step {
+        Step {
+            title: title.into(),
+            sql: sql.into(),
+            lock,
+            tables: BTreeSet::new(),
+            in_transaction: true,
+        }
+    }
+}
+
+/// A foreign key that phase 1 does not create and phase 3 adds.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct DeferredFk {
+    /// The table that will carry the constraint (a new master, or a fact table).
+    pub table: String,
+    pub constraint: String,
+    pub columns: Vec<String>,
+    pub references: String,
+    pub ref_columns: Vec<String>,
+    /// Where it comes from: the old table and constraint.
+    pub from_table: String,
+    pub from_constraint: String,
+    /// Full `FOREIGN KEY ... REFERENCES ...` clause for the new layout.
+    pub def: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub phase: Phase,
+    pub direction: Direction,
+    pub steps: Vec<Step>,
+    /// What an operator must know before running it (deferred work, what stays behind).
+    pub notes: Vec<String>,
+    pub deferred: Vec<DeferredFk>,
+    /// Recorded in `phase_state.detail` when the plan has run, so rollback undoes exactly it.
+    pub record: serde_json::Value,
+}

@@ -1,0 +1,287 @@
+//! Phase 1, create: a new `ra_mst_*` table for every master, with the old table's structure read
+//! from the live catalog. Foreign keys that will point at new masters are deferred to phase 3:
+//! until the backfill has filled the referenced table, a write that is valid in the old layout would
+//! fail in the new one and break the writers.
+
+use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
+use crate::catalog::Catalog;
+use crate::ddl::{self, Target};
+use crate::mapping::{Kind, Mapping};
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What phase 1 created, kept in `phase_state.detail` so rollback drops exactly that.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Record {
+    /// (old master, new master) in creation order.
+    pub tables: Vec<(String, String)>,
+    /// Sequences and indexes created with them.
+    pub relations: Vec<String>,
+    /// Foreign keys phase 3 adds.
+    pub deferred: Vec<DeferredFk>,
+}
+
+impl Record {
+    pub fn from_detail(detail: &serde_json::Value) -> Result<Record> {
+        Ok(serde_json::from_value(detail.clone()).unwrap_or_default())
+    }
+}
+
+/// Placeholder target name under which an old table and its copy are compared.
+const SHAPE_NAME: &str = "ra_migrate_shape";
+
+pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
+    let masters = mapping.renames();
+    let mut taken = cat.relations.clone();
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    let mut record = Record::default();
+    let present: Vec<_> = mapping
+        .masters()
+        .filter(|m| {
+            let here = cat.table(&m.name).is_some();
+            if !here {
+                notes.push(format!(
+                    "{} is in the mapping but not in schema {}: nothing to create for it",
+                    m.name, cat.schema
+                ));
+            }
+            here
+        })
+        .collect();
+    if present.is_empty() {
+        bail!(
+            "none of the mapping's masters exists in schema {}: is this the right database?",
+            cat.schema
+        );
+    }
+    let old_list: Vec<String> = present.iter().map(|m| cat.qualified(&m.name)).collect();
+    steps.push(Step::new(
+        "hold the old masters' structure still while it is copied (blocks DDL on them, not writes)",
+        format!("LOCK TABLE {} IN ACCESS SHARE MODE", old_list.join(", ")),
+        Lock::AccessShare,
+    ));
+    for m in &present {
+        let new_name = m.new_name.as_deref().expect("master has a new name");
+        if cat.table(new_name).is_some() || cat.relations.contains(new_name) {
+            bail!(
+                "{new_name} already exists in schema {} and was not created by phase 1: rename or drop it, or map {} to another name",
+                cat.schema,
+                m.name
+            );
+        }
+        let old = cat.table(&m.name).expect("present");
+        let ddl = ddl::build(
+            cat,
+            old,
+            Target {
+                name: new_name,
+                masters: &masters,
+                taken: &mut taken,
+                copy_sequence_state: true,
+            },
+        )?;
+        taken.insert(new_name.to_string());
+        steps.push(Step::new(
+            format!(
+                "create {new_name} as a copy of {} ({} columns)",
+                m.name,
+                old.columns.len()
+            ),
+            ddl.create,
+            Lock::AccessExclusive,
+        ));
+        for f in ddl.follow {
+            steps.push(Step::new(f.title, f.sql, f.lock));
+        }
+        record.tables.push((m.name.clone(), new_name.to_string()));
+        record.relations.extend(ddl.relations);
+        record.deferred.extend(ddl.deferred);
+    }
+    record.deferred.extend(fact_foreign_keys(cat, mapping, &masters));
+    for d in &record.deferred {
+        notes.push(format!(
+            "deferred to phase 3: {}({}) -> {}({}), from {}.{}: until the backfill has filled {}, a write that is valid in the old layout would fail here and break the writers",
+            d.table,
+            d.columns.join(", "),
+            d.references,
+            d.ref_columns.join(", "),
+            d.from_table,
+            d.from_constraint,
+            d.references
+        ));
+    }
+    let old_names: BTreeSet<String> = present.iter().map(|m| m.name.clone()).collect();
+    for v in cat.views_reading(&old_names) {
+        notes.push(format!(
+            "view {}.{} reads {}: it keeps reading the old tables until phase 4 switches it",
+            v.schema,
+            v.name,
+            v.reads.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for f in cat.functions_mentioning(&old_names) {
+        notes.push(format!(
+            "function {} names {} in its body: it keeps using the old tables until phase 4 switches it",
+            f.signature,
+            f.mentions.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(Plan {
+        phase: Phase::Create,
+        direction: Direction::Apply,
+        steps,
+        notes,
+        deferred: record.deferred.clone(),
+        record: serde_json::to_value(&record)?,
+    })
+}
+
+/// Foreign keys of tables that keep their name (facts) pointing at an old master: phase 3 adds a
+/// twin pointing at the new master.
+fn fact_foreign_keys(
+    cat: &Catalog,
+    mapping: &Mapping,
+    masters: &BTreeMap<String, String>,
+) -> Vec<DeferredFk> {
+    let mut out = Vec::new();
+    for t in cat.tables.values() {
+        let kind = mapping.get(&t.name).map(|m| m.kind);
+        if kind == Some(Kind::Master) || kind == Some(Kind::Deprecated) || mapping.is_protected(&t.name)
+        {
+            continue;
+        }
+        for con in t.constraints.iter().filter(|c| c.kind == "f") {
+            let Some(new_ref) = con.ref_table.as_ref().and_then(|r| masters.get(r)) else {
+                continue;
+            };
+            let name = repointed_name(&con.name, &t.constraints);
+            if let Ok(def) =
+                ddl::repoint_fk_def(cat, &con.def, &con.columns, new_ref, &con.ref_columns)
+            {
+                out.push(DeferredFk {
+                    table: t.name.clone(),
+                    constraint: name,
+                    columns: con.columns.clone(),
+                    references: new_ref.clone(),
+                    ref_columns: con.ref_columns.clone(),
+                    from_table: t.name.clone(),
+                    from_constraint: con.name.clone(),
+                    def,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The repointed twin of `ra_runners_horse_id_fkey` is `ra_runners_horse_id_mst_fkey`.
+fn repointed_name(old: &str, existing: &[crate::catalog::Constraint]) -> String {
+    let base = match old.strip_suffix("_fkey") {
+        Some(stem) => format!("{stem}_mst_fkey"),
+        None => format!("{old}_mst"),
+    };
+    let taken: BTreeSet<String> = existing.iter().map(|c| c.name.clone()).collect();
+    ddl::derive_name(&base, "", "", &taken)
+        .trim_start_matches('_')
+        .to_string()
+}
+
+pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    for (old, new) in record.tables.iter().rev() {
+        match cat.table(new) {
+            Some(t) => {
+                steps.push(Step::new(
+                    format!(
+                        "drop {new} (created by phase 1 from {old}; about {} rows, copies only: {old} is untouched) with its own sequences and indexes",
+                        t.estimated_rows
+                    ),
+                    format!("DROP TABLE {}", cat.qualified(new)),
+                    Lock::AccessExclusive,
+                ));
+            }
+            None => notes.push(format!("{new} no longer exists: nothing to drop")),
+        }
+    }
+    if steps.is_empty() {
+        notes.push("phase 1 left nothing behind to drop".into());
+    }
+    Ok(Plan {
+        phase: Phase::Create,
+        direction: Direction::Rollback,
+        steps,
+        notes,
+        deferred: vec![],
+        record: serde_json::to_value(record)?,
+    })
+}
+
+/// Structural differences between every old master and its new table, by name.
+pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
+    let masters = mapping.renames();
+    let mut problems = Vec::new();
+    for m in mapping.masters() {
+        let Some(old) = cat.table(&m.name) else {
+            continue;
+        };
+        let new_name = m.new_name.as_deref().expect("master has a new name");
+        let Some(new) = cat.table(new_name) else {
+            problems.push(format!("{new_name}: missing (the copy of {})", m.name));
+            continue;
+        };
+        let shape = |t| -> Result<BTreeMap<String, String>> {
+            Ok(ddl::build(
+                cat,
+                t,
+                Target {
+                    name: SHAPE_NAME,
+                    masters: &masters,
+                    taken: &mut BTreeSet::new(),
+                    copy_sequence_state: false,
+                },
+            )?
+            .shape)
+        };
+        let (want, have) = (shape(old)?, shape(new)?);
+        for (key, w) in &want {
+            match have.get(key) {
+                None => problems.push(format!(
+                    "{new_name}: {} is missing (on {}: {w})",
+                    key.replace(SHAPE_NAME, new_name),
+                    m.name
+                )),
+                Some(h) if h != w => problems.push(format!(
+                    "{new_name}: {} differs: {} has '{}', {new_name} has '{}'",
+                    key.replace(SHAPE_NAME, new_name),
+                    m.name,
+                    w.replace(SHAPE_NAME, new_name),
+                    h.replace(SHAPE_NAME, new_name)
+                )),
+                _ => {}
+            }
+        }
+        for key in have.keys().filter(|k| !want.contains_key(*k)) {
+            problems.push(format!(
+                "{new_name}: has {} that {} does not have",
+                key.replace(SHAPE_NAME, new_name),
+                m.name
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// After rollback: nothing phase 1 created is left.
+pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
+    record
+        .tables
+        .iter()
+        .map(|(_, n)| n)
+        .chain(record.relations.iter())
+        .filter(|n| cat.relations.contains(*n))
+        .map(|n| format!("{n} still exists after rolling back phase 1"))
+        .collect()
+}

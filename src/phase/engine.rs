@@ -1,0 +1,242 @@
+//! The phase engine, shared by all phases: builds a phase's plan, checks every statement with
+//! sqlparser, enforces phase order, runs exactly the plan (DDL under a short `lock_timeout` with a
+//! capped retry, inside one transaction where the steps allow), records the outcome, and verifies.
+//! Domain code never prints: the caller renders plans and outcomes.
+
+use super::{create, Direction, Phase, Plan};
+use crate::catalog::Catalog;
+use crate::db::{self, LockPolicy};
+use crate::mapping::Mapping;
+use crate::state::{self, Status};
+use anyhow::{anyhow, bail, Context, Result};
+use postgres::{Client, GenericClient};
+use serde::Serialize;
+
+/// Everything a phase operation needs.
+pub struct Ctx<'a> {
+    pub client: &'a mut Client,
+    pub mapping: &'a Mapping,
+    pub schema: &'a str,
+    pub lock: &'a LockPolicy,
+    /// Skip a gate (recorded in the log and the phase state).
+    pub force: bool,
+}
+
+/// A gate or verification found a problem: exit code 1, not an error.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub phase: Phase,
+    pub direction: Direction,
+    pub log_id: i64,
+    /// Every statement sent, in order, including the session settings around the steps.
+    pub statements: Vec<String>,
+    pub tries: u32,
+    /// Problems found by verification; empty means verified.
+    pub problems: Vec<String>,
+}
+
+impl Ctx<'_> {
+    pub fn catalog(&mut self) -> Result<Catalog> {
+        Catalog::read(self.client, self.schema)
+    }
+}
+
+/// Builds the plan of `phase` in `direction` from the live catalog and the recorded state, and
+/// checks every statement: it must parse, and may not reference a protected table.
+pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
+    let cat = ctx.catalog()?;
+    let row = state::phase_row(ctx.client, phase)?;
+    let mut plan = match (phase, direction) {
+        (Phase::Create, Direction::Apply) => create::plan_apply(&cat, ctx.mapping)?,
+        (Phase::Create, Direction::Rollback) => {
+            let record = create::Record::from_detail(
+                &row.as_ref().map(|r| r.detail.clone()).unwrap_or_default(),
+            )?;
+            create::plan_rollback(&cat, &record)?
+        }
+        (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
+    };
+    check_plan(&mut plan, ctx.mapping)?;
+    Ok(plan)
+}
+
+/// Parses every statement of the plan, fills in the tables each one touches, and refuses a plan
+/// that references a protected table.
+pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
+    let protected = crate::sql::Protected::new(mapping.protected.iter().cloned());
+    for (i, step) in plan.steps.iter_mut().enumerate() {
+        let checked = crate::sql::check(&step.sql, &protected).with_context(|| {
+            format!(
+                "refusing the plan of phase {}: step {} ({})",
+                plan.phase,
+                i + 1,
+                step.title
+            )
+        })?;
+        step.tables = checked.tables;
+    }
+    Ok(())
+}
+
+/// Phase order: a phase needs every earlier one applied and verified, and may not run twice; a
+/// rollback needs the phase in effect and nothing later in effect.
+pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Direction) -> Result<()> {
+    let rows = state::phases(client)?;
+    let row = |p: Phase| rows.iter().find(|r| r.phase == p);
+    match direction {
+        Direction::Apply => {
+            for p in Phase::ALL.iter().filter(|p| **p < phase) {
+                match row(*p) {
+                    Some(r) if r.status == Status::Applied && r.verified => {}
+                    Some(r) if r.status == Status::Applied => bail!(
+                        "phase {phase} needs phase {p} verified first: run `ra-migrate verify {}` and fix what it reports",
+                        p.number()
+                    ),
+                    Some(r) => bail!(
+                        "phase {phase} needs phase {p} applied and verified first (it is {})",
+                        r.status.as_str()
+                    ),
+                    None => bail!(
+                        "phase {phase} needs phase {p} applied and verified first (it has not been applied)"
+                    ),
+                }
+            }
+            if let Some(r) = row(phase) {
+                if r.status == Status::Applied {
+                    bail!("phase {phase} is already applied (since {})", r.applied_at.as_deref().unwrap_or("?"));
+                }
+            }
+            if let Some(later) = rows.iter().find(|r| r.phase > phase && r.status.is_in_effect()) {
+                bail!("phase {} is still in effect: roll it back first", later.phase);
+            }
+        }
+        Direction::Rollback => {
+            match row(phase) {
+                Some(r) if r.status.is_in_effect() => {}
+                _ => bail!("phase {phase} is not applied: nothing to roll back"),
+            }
+            if let Some(later) = rows.iter().rev().find(|r| r.phase > phase && r.status.is_in_effect()) {
+                bail!(
+                    "phase {} is still applied: roll back phases {}..{} first, newest first",
+                    later.phase,
+                    later.phase.number(),
+                    phase.number() + 1
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `plan` (built by `plan` above, after `check_order`), records it, then verifies.
+pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
+    let phase = plan.phase;
+    let direction = plan.direction;
+    let options = serde_json::json!({
+        "lock_timeout_ms": ctx.lock.timeout.as_millis() as u64,
+        "lock_retries": ctx.lock.retries,
+        "steps": plan.steps.len(),
+    });
+    let log_id = state::log_start(ctx.client, Some(phase), direction.as_str(), ctx.force, &options)?;
+    let mut statements = Vec::new();
+    let result = run_steps(ctx, plan, &mut statements);
+    let tries = match &result {
+        Ok(t) => *t,
+        Err(_) => 0,
+    };
+    if let Err(e) = result {
+        let msg = format!("{e:#}");
+        state::log_finish(ctx.client, log_id, "failed", &statements, Some(&msg))?;
+        return Err(e.context(format!(
+            "{} of phase {phase} failed and was rolled back: the database is as it was before (log entry {log_id})",
+            direction.as_str()
+        )));
+    }
+    let problems = verify(ctx, phase, direction)?;
+    let outcome = if problems.is_empty() { "ok" } else { "verify_failed" };
+    if direction == Direction::Apply {
+        state::set_verified(ctx.client, phase, problems.is_empty())?;
+    }
+    state::log_finish(
+        ctx.client,
+        log_id,
+        outcome,
+        &statements,
+        (!problems.is_empty()).then(|| problems.join("\n")).as_deref(),
+    )?;
+    Ok(Outcome {
+        phase,
+        direction,
+        log_id,
+        statements,
+        tries,
+        problems,
+    })
+}
+
+/// All steps of phases 1 run in one transaction; the phase state is written in the same
+/// transaction, so the phase is either fully applied and recorded, or not at all.
+fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result<u32> {
+    if plan.steps.iter().any(|s| !s.in_transaction) {
+        bail!("phase {} has steps outside a transaction, which this engine does not run yet", plan.phase);
+    }
+    let lock = ctx.lock.clone();
+    let force = ctx.force;
+    let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
+    let mut tries = 0;
+    db::with_lock_retry(&lock, &what, |attempt| {
+        tries = attempt + 1;
+        statements.clear();
+        let mut tx = ctx.client.transaction()?;
+        let mut exec = |tx: &mut postgres::Transaction, sql: &str| -> Result<()> {
+            statements.push(sql.to_string());
+            tx.batch_execute(sql).map_err(anyhow::Error::from)
+        };
+        exec(&mut tx, &db::set_local_lock_timeout(&lock))?;
+        // Writers hold this lock shared while they read the phase: no write straddles the change.
+        exec(
+            &mut tx,
+            &format!("SELECT pg_advisory_xact_lock({}, {})", db::LOCK_CLASS, db::PHASE_LOCK),
+        )
+        .context("waiting for in-flight writers to finish their transactions")?;
+        for (i, step) in plan.steps.iter().enumerate() {
+            exec(&mut tx, &step.sql)
+                .with_context(|| format!("step {} ({})", i + 1, step.title))?;
+        }
+        let (status, detail) = match plan.direction {
+            Direction::Apply => (Status::Applied, plan.record.clone()),
+            // Keep what the phase had created, so the rollback's verification can check it is gone.
+            Direction::Rollback => (Status::RolledBack, plan.record.clone()),
+        };
+        state::set_phase(&mut tx, plan.phase, status, false, force, &detail)?;
+        tx.commit().map_err(|e| anyhow!(e).context("committing"))?;
+        Ok(())
+    })?;
+    Ok(tries)
+}
+
+/// Checks the result of a phase (or of its rollback) against the live catalog.
+pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<String>> {
+    let cat = ctx.catalog()?;
+    match (phase, direction) {
+        (Phase::Create, Direction::Apply) => create::verify(&cat, ctx.mapping),
+        (Phase::Create, Direction::Rollback) => {
+            let detail = state::phase_row(ctx.client, phase)?
+                .map(|r| r.detail)
+                .unwrap_or_default();
+            Ok(create::verify_rollback(&cat, &create::Record::from_detail(&detail)?))
+        }
+        (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
+    }
+}

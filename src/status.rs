@@ -1,0 +1,98 @@
+//! `status`: where the migration stands, and every mapped table's old/new existence and row count.
+
+use crate::catalog::Catalog;
+use crate::mapping::{Kind, Mapping};
+use crate::state::{self, PhaseRow};
+use anyhow::{Context, Result};
+use postgres::Client;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub database: String,
+    /// Highest phase in effect: 0 when none.
+    pub phase: i16,
+    pub phase_name: String,
+    pub status: String,
+    pub verified: bool,
+    pub phases: Vec<PhaseRow>,
+    pub tables: Vec<TableStatus>,
+    /// ra_* tables of the schema that the mapping does not mention (reported, not guessed at).
+    pub unmapped: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TableStatus {
+    pub table: String,
+    pub kind: Kind,
+    pub new_table: Option<String>,
+    pub old_exists: bool,
+    pub new_exists: bool,
+    pub old_rows: Option<i64>,
+    pub new_rows: Option<i64>,
+}
+
+pub fn gather(client: &mut Client, mapping: &Mapping, schema: &str, database: &str) -> Result<Status> {
+    let phases = state::phases(client)?;
+    let current = phases
+        .iter()
+        .filter(|r| r.status.is_in_effect())
+        .max_by_key(|r| r.phase)
+        .cloned();
+    let cat = Catalog::read(client, schema)?;
+    let mut tables = Vec::new();
+    for t in &mapping.tables {
+        let new_table = t.new_name.clone();
+        let old_exists = cat.table(&t.name).is_some();
+        let new_exists = new_table.as_deref().is_some_and(|n| cat.table(n).is_some());
+        let old_rows = if old_exists { Some(count(client, &cat, &t.name)?) } else { None };
+        let new_rows = match (&new_table, new_exists) {
+            (Some(n), true) => Some(count(client, &cat, n)?),
+            _ => None,
+        };
+        tables.push(TableStatus {
+            table: t.name.clone(),
+            kind: t.kind,
+            new_table,
+            old_exists,
+            new_exists,
+            old_rows,
+            new_rows,
+        });
+    }
+    let mut known = std::collections::BTreeSet::new();
+    for t in &mapping.tables {
+        known.insert(t.name.clone());
+        known.insert(t.archived_name());
+        known.extend(t.new_name.clone());
+    }
+    let unmapped = cat
+        .tables
+        .keys()
+        .filter(|n| n.starts_with("ra_") && !known.contains(*n) && !mapping.is_protected(n))
+        .cloned()
+        .collect();
+    Ok(Status {
+        database: database.to_string(),
+        phase: current.as_ref().map(|r| r.phase.number()).unwrap_or(0),
+        phase_name: current
+            .as_ref()
+            .map(|r| r.phase.name().to_string())
+            .unwrap_or_else(|| "none".into()),
+        status: current
+            .as_ref()
+            .map(|r| r.status.as_str().to_string())
+            .unwrap_or_else(|| "not started".into()),
+        verified: current.as_ref().is_some_and(|r| r.verified),
+        phases,
+        tables,
+        unmapped,
+    })
+}
+
+fn count(client: &mut Client, cat: &Catalog, table: &str) -> Result<i64> {
+    Ok(client
+        .query_one(&format!("SELECT count(*) FROM {}", cat.qualified(table)), &[])
+        .with_context(|| format!("counting rows of {table}"))?
+        .get(0))
+}
