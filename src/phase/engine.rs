@@ -3,7 +3,7 @@
 //! capped retry, inside one transaction where the steps allow), records the outcome, and verifies.
 //! Domain code never prints: the caller renders plans and outcomes.
 
-use super::{create, Direction, Phase, Plan};
+use super::{create, dual_write, Direction, Phase, Plan};
 use crate::catalog::Catalog;
 use crate::db::{self, LockPolicy};
 use crate::mapping::Mapping;
@@ -65,9 +65,21 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
             )?;
             create::plan_rollback(&cat, &record)?
         }
+        (Phase::DualWrite, Direction::Apply) => dual_write::plan_apply(&cat, ctx.mapping)?,
+        (Phase::DualWrite, Direction::Rollback) => {
+            dual_write::plan_rollback(&cat, &detail(row.as_ref())?)?
+        }
         (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
     };
     check_plan(&mut plan, ctx.mapping)?;
+    for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
+        step.waits = step
+            .tables
+            .iter()
+            .filter(|t| cat.tables.contains_key(*t))
+            .cloned()
+            .collect();
+    }
     Ok(plan)
 }
 
@@ -85,6 +97,18 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
             )
         })?;
         step.tables = checked.tables;
+        if !step.body.is_empty() {
+            let body: Vec<&str> = step.body.iter().map(String::as_str).collect();
+            let inner = crate::sql::check_function_body(&body, &protected).with_context(|| {
+                format!(
+                    "refusing the plan of phase {}: body of step {} ({})",
+                    plan.phase,
+                    i + 1,
+                    step.title
+                )
+            })?;
+            step.tables.extend(inner);
+        }
     }
     Ok(())
 }
@@ -237,6 +261,21 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
                 .unwrap_or_default();
             Ok(create::verify_rollback(&cat, &create::Record::from_detail(&detail)?))
         }
+        (Phase::DualWrite, Direction::Apply) => dual_write::verify(ctx.client, &cat, ctx.mapping),
+        (Phase::DualWrite, Direction::Rollback) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(dual_write::verify_rollback(&cat, &detail(row.as_ref())?))
+        }
         (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
+    }
+}
+
+/// A phase's record, as stored in `phase_state.detail`.
+fn detail<T: serde::de::DeserializeOwned + Default>(row: Option<&state::PhaseRow>) -> Result<T> {
+    match row {
+        Some(r) => serde_json::from_value(r.detail.clone()).with_context(|| {
+            format!("reading what phase {} recorded in ra_migrate.phase_state.detail", r.phase)
+        }),
+        None => Ok(T::default()),
     }
 }

@@ -3,6 +3,7 @@
 //! it runs inside the phase's transaction. `plan` prints it, `apply`/`rollback` run exactly it.
 
 pub mod create;
+pub mod dual_write;
 pub mod engine;
 
 use anyhow::{bail, Result};
@@ -140,7 +141,13 @@ pub struct Step {
     pub lock: Lock,
     /// Tables and sequences the statement references, as sqlparser found them.
     pub tables: BTreeSet<String>,
+    /// Existing tables whose writers wait while the step holds its lock (empty for steps on tables
+    /// the plan itself creates).
+    pub waits: BTreeSet<String>,
     pub in_transaction: bool,
+    /// The statements inside a generated function body: sqlparser keeps bodies opaque, so they are
+    /// checked one by one.
+    pub body: Vec<String>,
 }
 
 impl Step {
@@ -150,7 +157,9 @@ impl Step {
             sql: sql.into(),
             lock,
             tables: BTreeSet::new(),
+            waits: BTreeSet::new(),
             in_transaction: true,
+            body: Vec::new(),
         }
     }
 }
