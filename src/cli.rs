@@ -68,6 +68,12 @@ pub enum Command {
     /// Show the operation log: every apply, rollback and verify, newest first.
     #[command(after_help = "Example:\n  ra-migrate log --limit 5 --sql")]
     Log(LogArgs),
+    /// Fetch from The Racing API (or the synthetic source) and write through the phase-aware path.
+    #[command(after_help = "Examples:\n  ra-migrate fetch reference\n  ra-migrate fetch racecards --date 2025-10-13 --to 2025-10-14 --source synthetic\n  ra-migrate fetch results --date 2025-10-13 --region gb\n  ra-migrate fetch entities --limit 100")]
+    Fetch(FetchArgs),
+    /// List records the fetchers could not use, kept whole in ra_migrate.quarantine.
+    #[command(after_help = "Example:\n  ra-migrate quarantine --limit 20")]
+    Quarantine(QuarantineArgs),
     /// Rehearse the migration end to end on a throwaway PostgreSQL cluster with synthetic data.
     #[command(after_help = "Examples:\n  ra-migrate demo\n  ra-migrate demo --scale 0.05 --keep")]
     Demo(DemoArgs),
@@ -101,6 +107,15 @@ pub struct RunArgs {
     /// Pass a failing gate anyway; recorded in the log.
     #[arg(long)]
     pub force: bool,
+    /// Backfill (phase 3): rows per batch to start with; adapts to --batch-ms.
+    #[arg(long, default_value_t = 5000)]
+    pub batch_size: i64,
+    /// Backfill (phase 3): target duration of one batch transaction, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    pub batch_ms: u64,
+    /// Backfill (phase 3): at most this many rows per second (0 = no limit).
+    #[arg(long, default_value_t = 0)]
+    pub max_rows_per_sec: u64,
 }
 
 #[derive(Debug, Args)]
@@ -121,4 +136,59 @@ pub struct DemoArgs {
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(subcommand)]
+    pub what: FetchWhat,
+    /// Where the data comes from: the real API (credentials in RACING_API_USERNAME /
+    /// RACING_API_PASSWORD) or the built-in deterministic synthetic source.
+    #[arg(long, value_enum, default_value_t = SourceKind::Api, global = true)]
+    pub source: SourceKind,
+    /// Region codes to fetch (repeat the flag).
+    #[arg(long = "region", default_values_t = ["gb".to_string(), "ire".to_string()], global = true)]
+    pub regions: Vec<String>,
+    /// Seed of the synthetic source.
+    #[arg(long, default_value_t = 42, global = true)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceKind {
+    Api,
+    Synthetic,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FetchWhat {
+    /// Courses (API), bookmakers (the static list plus any seen in racecard odds), regions.
+    Reference,
+    /// Enrich horses that lack a profile through /horses/{id}/pro (pedigree, sire/dam ids).
+    Entities {
+        /// At most this many horses.
+        #[arg(long, default_value_t = 500)]
+        limit: usize,
+    },
+    /// Racecards (races and runners, entities first) for a date or a date range.
+    Racecards(DateRange),
+    /// Results for a date or a date range: update runners (positions, prices, times).
+    Results(DateRange),
+}
+
+#[derive(Debug, Args)]
+pub struct DateRange {
+    /// First date (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    /// Last date (YYYY-MM-DD), inclusive; defaults to --date.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    /// How many records, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
 }

@@ -40,6 +40,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
     match &cli.command {
         Command::Demo(args) => crate::demo::run(g, args),
+        Command::Fetch(args) => crate::fetch::run(g, args),
+        Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
         Command::Init => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "init")?;
@@ -177,7 +179,14 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
         db::acquire_operator_lock(&mut client)?;
     }
     engine::check_order(&mut client, phase, direction)?;
+    let progress = crate::progress::for_stderr();
     let mut ctx = ctx(&mut client, &mapping, g, &lock, args.force);
+    ctx.tuning = crate::backfill::Tuning {
+        batch_size: args.batch_size,
+        target: Duration::from_millis(args.batch_ms),
+        max_rows_per_sec: args.max_rows_per_sec,
+    };
+    ctx.progress = progress.as_ref();
     let plan = engine::plan(&mut ctx, phase, direction)?;
     if args.dry_run {
         if g.json {
@@ -252,5 +261,7 @@ fn ctx<'a>(
         schema: &g.schema,
         lock,
         force,
+        tuning: Default::default(),
+        progress: &crate::progress::Silent,
     }
 }

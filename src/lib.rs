@@ -3,6 +3,7 @@
 //! `run` is the one command dispatch; every module below owns one job (see ARCHITECTURE.md).
 
 pub mod api;
+pub mod backfill;
 pub mod baseline;
 pub mod catalog;
 pub mod cli;
@@ -11,12 +12,15 @@ pub mod commands;
 pub mod db;
 pub mod ddl;
 pub mod demo;
+pub mod fetch;
 pub mod mapping;
 pub mod phase;
+pub mod progress;
 pub mod report;
 pub mod sql;
 pub mod state;
 pub mod status;
 pub mod synthetic;
+pub mod validate;
 
 pub use commands::run;

@@ -16,16 +16,22 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         Direction::Rollback => "roll back",
     };
     out.push_str(&format!("-- ra-migrate plan: {verb} phase {}\n", plan.phase));
-    let blocking: Vec<&str> = plan
+    let blocking: std::collections::BTreeSet<&str> = plan
         .steps
         .iter()
-        .filter(|s| s.lock.blocks_writers())
-        .flat_map(|s| s.tables.iter().map(String::as_str))
+        .flat_map(|s| s.waits.iter().map(String::as_str))
         .collect();
-    out.push_str(&format!(
-        "-- {} steps in one transaction, with the phase recorded in the same transaction.\n",
-        plan.steps.len()
-    ));
+    if plan.steps.iter().all(|s| s.in_transaction) {
+        out.push_str(&format!(
+            "-- {} steps in one transaction, with the phase recorded in the same transaction.\n",
+            plan.steps.len()
+        ));
+    } else {
+        out.push_str(&format!(
+            "-- {} steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.\n",
+            plan.steps.len()
+        ));
+    }
     out.push_str(&format!(
         "-- Each try waits at most lock_timeout = {}ms for a lock; {} retries on lock timeouts only.\n",
         lock.timeout.as_millis(),
@@ -33,6 +39,11 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
     ));
     if blocking.is_empty() {
         out.push_str("-- No step takes a lock that blocks writers of existing tables.\n");
+    } else {
+        out.push_str(&format!(
+            "-- Writers of these tables wait while a step holds its lock: {}.\n",
+            blocking.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     if !plan.notes.is_empty() {
         out.push_str("--\n-- Notes:\n");
@@ -46,13 +57,19 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         out.push_str(&format!(
             "--   lock: {}{}; touches: {}\n",
             s.lock.as_str(),
-            if s.lock.blocks_writers() && !s.title.starts_with("create ") {
-                " (blocks writers of these tables while it runs)"
+            if s.waits.is_empty() {
+                String::new()
             } else {
-                ""
+                format!(
+                    " (writers of {} wait while it runs)",
+                    s.waits.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
             },
             if tables.is_empty() { "-".to_string() } else { tables.join(", ") }
         ));
+        if s.copy.is_some() {
+            out.push_str("--   run as keyset batches of this statement ($1 = last key copied, $2 = last key of the batch):\n");
+        }
         out.push_str(&s.sql);
         out.push_str(";\n");
     }

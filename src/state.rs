@@ -352,3 +352,53 @@ pub fn log_entries(client: &mut impl GenericClient, limit: i64) -> Result<Vec<Lo
         })
         .collect())
 }
+
+/// Where the fetchers write, decided by the phase in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Targets {
+    pub phase: Option<Phase>,
+    /// Write the old masters.
+    pub old: bool,
+    /// Write the new masters.
+    pub new: bool,
+    /// Read existing ids and enrichment candidates from the new masters.
+    pub read_new: bool,
+}
+
+impl Targets {
+    pub fn for_phase(phase: Option<Phase>) -> Targets {
+        let n = phase.map(|p| p.number()).unwrap_or(0);
+        Targets {
+            phase,
+            old: n < 5,
+            new: n >= 2,
+            read_new: n >= 4,
+        }
+    }
+}
+
+/// Reads the phase inside the caller's write transaction under the shared phase lock: phase
+/// transitions take that lock exclusively, so a write never straddles a phase change. When both
+/// layouts are written, also tells the dual-write triggers that this transaction writes both itself.
+pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock_shared($1, $2)",
+        &[&crate::db::LOCK_CLASS, &crate::db::PHASE_LOCK],
+    )
+    .context("taking the shared phase lock")?;
+    let phase: Option<i16> = tx
+        .query_one(
+            "SELECT max(phase) FROM ra_migrate.phase_state WHERE status <> 'rolled_back'",
+            &[],
+        )
+        .context("reading the phase (has `ra-migrate init` run?)")?
+        .get(0);
+    let targets = Targets::for_phase(phase.map(Phase::from_number).transpose()?);
+    if targets.old && targets.new {
+        tx.batch_execute(&format!(
+            "SET LOCAL {} = 'on'",
+            crate::phase::dual_write::APP_DUAL_WRITE
+        ))?;
+    }
+    Ok(targets)
+}

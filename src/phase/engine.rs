@@ -3,7 +3,7 @@
 //! capped retry, inside one transaction where the steps allow), records the outcome, and verifies.
 //! Domain code never prints: the caller renders plans and outcomes.
 
-use super::{create, dual_write, Direction, Phase, Plan};
+use super::{backfill, create, dual_write, Direction, Phase, Plan, Step};
 use crate::catalog::Catalog;
 use crate::db::{self, LockPolicy};
 use crate::mapping::Mapping;
@@ -20,6 +20,9 @@ pub struct Ctx<'a> {
     pub lock: &'a LockPolicy,
     /// Skip a gate (recorded in the log and the phase state).
     pub force: bool,
+    /// How the backfill batches.
+    pub tuning: crate::backfill::Tuning,
+    pub progress: &'a dyn crate::backfill::Progress,
 }
 
 /// A gate or verification found a problem: exit code 1, not an error.
@@ -68,6 +71,13 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
         (Phase::DualWrite, Direction::Apply) => dual_write::plan_apply(&cat, ctx.mapping)?,
         (Phase::DualWrite, Direction::Rollback) => {
             dual_write::plan_rollback(&cat, &detail(row.as_ref())?)?
+        }
+        (Phase::Backfill, Direction::Apply) => {
+            let phase1 = state::phase_row(ctx.client, Phase::Create)?;
+            backfill::plan_apply(ctx.client, &cat, ctx.mapping, &detail(phase1.as_ref())?)?
+        }
+        (Phase::Backfill, Direction::Rollback) => {
+            backfill::plan_rollback(&cat, &detail(row.as_ref())?)?
         }
         (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
     };
@@ -151,8 +161,11 @@ pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Dir
                 _ => bail!("phase {phase} is not applied: nothing to roll back"),
             }
             if let Some(later) = rows.iter().rev().find(|r| r.phase > phase && r.status.is_in_effect()) {
+                if later.phase.number() == phase.number() + 1 {
+                    bail!("phase {} is still applied: roll it back first", later.phase);
+                }
                 bail!(
-                    "phase {} is still applied: roll back phases {}..{} first, newest first",
+                    "phase {} is still applied: roll back phases {} down to {} first, newest first",
                     later.phase,
                     later.phase.number(),
                     phase.number() + 1
@@ -174,20 +187,33 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     });
     let log_id = state::log_start(ctx.client, Some(phase), direction.as_str(), ctx.force, &options)?;
     let mut statements = Vec::new();
-    let result = run_steps(ctx, plan, &mut statements);
-    let tries = match &result {
-        Ok(t) => *t,
-        Err(_) => 0,
+    let resumable = plan.steps.iter().any(|s| !s.in_transaction);
+    let result = if resumable {
+        run_resumable(ctx, plan, &mut statements)
+    } else {
+        run_steps(ctx, plan, &mut statements).map(|t| (t, vec![]))
     };
-    if let Err(e) = result {
-        let msg = format!("{e:#}");
-        state::log_finish(ctx.client, log_id, "failed", &statements, Some(&msg))?;
-        return Err(e.context(format!(
-            "{} of phase {phase} failed and was rolled back: the database is as it was before (log entry {log_id})",
-            direction.as_str()
-        )));
-    }
-    let problems = verify(ctx, phase, direction)?;
+    let (tries, warnings) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            state::log_finish(ctx.client, log_id, "failed", &statements, Some(&msg))?;
+            let how = if resumable {
+                format!(
+                    "it stopped part-way and is recorded as such: run the same command again to continue from where it stopped, or roll phase {} back",
+                    phase.number()
+                )
+            } else {
+                "it was rolled back: the database is as it was before".to_string()
+            };
+            return Err(e.context(format!(
+                "{} of phase {phase} failed; {how} (log entry {log_id})",
+                direction.as_str()
+            )));
+        }
+    };
+    let mut problems = warnings;
+    problems.extend(verify(ctx, phase, direction)?);
     let outcome = if problems.is_empty() { "ok" } else { "verify_failed" };
     if direction == Direction::Apply {
         state::set_verified(ctx.client, phase, problems.is_empty())?;
@@ -212,9 +238,6 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
 /// All steps of phases 1 run in one transaction; the phase state is written in the same
 /// transaction, so the phase is either fully applied and recorded, or not at all.
 fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result<u32> {
-    if plan.steps.iter().any(|s| !s.in_transaction) {
-        bail!("phase {} has steps outside a transaction, which this engine does not run yet", plan.phase);
-    }
     let lock = ctx.lock.clone();
     let force = ctx.force;
     let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
@@ -250,6 +273,80 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     Ok(tries)
 }
 
+/// A phase too long for one transaction (the backfill): recorded as in progress first, then each
+/// step in its own short transaction (batches checkpoint themselves), then recorded as done. Every
+/// step is safe to run again, so a rerun after a crash continues where it stopped.
+fn run_resumable(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    statements: &mut Vec<String>,
+) -> Result<(u32, Vec<String>)> {
+    let lock = ctx.lock.clone();
+    let (running, done) = match plan.direction {
+        Direction::Apply => (Status::Applying, Status::Applied),
+        Direction::Rollback => (Status::RollingBack, Status::RolledBack),
+    };
+    transition(ctx, plan, running, &lock)?;
+    let mut warnings = Vec::new();
+    let mut tries = 1;
+    for (i, step) in plan.steps.iter().enumerate() {
+        let what = format!("step {} ({})", i + 1, step.title);
+        if let Some(copy) = &step.copy {
+            statements.push(format!("-- backfill {} -> {}: {}", copy.old, copy.new, copy.statements[3]));
+            crate::backfill::run(ctx.client, copy, &ctx.tuning, &lock, ctx.progress)
+                .with_context(|| what.clone())?;
+            continue;
+        }
+        statements.push(step.sql.clone());
+        let result = db::with_lock_retry(&lock, &what, |attempt| {
+            tries = tries.max(attempt + 1);
+            let mut tx = ctx.client.transaction()?;
+            tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
+            tx.batch_execute(&step.sql)?;
+            tx.commit()?;
+            Ok(())
+        });
+        match result {
+            Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
+                warnings.push(format!("{what}: {e:#}: the constraint stays NOT VALID"));
+            }
+            other => other.with_context(|| what.clone())?,
+        }
+    }
+    transition(ctx, plan, done, &lock)?;
+    Ok((tries, warnings))
+}
+
+/// Records a phase's status under the exclusive phase lock (no writer is mid-transaction).
+fn transition(ctx: &mut Ctx, plan: &Plan, status: Status, lock: &LockPolicy) -> Result<()> {
+    let force = ctx.force;
+    db::with_lock_retry(lock, "recording the phase", |_| {
+        let mut tx = ctx.client.transaction()?;
+        tx.batch_execute(&db::set_local_lock_timeout(lock))?;
+        tx.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({}, {})",
+            db::LOCK_CLASS,
+            db::PHASE_LOCK
+        ))?;
+        state::set_phase(&mut tx, plan.phase, status, false, force, &plan.record)?;
+        tx.commit()?;
+        Ok(())
+    })
+}
+
+fn is_fk_violation(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<postgres::Error>()
+            .and_then(|pe| pe.code())
+            .is_some_and(|code| *code == postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+    })
+}
+
+/// Steps whose SQL shows in a preview but is run by the backfill.
+pub fn is_copy(step: &Step) -> bool {
+    step.copy.is_some()
+}
+
 /// Checks the result of a phase (or of its rollback) against the live catalog.
 pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<String>> {
     let cat = ctx.catalog()?;
@@ -262,6 +359,14 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
             Ok(create::verify_rollback(&cat, &create::Record::from_detail(&detail)?))
         }
         (Phase::DualWrite, Direction::Apply) => dual_write::verify(ctx.client, &cat, ctx.mapping),
+        (Phase::Backfill, Direction::Apply) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            backfill::verify(ctx.client, &cat, ctx.mapping, &detail(row.as_ref())?)
+        }
+        (Phase::Backfill, Direction::Rollback) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(backfill::verify_rollback(&cat, &detail(row.as_ref())?))
+        }
         (Phase::DualWrite, Direction::Rollback) => {
             let row = state::phase_row(ctx.client, phase)?;
             Ok(dual_write::verify_rollback(&cat, &detail(row.as_ref())?))

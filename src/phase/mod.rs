@@ -2,6 +2,7 @@
 //! lock it takes, the tables it touches (read from the parsed statement, not declared) and whether
 //! it runs inside the phase's transaction. `plan` prints it, `apply`/`rollback` run exactly it.
 
+pub mod backfill;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
@@ -148,6 +149,11 @@ pub struct Step {
     /// The statements inside a generated function body: sqlparser keeps bodies opaque, so they are
     /// checked one by one.
     pub body: Vec<String>,
+    /// A batched copy run by `backfill::run` instead of `sql` (which shows its batch statement).
+    pub copy: Option<crate::backfill::Copy>,
+    /// A foreign-key violation (orphans) leaves the constraint NOT VALID and is reported, instead
+    /// of stopping the phase.
+    pub tolerate_fk_violation: bool,
 }
 
 impl Step {
@@ -160,6 +166,8 @@ impl Step {
             waits: BTreeSet::new(),
             in_transaction: true,
             body: Vec::new(),
+            copy: None,
+            tolerate_fk_violation: false,
         }
     }
 }

@@ -2,3 +2,5 @@
 
 mod api;
 mod common;
+mod phases;
+mod validate;

@@ -1,0 +1,2 @@
+//! Ingest benchmark (being built).
+fn main() {}

@@ -1,0 +1,229 @@
+//! Copies a master's history from its old table into its new one: keyset batches, each its own
+//! short transaction with its checkpoint, so a killed run resumes where it stopped.
+//!
+//! Each batch locks its source rows `FOR SHARE` while it copies them: a concurrent delete either
+//! committed before (the row is skipped) or waits until the batch commits (and the dual-write
+//! trigger then deletes the copy), so a delete that races a batch never resurrects the row. Rows the
+//! dual-write already put in the new table are newer and are kept (`ON CONFLICT DO NOTHING`).
+
+use crate::catalog::{Catalog, Table};
+use crate::db::{self, LockPolicy};
+use anyhow::{Context, Result};
+use postgres::Client;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// What to copy, as planned (and previewed) by phase 3.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Copy {
+    pub old: String,
+    pub new: String,
+    /// The four forms of the batch statement: no bound, lower only, upper only, both. `$1` is the
+    /// lower key (exclusive), `$2` the upper key (inclusive), as text arrays.
+    pub statements: [String; 4],
+    /// Finds the upper key of the next batch: `$1` lower key (or the form without it), `$2` size.
+    pub upper_first: String,
+    pub upper_next: String,
+    /// Counts the source rows, for progress.
+    pub count: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Rows per batch to start with.
+    pub batch_size: i64,
+    /// Batch duration the batch size adapts to.
+    pub target: Duration,
+    /// Upper bound on rows copied per second (0 = none).
+    pub max_rows_per_sec: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            batch_size: 5_000,
+            target: Duration::from_millis(500),
+            max_rows_per_sec: 0,
+        }
+    }
+}
+
+/// Where progress goes: bars on a terminal, log lines otherwise (see `progress`).
+pub trait Progress {
+    fn start(&self, table: &str, total: u64, done: u64);
+    fn advance(&self, table: &str, rows: u64);
+    fn finish(&self, table: &str);
+}
+
+/// Builds the statements that copy `old` into `new` over their common columns, keyed by the old
+/// table's primary key.
+pub fn plan_copy(cat: &Catalog, old: &Table, new: &Table, key: &[String], columns: &[String]) -> Copy {
+    let q = |c: &String| cat.quote(c);
+    let old_q = cat.qualified(&old.name);
+    let new_q = cat.qualified(&new.name);
+    let cols: Vec<String> = columns.iter().map(q).collect();
+    let cols = cols.join(", ");
+    let key_cols: Vec<String> = key.iter().map(q).collect();
+    let key_list = key_cols.join(", ");
+    let key_type = |k: &String| {
+        old.columns
+            .iter()
+            .find(|c| &c.name == k)
+            .map(|c| c.type_sql.clone())
+            .unwrap_or_else(|| "text".into())
+    };
+    let bound = |param: usize| -> String {
+        let parts: Vec<String> = key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("(${param}::text[])[{}]::{}", i + 1, key_type(k)))
+            .collect();
+        format!("({})", parts.join(", "))
+    };
+    let (lower, upper) = (
+        format!("({key_list}) > {}", bound(1)),
+        format!("({key_list}) <= {}", bound(2)),
+    );
+    let overriding = crate::phase::dual_write::overriding(new, columns);
+    let conflict = format!("ON CONFLICT ({key_list}) DO NOTHING");
+    let stmt = |wheres: &[&str]| {
+        let filter = if wheres.is_empty() {
+            // keep $1/$2 in every form so all four take the same parameters
+            "$1::text[] IS NULL AND $2::text[] IS NULL".to_string()
+        } else {
+            wheres.join(" AND ")
+        };
+        format!(
+            "WITH batch AS (SELECT {cols} FROM {old_q} WHERE {filter} ORDER BY {key_list} FOR SHARE) \
+             INSERT INTO {new_q} ({cols}){overriding} SELECT {cols} FROM batch {conflict}"
+        )
+    };
+    let lower_only = stmt(&[&lower]);
+    let upper_only = stmt(&[&upper]);
+    let both = stmt(&[&lower, &upper]);
+    let fixed_lower = lower_only.replace(
+        &lower,
+        &format!("{lower} AND $2::text[] IS NULL"),
+    );
+    let fixed_upper = upper_only.replace(
+        &upper,
+        &format!("$1::text[] IS NULL AND {upper}"),
+    );
+    let key_text: Vec<String> = key_cols.iter().map(|k| format!("{k}::text")).collect();
+    let key_array = format!("ARRAY[{}]", key_text.join(", "));
+    Copy {
+        old: old.name.clone(),
+        new: new.name.clone(),
+        statements: [stmt(&[]), fixed_lower, fixed_upper, both],
+        upper_first: format!(
+            "SELECT {key_array} FROM {old_q} WHERE $1::text[] IS NULL ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1"
+        ),
+        upper_next: format!(
+            "SELECT {key_array} FROM {old_q} WHERE {lower} ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1"
+        ),
+        count: format!("SELECT count(*) FROM {old_q}"),
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CopyStats {
+    pub table: String,
+    pub batches: u64,
+    pub rows_copied: u64,
+    pub resumed_from: Option<Vec<String>>,
+    pub seconds: f64,
+}
+
+/// Copies `copy.old` into `copy.new` from the last checkpoint to the end.
+pub fn run(
+    client: &mut Client,
+    copy: &Copy,
+    tuning: &Tuning,
+    lock: &LockPolicy,
+    progress: &dyn Progress,
+) -> Result<CopyStats> {
+    let started = Instant::now();
+    let row = client.query_opt(
+        "SELECT last_key, rows_copied, done FROM ra_migrate.backfill_checkpoint WHERE table_name = $1",
+        &[&copy.new],
+    )?;
+    let (mut lower, copied_before, done): (Option<Vec<String>>, i64, bool) = match row {
+        Some(r) => (
+            r.get::<_, Option<String>>(0)
+                .map(|k| serde_json::from_str(&k))
+                .transpose()
+                .context("reading the backfill checkpoint")?,
+            r.get(1),
+            r.get(2),
+        ),
+        None => (None, 0, false),
+    };
+    let mut stats = CopyStats {
+        table: copy.new.clone(),
+        resumed_from: lower.clone(),
+        ..Default::default()
+    };
+    let total: i64 = client
+        .query_one(&copy.count, &[])
+        .map(|r| r.get(0))
+        .unwrap_or(0);
+    progress.start(&copy.new, total.max(0) as u64, copied_before.max(0) as u64);
+    if done {
+        progress.finish(&copy.new);
+        return Ok(stats);
+    }
+    let mut size = tuning.batch_size.max(1);
+    loop {
+        let t0 = Instant::now();
+        let what = format!("backfill batch of {}", copy.new);
+        let (inserted, upper) = db::with_lock_retry(lock, &what, |_| {
+            let mut tx = client.transaction()?;
+            tx.batch_execute(&db::set_local_lock_timeout(lock))?;
+            let upper: Option<Vec<String>> = match &lower {
+                None => tx.query_opt(&copy.upper_first, &[&None::<Vec<String>>, &size])?,
+                Some(l) => tx.query_opt(&copy.upper_next, &[l, &size])?,
+            }
+            .map(|r| r.get(0));
+            let form = match (&lower, &upper) {
+                (None, None) => 0,
+                (Some(_), None) => 1,
+                (None, Some(_)) => 2,
+                (Some(_), Some(_)) => 3,
+            };
+            let n = tx
+                .execute(&copy.statements[form], &[&lower, &upper])
+                .with_context(|| format!("copying a batch of {} into {}", copy.old, copy.new))?;
+            let last = upper.as_ref().map(serde_json::to_string).transpose()?;
+            tx.execute(
+                "INSERT INTO ra_migrate.backfill_checkpoint (table_name, last_key, rows_copied, done)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (table_name) DO UPDATE SET
+                    last_key = coalesce(EXCLUDED.last_key, backfill_checkpoint.last_key),
+                    rows_copied = backfill_checkpoint.rows_copied + EXCLUDED.rows_copied,
+                    done = EXCLUDED.done, updated_at = now()",
+                &[&copy.new, &last, &(n as i64), &upper.is_none()],
+            )?;
+            tx.commit()?;
+            Ok((n, upper))
+        })?;
+        stats.batches += 1;
+        stats.rows_copied += inserted;
+        progress.advance(&copy.new, size.max(0) as u64);
+        let Some(u) = upper else { break };
+        lower = Some(u);
+        let took = t0.elapsed();
+        // Adapt to the target duration, never more than doubling or halving at once.
+        let ratio = tuning.target.as_secs_f64() / took.as_secs_f64().max(0.001);
+        size = ((size as f64 * ratio.clamp(0.5, 2.0)) as i64).clamp(100, 200_000);
+        if tuning.max_rows_per_sec > 0 {
+            let budget = Duration::from_secs_f64(inserted as f64 / tuning.max_rows_per_sec as f64);
+            if budget > took {
+                std::thread::sleep(budget - took);
+            }
+        }
+    }
+    progress.finish(&copy.new);
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+

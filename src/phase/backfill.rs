@@ -1,0 +1,273 @@
+//! Phase 3, backfill and repoint: copy every master's history into its new table (in dependency
+//! order, resumable batches), then add the foreign keys phase 1 deferred — among the new masters,
+//! the fact tables' twins pointing at the new masters, and the implicit relationships — `NOT VALID`
+//! first, then validated. A relationship with orphans keeps its constraint NOT VALID and fails the
+//! verification; rows are never deleted to make a constraint pass.
+
+use super::{create, dual_write, DeferredFk, Direction, Lock, Phase, Plan, Step};
+use crate::backfill;
+use crate::catalog::Catalog;
+use crate::mapping::Mapping;
+use anyhow::{bail, Result};
+use postgres::Client;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Record {
+    /// Foreign keys this phase added (dropped again by its rollback).
+    pub constraints: Vec<DeferredFk>,
+    /// New masters filled by the backfill (their checkpoints are removed by the rollback).
+    pub copied: Vec<String>,
+}
+
+/// The foreign keys phase 3 is responsible for: phase 1's deferred list plus the mapping's
+/// implicit relationships, pointed at the new masters.
+pub fn relationships(cat: &Catalog, mapping: &Mapping, phase1: &create::Record) -> Vec<DeferredFk> {
+    let mut out = phase1.deferred.clone();
+    for t in &mapping.tables {
+        let Some(table) = cat.table(&t.name) else { continue };
+        for imp in &t.implicit {
+            let Some(new_ref) = mapping.new_name_of(&imp.references) else { continue };
+            let Some(ref_table) = cat.table(&imp.references) else { continue };
+            let Some(ref_key) = dual_write::primary_key(ref_table) else { continue };
+            if !table.columns.iter().any(|c| c.name == imp.column) || ref_key.len() != 1 {
+                continue;
+            }
+            let already = out
+                .iter()
+                .any(|d| d.table == t.name && d.columns == [imp.column.clone()] && d.references == new_ref);
+            if already {
+                continue;
+            }
+            out.push(DeferredFk {
+                table: t.name.clone(),
+                constraint: format!("{}_{}_mst_fkey", t.name, imp.column),
+                columns: vec![imp.column.clone()],
+                references: new_ref.to_string(),
+                ref_columns: ref_key.clone(),
+                from_table: t.name.clone(),
+                from_constraint: "(implicit in the plan, never enforced)".into(),
+                def: format!(
+                    "FOREIGN KEY ({}) REFERENCES {}({})",
+                    cat.quote(&imp.column),
+                    cat.qualified(new_ref),
+                    cat.quote(&ref_key[0])
+                ),
+            });
+        }
+    }
+    out
+}
+
+pub fn plan_apply(
+    client: &mut Client,
+    cat: &Catalog,
+    mapping: &Mapping,
+    phase1: &create::Record,
+) -> Result<Plan> {
+    let pairs = dual_write::pairs(cat, mapping)?;
+    if pairs.is_empty() {
+        bail!("no master has both its old and its new table: apply phases 1 and 2 first");
+    }
+    let mut steps = Vec::new();
+    let mut notes = vec![
+        "each batch is its own short transaction: it locks only the rows it copies (FOR SHARE), so writers of other rows never wait and a racing delete cannot resurrect a row".to_string(),
+        "rows the dual-write already copied are newer and are kept (ON CONFLICT DO NOTHING)".to_string(),
+        "progress is checkpointed per table in ra_migrate.backfill_checkpoint: after a crash, run apply 3 again to continue".to_string(),
+    ];
+    let mut record = Record::default();
+    for p in &pairs {
+        let copy = backfill::plan_copy(cat, p.old, p.new, &p.key, &p.columns);
+        let mut step = Step::new(
+            format!(
+                "copy {} into {} in keyset batches (about {} rows)",
+                p.old.name, p.new_name, p.old.estimated_rows
+            ),
+            copy.statements[3].clone(),
+            Lock::RowExclusive,
+        );
+        step.in_transaction = false;
+        step.body = copy
+            .statements
+            .iter()
+            .cloned()
+            .chain([copy.upper_first.clone(), copy.upper_next.clone(), copy.count.clone()])
+            .collect();
+        step.copy = Some(copy);
+        steps.push(step);
+        record.copied.push(p.new_name.clone());
+    }
+    for fk in relationships(cat, mapping, phase1) {
+        let (Some(child), Some(_)) = (cat.table(&fk.table), cat.table(&fk.references)) else {
+            notes.push(format!(
+                "{} -> {}: a table is missing, the constraint is not added",
+                fk.table, fk.references
+            ));
+            continue;
+        };
+        let existing = child.constraints.iter().find(|c| c.name == fk.constraint);
+        let child_q = cat.qualified(&fk.table);
+        if existing.is_none() {
+            let mut add = Step::new(
+                format!(
+                    "add {} on {}({}) -> {} NOT VALID (new writes are checked from now on)",
+                    fk.constraint,
+                    fk.table,
+                    fk.columns.join(", "),
+                    fk.references
+                ),
+                format!(
+                    "ALTER TABLE {child_q} ADD CONSTRAINT {} {} NOT VALID",
+                    cat.quote(&fk.constraint),
+                    fk.def
+                ),
+                Lock::ShareRowExclusive,
+            );
+            add.in_transaction = false;
+            steps.push(add);
+        }
+        if existing.is_none_or(|c| !c.validated) {
+            let orphans = orphans(client, cat, &fk)?;
+            if orphans > 0 {
+                notes.push(format!(
+                    "{}.{} has {orphans} value(s) not in {} (orphans, never deleted): {} stays NOT VALID and the verification fails until they are resolved",
+                    fk.table,
+                    fk.columns.join(", "),
+                    fk.references,
+                    fk.constraint
+                ));
+            }
+            let mut validate = Step::new(
+                format!(
+                    "validate {} (scans {} without blocking its writers)",
+                    fk.constraint, fk.table
+                ),
+                format!(
+                    "ALTER TABLE {child_q} VALIDATE CONSTRAINT {}",
+                    cat.quote(&fk.constraint)
+                ),
+                Lock::ShareUpdateExclusive,
+            );
+            validate.in_transaction = false;
+            validate.tolerate_fk_violation = true;
+            steps.push(validate);
+        }
+        record.constraints.push(fk);
+    }
+    Ok(Plan {
+        phase: Phase::Backfill,
+        direction: Direction::Apply,
+        steps,
+        notes,
+        deferred: vec![],
+        record: serde_json::to_value(&record)?,
+    })
+}
+
+/// Rows of the child whose key is not in the referenced new master.
+pub fn orphans(client: &mut Client, cat: &Catalog, fk: &DeferredFk) -> Result<i64> {
+    let cols: Vec<String> = fk.columns.iter().map(|c| format!("c.{}", cat.quote(c))).collect();
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.ref_columns)
+        .map(|(c, r)| format!("p.{} = c.{}", cat.quote(r), cat.quote(c)))
+        .collect();
+    let not_null: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    Ok(client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+                cat.qualified(&fk.table),
+                not_null.join(" AND "),
+                cat.qualified(&fk.references),
+                join.join(" AND ")
+            ),
+            &[],
+        )?
+        .get(0))
+}
+
+pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
+    let mut steps = Vec::new();
+    for fk in record.constraints.iter().rev() {
+        let exists = cat
+            .table(&fk.table)
+            .is_some_and(|t| t.constraints.iter().any(|c| c.name == fk.constraint));
+        if exists {
+            steps.push(Step::new(
+                format!("drop {} from {}", fk.constraint, fk.table),
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    cat.qualified(&fk.table),
+                    cat.quote(&fk.constraint)
+                ),
+                Lock::AccessExclusive,
+            ));
+        }
+    }
+    steps.push(Step::new(
+        "forget the backfill checkpoints",
+        "DELETE FROM ra_migrate.backfill_checkpoint",
+        Lock::RowExclusive,
+    ));
+    Ok(Plan {
+        phase: Phase::Backfill,
+        direction: Direction::Rollback,
+        steps,
+        notes: vec![
+            "rows copied into the new masters stay: the old tables remain the source of truth until phase 5, and dual-write keeps the copies current".into(),
+        ],
+        deferred: vec![],
+        record: serde_json::to_value(record)?,
+    })
+}
+
+/// Every repointed constraint exists and is validated, and every new master holds as many rows
+/// as its old table. The full content comparison is `ra-migrate validate`.
+pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping, record: &Record) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for fk in &record.constraints {
+        match cat
+            .table(&fk.table)
+            .and_then(|t| t.constraints.iter().find(|c| c.name == fk.constraint))
+        {
+            None => problems.push(format!("{}: constraint {} is missing", fk.table, fk.constraint)),
+            Some(c) if !c.validated => {
+                let n = orphans(client, cat, fk)?;
+                problems.push(format!(
+                    "{}: constraint {} is NOT VALID ({n} orphan value(s) in {} not found in {})",
+                    fk.table,
+                    fk.constraint,
+                    fk.columns.join(", "),
+                    fk.references
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for p in dual_write::pairs(cat, mapping)? {
+        let count = |client: &mut Client, t: &str| -> Result<i64> {
+            Ok(client
+                .query_one(&format!("SELECT count(*) FROM {}", cat.qualified(t)), &[])?
+                .get(0))
+        };
+        let (o, n) = (count(client, &p.old.name)?, count(client, &p.new_name)?);
+        if o != n {
+            problems.push(format!("{}: {o} rows, {}: {n} rows", p.old.name, p.new_name));
+        }
+    }
+    Ok(problems)
+}
+
+pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
+    record
+        .constraints
+        .iter()
+        .filter(|fk| {
+            cat.table(&fk.table)
+                .is_some_and(|t| t.constraints.iter().any(|c| c.name == fk.constraint))
+        })
+        .map(|fk| format!("{}: constraint {} still exists", fk.table, fk.constraint))
+        .collect()
+}
