@@ -57,7 +57,13 @@ pub trait Progress {
 
 /// Builds the statements that copy `old` into `new` over their common columns, keyed by the old
 /// table's primary key.
-pub fn plan_copy(cat: &Catalog, old: &Table, new: &Table, key: &[String], columns: &[String]) -> Copy {
+pub fn plan_copy(
+    cat: &Catalog,
+    old: &Table,
+    new: &Table,
+    key: &[String],
+    columns: &[String],
+) -> Copy {
     let q = |c: &String| cat.quote(c);
     let old_q = cat.qualified(&old.name);
     let new_q = cat.qualified(&new.name);
@@ -101,14 +107,8 @@ pub fn plan_copy(cat: &Catalog, old: &Table, new: &Table, key: &[String], column
     let lower_only = stmt(&[&lower]);
     let upper_only = stmt(&[&upper]);
     let both = stmt(&[&lower, &upper]);
-    let fixed_lower = lower_only.replace(
-        &lower,
-        &format!("{lower} AND $2::text[] IS NULL"),
-    );
-    let fixed_upper = upper_only.replace(
-        &upper,
-        &format!("$1::text[] IS NULL AND {upper}"),
-    );
+    let fixed_lower = lower_only.replace(&lower, &format!("{lower} AND $2::text[] IS NULL"));
+    let fixed_upper = upper_only.replace(&upper, &format!("$1::text[] IS NULL AND {upper}"));
     let key_text: Vec<String> = key_cols.iter().map(|k| format!("{k}::text")).collect();
     let key_array = format!("ARRAY[{}]", key_text.join(", "));
     Copy {
@@ -226,4 +226,3 @@ pub fn run(
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
 }
-

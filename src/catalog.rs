@@ -164,7 +164,10 @@ impl Catalog {
     /// mention its tables).
     pub fn read(client: &mut impl GenericClient, schema: &str) -> Result<Catalog> {
         let keywords = client
-            .query("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'", &[])
+            .query(
+                "SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'",
+                &[],
+            )
             .context("reading keywords")?
             .iter()
             .map(|r| r.get::<_, String>(0))
@@ -175,7 +178,8 @@ impl Catalog {
         read_constraints(client, schema, &mut tables).context("reading constraints")?;
         read_indexes(client, schema, &mut tables).context("reading indexes")?;
         read_triggers(client, schema, &mut tables).context("reading triggers")?;
-        read_policies(client, schema, &mut tables).context("reading row-level security policies")?;
+        read_policies(client, schema, &mut tables)
+            .context("reading row-level security policies")?;
         let views = read_views(client, schema).context("reading views")?;
         let names: BTreeSet<String> = tables.values().map(|t| t.name.clone()).collect();
         let functions = read_functions(client, &names).context("reading functions")?;

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 ///
 /// Exit codes: 0 done; 1 a verification or gate found a problem (the output says what); 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "ra-migrate", version, after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing status")]
+#[command(
+    name = "ra-migrate",
+    version,
+    after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing status"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -48,7 +52,9 @@ pub enum Command {
     /// Install or upgrade the tool's state schema (ra_migrate) and fingerprint the protected tables.
     ///
     /// Idempotent: running it again changes nothing.
-    #[command(after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init")]
+    #[command(
+        after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init"
+    )]
     Init,
     /// Show the current phase, its status, and every mapped table's old/new existence and row count.
     #[command(after_help = "Example:\n  ra-migrate status --json")]
@@ -57,19 +63,39 @@ pub enum Command {
     #[command(after_help = "Examples:\n  ra-migrate plan 1\n  ra-migrate plan create --rollback")]
     Plan(PlanArgs),
     /// Apply a phase: run its plan, record it, verify it.
-    #[command(after_help = "Examples:\n  ra-migrate apply 1 --dry-run\n  ra-migrate apply create --yes")]
+    #[command(
+        after_help = "Examples:\n  ra-migrate apply 1 --dry-run\n  ra-migrate apply create --yes"
+    )]
     Apply(RunArgs),
     /// Roll a phase back (refused while a later phase is applied).
-    #[command(after_help = "Examples:\n  ra-migrate rollback 1 --dry-run\n  ra-migrate rollback 1 --yes")]
+    #[command(
+        after_help = "Examples:\n  ra-migrate rollback 1 --dry-run\n  ra-migrate rollback 1 --yes"
+    )]
     Rollback(RunArgs),
     /// Verify an applied phase again (exit 1 when it finds a problem).
     #[command(after_help = "Example:\n  ra-migrate verify 1")]
     Verify(PhaseArg),
+    /// Compare old and new layouts: row counts, content per key range (drilling down to keys and
+    /// columns), foreign keys, unknown tables, stale readers, protected tables. Exit 1 on any difference.
+    #[command(after_help = "Example:\n  ra-migrate validate --report-dir reports")]
+    Validate(ValidateArgs),
+    /// Everything that still reads the old tables: pg_stat_statements, views, functions, SQL files.
+    #[command(
+        after_help = "Examples:\n  ra-migrate readers\n  ra-migrate readers --sql ./queries --rewrite\n  ra-migrate readers --sql ./queries --rewrite --write"
+    )]
+    Readers(ReadersArgs),
+    /// Drop the ra_old_* tables of phase 5 after the retention, if nothing read or wrote them since.
+    #[command(
+        after_help = "Examples:\n  ra-migrate purge\n  ra-migrate purge --dump ./backups --yes"
+    )]
+    Purge(PurgeArgs),
     /// Show the operation log: every apply, rollback and verify, newest first.
     #[command(after_help = "Example:\n  ra-migrate log --limit 5 --sql")]
     Log(LogArgs),
     /// Fetch from The Racing API (or the synthetic source) and write through the phase-aware path.
-    #[command(after_help = "Examples:\n  ra-migrate fetch reference\n  ra-migrate fetch racecards --date 2025-10-13 --to 2025-10-14 --source synthetic\n  ra-migrate fetch results --date 2025-10-13 --region gb\n  ra-migrate fetch entities --limit 100")]
+    #[command(
+        after_help = "Examples:\n  ra-migrate fetch reference\n  ra-migrate fetch racecards --date 2025-10-13 --to 2025-10-14 --source synthetic\n  ra-migrate fetch results --date 2025-10-13 --region gb\n  ra-migrate fetch entities --limit 100"
+    )]
     Fetch(FetchArgs),
     /// List records the fetchers could not use, kept whole in ra_migrate.quarantine.
     #[command(after_help = "Example:\n  ra-migrate quarantine --limit 20")]
@@ -92,6 +118,9 @@ pub struct PlanArgs {
     /// Show the rollback plan instead.
     #[arg(long)]
     pub rollback: bool,
+    /// Switch readers (phase 4): also redefine the functions that name old tables.
+    #[arg(long)]
+    pub functions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +145,9 @@ pub struct RunArgs {
     /// Backfill (phase 3): at most this many rows per second (0 = no limit).
     #[arg(long, default_value_t = 0)]
     pub max_rows_per_sec: u64,
+    /// Switch readers (phase 4): also redefine the functions that name old tables.
+    #[arg(long)]
+    pub functions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -191,4 +223,43 @@ pub struct QuarantineArgs {
     /// How many records, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Where the Markdown and JSON reports go.
+    #[arg(long, default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Differing keys shown per table.
+    #[arg(long, default_value_t = 5)]
+    pub sample: usize,
+    /// Key ranges per table for the content hash.
+    #[arg(long, default_value_t = 64)]
+    pub buckets: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadersArgs {
+    /// Also scan the .sql files under this directory (each reference with file and line).
+    #[arg(long, value_name = "DIR")]
+    pub sql: Option<PathBuf>,
+    /// Print the files rewritten for the new layout, as a diff.
+    #[arg(long, requires = "sql")]
+    pub rewrite: bool,
+    /// With --rewrite: write the rewritten files in place.
+    #[arg(long, requires = "rewrite")]
+    pub write: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// How long after the archive the tables are kept: 30d, 12h, 90m, 0s.
+    #[arg(long, default_value = "30d")]
+    pub retention: String,
+    /// Write each table with pg_dump (custom format) into this directory before dropping it.
+    #[arg(long, value_name = "DIR")]
+    pub dump: Option<PathBuf>,
+    /// Really drop them (otherwise only shows what would be dropped).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

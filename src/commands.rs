@@ -83,9 +83,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let lock = lock_policy(g);
             let mut client = connect(g, "plan")?;
+            db::set_session_lock_timeout(&mut client, &lock)?;
             state::require_init(&mut client)?;
             let refusal = engine::check_order(&mut client, phase, direction).err();
             let mut ctx = ctx(&mut client, &mapping, g, &lock, false);
+            ctx.switch_functions = args.functions;
             let plan = engine::plan(&mut ctx, phase, direction)?;
             if g.json {
                 let mut v = serde_json::to_value(&plan)?;
@@ -93,7 +95,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 if let Some(e) = refusal {
-                    println!("-- note: {} would be refused now: {e:#}", direction.as_str());
+                    println!(
+                        "-- note: {} would be refused now: {e:#}",
+                        direction.as_str()
+                    );
                 }
                 print!("{}", report::plan_sql(&plan, &lock));
             }
@@ -106,6 +111,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let lock = lock_policy(g);
             let mut client = connect(g, "verify")?;
+            db::set_session_lock_timeout(&mut client, &lock)?;
             state::require_init(&mut client)?;
             match state::phase_row(&mut client, phase)? {
                 Some(r) if r.status == state::Status::Applied => {}
@@ -134,6 +140,63 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Validate(args) => {
+            let mapping = Mapping::load(g.mapping.as_deref())?;
+            let mut client = connect(g, "validate")?;
+            state::require_init(&mut client)?;
+            let label = db::redact_url(url(g)?);
+            let opts = crate::validate::ValidateOptions {
+                sample_keys: args.sample,
+                buckets: args.buckets,
+            };
+            let report = crate::validate::run(&mut client, &mapping, &g.schema, &label, &opts)?;
+            let (md, json) = crate::validate::write_reports(&report, &args.report_dir)?;
+            // Validation reads the archived tables itself; that is not a reader purge must wait for.
+            crate::purge::record_baseline(&mut client)?;
+            crate::validate::record(&mut client, &report, Some(&md.display().to_string()))?;
+            if g.json {
+                println!("{}", serde_json::to_string_pretty(&report.to_json()?)?);
+            } else {
+                print!("{}", crate::validate::render_terminal(&report));
+                println!("reports: {} and {}", md.display(), json.display());
+            }
+            Ok(if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Readers(args) => readers(g, args),
+        Command::Purge(args) => {
+            let mapping = Mapping::load(g.mapping.as_deref())?;
+            let retention = crate::purge::parse_retention(&args.retention)?;
+            let mut client = connect(g, "purge")?;
+            state::require_init(&mut client)?;
+            db::acquire_operator_lock(&mut client)?;
+            let plan = crate::purge::plan(&mut client, &mapping, &g.schema, retention)?;
+            for (t, size) in &plan.tables {
+                println!(
+                    "would drop {t} ({size} bytes), archived at {}",
+                    plan.archived_at
+                );
+            }
+            if !plan.refusals.is_empty() {
+                return Err(Refused(format!("purge refused: {}", plan.refusals.join("; "))).into());
+            }
+            if !args.yes {
+                println!("{};\nnothing dropped: pass --yes to drop these tables (phase 5 can no longer be rolled back after that)", plan.statement);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let log = crate::purge::execute(
+                &mut client,
+                url(g)?,
+                &g.schema,
+                &plan,
+                args.dump.as_deref(),
+            )?;
+            println!("dropped {} archived table(s) (log entry {log}); phase 5 can no longer be rolled back", plan.tables.len());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Log(args) => {
             let mut client = connect(g, "log")?;
@@ -173,6 +236,7 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let lock = lock_policy(g);
     let mut client = connect(g, direction.as_str())?;
+    db::set_session_lock_timeout(&mut client, &lock)?;
     state::require_init(&mut client)?;
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
@@ -187,7 +251,30 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
         max_rows_per_sec: args.max_rows_per_sec,
     };
     ctx.progress = progress.as_ref();
-    let plan = engine::plan(&mut ctx, phase, direction)?;
+    ctx.switch_functions = args.functions;
+    if let Some(reason) = engine::gate(&mut ctx, phase, direction)? {
+        eprintln!("WARNING: --force: passing a failing gate, and recording that you did: {reason}");
+    }
+    let plan = match db::with_lock_retry(&lock, "reading the catalog to plan", |_| {
+        engine::plan(&mut ctx, phase, direction)
+    }) {
+        Ok(p) => p,
+        Err(e) if args.dry_run => return Err(e),
+        Err(e) => {
+            // An attempt that never got to run SQL is still an attempt: the log says why it stopped.
+            let id = state::log_start(
+                ctx.client,
+                Some(phase),
+                direction.as_str(),
+                args.force,
+                &serde_json::json!({}),
+            )?;
+            state::log_finish(ctx.client, id, "failed", &[], Some(&format!("{e:#}")))?;
+            return Err(e.context(format!(
+                "planning phase {phase} failed; nothing was changed (log entry {id})"
+            )));
+        }
+    };
     if args.dry_run {
         if g.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);
@@ -230,6 +317,39 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     })
 }
 
+fn readers(g: &Global, args: &crate::cli::ReadersArgs) -> Result<ExitCode> {
+    let mapping = Mapping::load(g.mapping.as_deref())?;
+    if args.rewrite {
+        let dir = args.sql.as_deref().context("--rewrite needs --sql DIR")?;
+        let files = crate::readers::rewrite_files(dir, &mapping)?;
+        for (path, (old, new)) in &files {
+            if args.write {
+                std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
+                println!("rewrote {}", path.display());
+            } else {
+                print!("{}", crate::readers::diff(path, old, new));
+            }
+        }
+        if files.is_empty() {
+            println!("no file under {} names an old table", dir.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut client = connect(g, "readers")?;
+    let cat = crate::catalog::Catalog::read(&mut client, &g.schema)?;
+    let inv = crate::readers::inventory(&mut client, &cat, &mapping, args.sql.as_deref())?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&inv)?);
+    } else {
+        print!("{}", report::readers_text(&inv));
+    }
+    Ok(if inv.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn url(g: &Global) -> Result<&str> {
     g.database_url
         .as_deref()
@@ -263,5 +383,6 @@ fn ctx<'a>(
         force,
         tuning: Default::default(),
         progress: &crate::progress::Silent,
+        switch_functions: false,
     }
 }

@@ -90,7 +90,10 @@ pub fn redact_url(url: &str) -> String {
     if let Some(rest) = url
         .strip_prefix("postgres://")
         .map(|r| ("postgres://", r))
-        .or_else(|| url.strip_prefix("postgresql://").map(|r| ("postgresql://", r)))
+        .or_else(|| {
+            url.strip_prefix("postgresql://")
+                .map(|r| ("postgresql://", r))
+        })
     {
         let (scheme, rest) = rest;
         if let Some(at) = rest.rfind('@') {
@@ -139,7 +142,10 @@ fn redact_query(url: &str) -> String {
 
 /// Removes the URL's password from a message that might echo it.
 pub fn redact_text(text: &str, url: &str) -> String {
-    match Config::from_str(url).ok().and_then(|c| c.get_password().map(|p| p.to_vec())) {
+    match Config::from_str(url)
+        .ok()
+        .and_then(|c| c.get_password().map(|p| p.to_vec()))
+    {
         Some(p) if !p.is_empty() => {
             let p = String::from_utf8_lossy(&p).to_string();
             text.replace(&p, "***")
@@ -240,9 +246,23 @@ fn jitter(d: Duration) -> Duration {
     d.mul_f64(frac)
 }
 
+/// Applies the policy's `lock_timeout` to the whole session: even reading the catalog takes
+/// ACCESS SHARE locks (`pg_get_expr` opens the table), and must not queue forever behind DDL.
+pub fn set_session_lock_timeout(client: &mut Client, policy: &LockPolicy) -> Result<()> {
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = '{}ms'",
+            policy.timeout.as_millis()
+        ))
+        .context("setting lock_timeout")
+}
+
 /// `SET LOCAL lock_timeout` text for a policy.
 pub fn set_local_lock_timeout(policy: &LockPolicy) -> String {
-    format!("SET LOCAL lock_timeout = '{}ms'", policy.timeout.as_millis())
+    format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        policy.timeout.as_millis()
+    )
 }
 
 #[cfg(test)]

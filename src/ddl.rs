@@ -251,16 +251,13 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 || masters.values().any(|v| *v == ref_table)
                 || ref_table == table.name;
             if to_master {
-                let new_ref = masters
-                    .get(&ref_table)
-                    .cloned()
-                    .unwrap_or_else(|| {
-                        if ref_table == table.name {
-                            new_name.to_string()
-                        } else {
-                            ref_table.clone()
-                        }
-                    });
+                let new_ref = masters.get(&ref_table).cloned().unwrap_or_else(|| {
+                    if ref_table == table.name {
+                        new_name.to_string()
+                    } else {
+                        ref_table.clone()
+                    }
+                });
                 deferred.push(DeferredFk {
                     table: new_name.to_string(),
                     constraint: con_name,
@@ -286,7 +283,11 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             // An unvalidated constraint may have old rows that violate it; the copy must accept them.
             follow.push(Follow {
                 title: format!("constraint {con_name} (NOT VALID, as on {})", table.name),
-                sql: format!("ALTER TABLE {new_q} ADD CONSTRAINT {} {}", q(&con_name), con.def),
+                sql: format!(
+                    "ALTER TABLE {new_q} ADD CONSTRAINT {} {}",
+                    q(&con_name),
+                    con.def
+                ),
                 lock: Lock::ShareRowExclusive,
             });
         }
@@ -306,7 +307,11 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         });
     }
 
-    for tg in table.triggers.iter().filter(|t| !t.name.starts_with("ra_migrate_")) {
+    for tg in table
+        .triggers
+        .iter()
+        .filter(|t| !t.name.starts_with("ra_migrate_"))
+    {
         let on_old = format!(" ON {old_q} ");
         if !tg.def.contains(&on_old) {
             bail!(
@@ -317,7 +322,10 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             );
         }
         let def = tg.def.replacen(&on_old, &format!(" ON {new_q} "), 1);
-        shape.insert(format!("trigger {}", tg.name), def.replacen(&new_q, "<table>", 1));
+        shape.insert(
+            format!("trigger {}", tg.name),
+            def.replacen(&new_q, "<table>", 1),
+        );
         follow.push(Follow {
             title: format!("trigger {} (calls {})", tg.name, tg.function),
             sql: def,
@@ -345,7 +353,11 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         let mut sql = format!(
             "CREATE POLICY {} ON {new_q} AS {} FOR {} TO {}",
             q(&p.name),
-            if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
+            if p.permissive {
+                "PERMISSIVE"
+            } else {
+                "RESTRICTIVE"
+            },
             p.command,
             p.roles.join(", ")
         );
@@ -355,7 +367,10 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         if let Some(w) = &p.with_check {
             sql.push_str(&format!(" WITH CHECK ({w})"));
         }
-        shape.insert(format!("policy {}", p.name), sql.replacen(&new_q, "<table>", 1));
+        shape.insert(
+            format!("policy {}", p.name),
+            sql.replacen(&new_q, "<table>", 1),
+        );
         follow.push(Follow {
             title: format!("policy {}", p.name),
             sql,
@@ -376,7 +391,10 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             if grantable { " WITH GRANT OPTION" } else { "" }
         );
         shape.insert(
-            format!("grant to {grantee}{}", if grantable { " (grantable)" } else { "" }),
+            format!(
+                "grant to {grantee}{}",
+                if grantable { " (grantable)" } else { "" }
+            ),
             privs.join(", "),
         );
         follow.push(Follow {
@@ -475,7 +493,12 @@ mod tests {
     fn derived_names_replace_the_table_name_and_stay_unique_and_short() {
         let taken = BTreeSet::from(["ra_mst_horses_pkey".to_string()]);
         assert_eq!(
-            derive_name("idx_ra_races_date", "ra_races", "ra_mst_races", &BTreeSet::new()),
+            derive_name(
+                "idx_ra_races_date",
+                "ra_races",
+                "ra_mst_races",
+                &BTreeSet::new()
+            ),
             "idx_ra_mst_races_date"
         );
         assert_eq!(
@@ -483,7 +506,12 @@ mod tests {
             "ra_mst_horses_pkey_1"
         );
         assert_eq!(
-            derive_name("uq_code", "ra_bookmakers", "ra_mst_bookmakers", &BTreeSet::new()),
+            derive_name(
+                "uq_code",
+                "ra_bookmakers",
+                "ra_mst_bookmakers",
+                &BTreeSet::new()
+            ),
             "ra_mst_bookmakers_uq_code"
         );
         let long = "x".repeat(60);

@@ -45,12 +45,18 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         ..Default::default()
     })?;
     let url = cluster.create_database("racing", None)?;
-    println!("cluster on port {} (data in {})", cluster.port(), cluster.data_dir().display());
+    println!(
+        "cluster on port {} (data in {})",
+        cluster.port(),
+        cluster.data_dir().display()
+    );
     let mut client = db::connect(&url, "demo")?;
     let t = Instant::now();
     baseline::load_schema(&mut client)?;
     let counts = baseline::seed(&mut client, args.scale)?;
-    let runners: i64 = client.query_one("SELECT count(*) FROM ra_runners", &[])?.get(0);
+    let runners: i64 = client
+        .query_one("SELECT count(*) FROM ra_runners", &[])?
+        .get(0);
     println!(
         "legacy baseline loaded at scale {}: {} horses, {} races, {runners} runners ({:.1}s)",
         args.scale,
@@ -81,6 +87,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
             force: false,
             tuning: Tuning::default(),
             progress: progress.as_ref(),
+            switch_functions: true,
         };
         engine::check_order(ctx.client, phase, direction)?;
         let plan = engine::plan(&mut ctx, phase, direction)?;
@@ -155,15 +162,26 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
     }
     println!("verdict: {}", if ok { "PASS" } else { "FAIL" });
     drop(cluster);
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
-fn copied_rows(client: &mut postgres::Client, phase: Phase, direction: Direction) -> Result<String> {
+fn copied_rows(
+    client: &mut postgres::Client,
+    phase: Phase,
+    direction: Direction,
+) -> Result<String> {
     if phase != Phase::Backfill || direction != Direction::Apply {
         return Ok("-".into());
     }
     let n: Option<i64> = client
-        .query_one("SELECT sum(rows_copied)::bigint FROM ra_migrate.backfill_checkpoint", &[])?
+        .query_one(
+            "SELECT sum(rows_copied)::bigint FROM ra_migrate.backfill_checkpoint",
+            &[],
+        )?
         .get(0);
     Ok(n.unwrap_or(0).to_string())
 }

@@ -16,6 +16,8 @@ pub mod fetch;
 pub mod mapping;
 pub mod phase;
 pub mod progress;
+pub mod purge;
+pub mod readers;
 pub mod report;
 pub mod sql;
 pub mod state;

@@ -205,7 +205,10 @@ impl Mapping {
             for d in &t.depends_on {
                 match kind_of.get(d.as_str()) {
                     Some(Kind::Master) => {}
-                    Some(_) => bail!("entry '{}': depends on '{d}', which is not a master", t.name),
+                    Some(_) => bail!(
+                        "entry '{}': depends on '{d}', which is not a master",
+                        t.name
+                    ),
                     None => bail!("entry '{}': depends on unknown table '{d}'", t.name),
                 }
             }
@@ -249,7 +252,12 @@ impl Mapping {
     /// old master name -> new master name.
     pub fn renames(&self) -> BTreeMap<String, String> {
         self.masters()
-            .map(|t| (t.name.clone(), t.new_name.clone().expect("master has new name")))
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.new_name.clone().expect("master has new name"),
+                )
+            })
             .collect()
     }
 
@@ -364,20 +372,30 @@ mod tests {
     #[test]
     fn unknown_kind_names_the_entry() {
         let e = err("[[table]]\nname = \"ra_a\"\nkind = \"mastr\"\n");
-        assert!(e.contains("'ra_a'") && e.contains("unknown kind 'mastr'"), "{e}");
+        assert!(
+            e.contains("'ra_a'") && e.contains("unknown kind 'mastr'"),
+            "{e}"
+        );
     }
 
     #[test]
     fn duplicate_target_names_both_entries() {
-        let e = err("[[table]]\nname = \"ra_a\"\nkind = \"master\"\nnew_name = \"ra_x\"\n\
-                     [[table]]\nname = \"ra_b\"\nkind = \"master\"\nnew_name = \"ra_x\"\n");
-        assert!(e.contains("ra_b") && e.contains("ra_a") && e.contains("ra_x"), "{e}");
+        let e = err(
+            "[[table]]\nname = \"ra_a\"\nkind = \"master\"\nnew_name = \"ra_x\"\n\
+                     [[table]]\nname = \"ra_b\"\nkind = \"master\"\nnew_name = \"ra_x\"\n",
+        );
+        assert!(
+            e.contains("ra_b") && e.contains("ra_a") && e.contains("ra_x"),
+            "{e}"
+        );
     }
 
     #[test]
     fn dependency_cycle_is_named() {
-        let e = err("[[table]]\nname = \"ra_a\"\nkind = \"master\"\ndepends_on = [\"ra_b\"]\n\
-                     [[table]]\nname = \"ra_b\"\nkind = \"master\"\ndepends_on = [\"ra_a\"]\n");
+        let e = err(
+            "[[table]]\nname = \"ra_a\"\nkind = \"master\"\ndepends_on = [\"ra_b\"]\n\
+                     [[table]]\nname = \"ra_b\"\nkind = \"master\"\ndepends_on = [\"ra_a\"]\n",
+        );
         assert!(e.contains("dependency cycle: ra_a -> ra_b -> ra_a"), "{e}");
     }
 

@@ -38,11 +38,9 @@ impl Bars {
 }
 
 fn style() -> ProgressStyle {
-    ProgressStyle::with_template(
-        "{prefix:>22} [{bar:30}] {pos}/{len} rows  {per_sec}  eta {eta}",
-    )
-    .expect("valid template")
-    .progress_chars("=> ")
+    ProgressStyle::with_template("{prefix:>22} [{bar:30}] {pos}/{len} rows  {per_sec}  eta {eta}")
+        .expect("valid template")
+        .progress_chars("=> ")
 }
 
 impl Progress for Bars {
@@ -53,7 +51,10 @@ impl Progress for Bars {
         bar.set_position(done.min(total));
         self.overall.inc_length(total);
         self.overall.inc(done.min(total));
-        self.bars.lock().expect("progress lock").insert(table.into(), bar);
+        self.bars
+            .lock()
+            .expect("progress lock")
+            .insert(table.into(), bar);
     }
 
     fn advance(&self, table: &str, rows: u64) {
@@ -95,7 +96,13 @@ impl Progress for Lines {
             if last.elapsed() >= Duration::from_secs(5) {
                 *last = Instant::now();
                 let rate = *done as f64 / started.elapsed().as_secs_f64().max(0.001);
-                tracing::info!(table, done = *done, total = *total, rows_per_sec = rate as u64, "backfill progress");
+                tracing::info!(
+                    table,
+                    done = *done,
+                    total = *total,
+                    rows_per_sec = rate as u64,
+                    "backfill progress"
+                );
             }
         }
     }
@@ -103,7 +110,12 @@ impl Progress for Lines {
     fn finish(&self, table: &str) {
         let tables = self.tables.lock().expect("progress lock");
         if let Some((total, _, started, _)) = tables.get(table) {
-            tracing::info!(table, total = *total, seconds = started.elapsed().as_secs_f64(), "backfill done");
+            tracing::info!(
+                table,
+                total = *total,
+                seconds = started.elapsed().as_secs_f64(),
+                "backfill done"
+            );
         }
     }
 }

@@ -15,7 +15,10 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         Direction::Apply => "apply",
         Direction::Rollback => "roll back",
     };
-    out.push_str(&format!("-- ra-migrate plan: {verb} phase {}\n", plan.phase));
+    out.push_str(&format!(
+        "-- ra-migrate plan: {verb} phase {}\n",
+        plan.phase
+    ));
     let blocking: std::collections::BTreeSet<&str> = plan
         .steps
         .iter()
@@ -65,7 +68,11 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
                     s.waits.iter().cloned().collect::<Vec<_>>().join(", ")
                 )
             },
-            if tables.is_empty() { "-".to_string() } else { tables.join(", ") }
+            if tables.is_empty() {
+                "-".to_string()
+            } else {
+                tables.join(", ")
+            }
         ));
         if s.copy.is_some() {
             out.push_str("--   run as keyset batches of this statement ($1 = last key copied, $2 = last key of the batch):\n");
@@ -84,7 +91,11 @@ pub fn status_table(s: &Status) -> String {
         s.phase_name,
         s.status,
         if s.phase > 0 {
-            if s.verified { ", verified" } else { ", NOT verified" }
+            if s.verified {
+                ", verified"
+            } else {
+                ", NOT verified"
+            }
         } else {
             ""
         }
@@ -137,10 +148,61 @@ pub fn outcome_text(o: &Outcome) -> String {
     if o.problems.is_empty() {
         out.push_str("verified: no problems found.\n");
     } else {
-        out.push_str(&format!("verification found {} problem(s):\n", o.problems.len()));
+        out.push_str(&format!(
+            "verification found {} problem(s):\n",
+            o.problems.len()
+        ));
         for p in &o.problems {
             out.push_str(&format!("  - {p}\n"));
         }
+    }
+    out
+}
+
+pub fn readers_text(inv: &crate::readers::Inventory) -> String {
+    let mut out = String::new();
+    if let Some(n) = &inv.statements_note {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["kind", "reader", "old tables"]);
+    for s in &inv.statements {
+        let q: String = s.query.chars().take(100).collect();
+        t.add_row(vec![
+            format!("query ({} calls)", s.calls),
+            q,
+            s.tables.join(", "),
+        ]);
+    }
+    for v in &inv.views {
+        t.add_row(vec![
+            "view".to_string(),
+            v.name.clone(),
+            v.tables.join(", "),
+        ]);
+    }
+    for f in &inv.functions {
+        t.add_row(vec![
+            "function".to_string(),
+            f.name.clone(),
+            f.tables.join(", "),
+        ]);
+    }
+    for f in &inv.files {
+        t.add_row(vec![
+            "file".to_string(),
+            format!("{}:{}", f.file.display(), f.line),
+            f.table.clone(),
+        ]);
+    }
+    if inv.is_empty() {
+        out.push_str("nothing reads the old tables\n");
+    } else {
+        out.push_str(&format!(
+            "{t}\n{} reader(s) still use the old tables\n",
+            inv.count()
+        ));
     }
     out
 }

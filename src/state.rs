@@ -303,12 +303,7 @@ pub fn log_finish(
         .execute(
             "UPDATE ra_migrate.operation_log
              SET finished_at = now(), outcome = $2, statements = $3, error = $4 WHERE id = $1",
-            &[
-                &id,
-                &outcome,
-                &serde_json::to_value(statements)?,
-                &error,
-            ],
+            &[&id, &outcome, &serde_json::to_value(statements)?, &error],
         )
         .context("finishing the operation log entry")?;
     Ok(())

@@ -32,7 +32,12 @@ pub struct TableStatus {
     pub new_rows: Option<i64>,
 }
 
-pub fn gather(client: &mut Client, mapping: &Mapping, schema: &str, database: &str) -> Result<Status> {
+pub fn gather(
+    client: &mut Client,
+    mapping: &Mapping,
+    schema: &str,
+    database: &str,
+) -> Result<Status> {
     let phases = state::phases(client)?;
     let current = phases
         .iter()
@@ -45,7 +50,11 @@ pub fn gather(client: &mut Client, mapping: &Mapping, schema: &str, database: &s
         let new_table = t.new_name.clone();
         let old_exists = cat.table(&t.name).is_some();
         let new_exists = new_table.as_deref().is_some_and(|n| cat.table(n).is_some());
-        let old_rows = if old_exists { Some(count(client, &cat, &t.name)?) } else { None };
+        let old_rows = if old_exists {
+            Some(count(client, &cat, &t.name)?)
+        } else {
+            None
+        };
         let new_rows = match (&new_table, new_exists) {
             (Some(n), true) => Some(count(client, &cat, n)?),
             _ => None,
@@ -92,7 +101,10 @@ pub fn gather(client: &mut Client, mapping: &Mapping, schema: &str, database: &s
 
 fn count(client: &mut Client, cat: &Catalog, table: &str) -> Result<i64> {
     Ok(client
-        .query_one(&format!("SELECT count(*) FROM {}", cat.qualified(table)), &[])
+        .query_one(
+            &format!("SELECT count(*) FROM {}", cat.qualified(table)),
+            &[],
+        )
         .with_context(|| format!("counting rows of {table}"))?
         .get(0))
 }

@@ -1,9 +1,155 @@
-//! Records the fetchers could not use, kept whole in `ra_migrate.quarantine`.
+//! Records the fetchers could not use, kept whole in `ra_migrate.quarantine`: written in the same
+//! transaction as the rest of their batch, and listed by `ra-migrate quarantine`.
 
-use crate::cli::{Global, QuarantineArgs};
-use anyhow::Result;
 use std::process::ExitCode;
 
-pub fn list(_g: &Global, _args: &QuarantineArgs) -> Result<ExitCode> {
-    anyhow::bail!("quarantine is being built")
+use anyhow::{Context, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use postgres::GenericClient;
+use serde::Serialize;
+
+use crate::api::Rejected;
+use crate::cli::{Global, QuarantineArgs};
+use crate::{db, state};
+
+use super::statements;
+
+/// A record on its way to quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub endpoint: String,
+    pub request: String,
+    /// The raw JSON as received, or the normalised record when it was refused at write time.
+    pub payload: String,
+    pub error: String,
+}
+
+impl From<&Rejected> for Quarantined {
+    fn from(r: &Rejected) -> Quarantined {
+        Quarantined {
+            endpoint: r.endpoint.clone(),
+            request: r.request.clone(),
+            payload: r.raw_json.clone(),
+            error: r.error.clone(),
+        }
+    }
+}
+
+/// Stores `items` (one statement); `source` is `api` or `synthetic`.
+pub fn store(client: &mut impl GenericClient, source: &str, items: &[Quarantined]) -> Result<u64> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: fn(&Quarantined) -> &str| -> Vec<&str> { items.iter().map(f).collect() };
+    let sources: Vec<&str> = items.iter().map(|_| source).collect();
+    client
+        .execute(
+            statements::QUARANTINE,
+            &[
+                &sources,
+                &col(|q| &q.endpoint),
+                &col(|q| &q.request),
+                &col(|q| &q.payload),
+                &col(|q| &q.error),
+            ],
+        )
+        .context("storing quarantined records in ra_migrate.quarantine")
+}
+
+/// One quarantined record as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub created_at: String,
+    pub source: String,
+    pub endpoint: String,
+    pub request: Option<String>,
+    pub error: String,
+    pub payload: String,
+    pub resolved_at: Option<String>,
+}
+
+/// The newest `limit` quarantined records, newest first.
+pub fn entries(client: &mut impl GenericClient, limit: i64) -> Result<Vec<Entry>> {
+    Ok(client
+        .query(
+            "SELECT id, created_at::text, source, endpoint, request, error, payload, resolved_at::text
+             FROM ra_migrate.quarantine ORDER BY id DESC LIMIT $1",
+            &[&limit],
+        )
+        .context("reading ra_migrate.quarantine")?
+        .iter()
+        .map(|r| Entry {
+            id: r.get(0),
+            created_at: r.get(1),
+            source: r.get(2),
+            endpoint: r.get(3),
+            request: r.get(4),
+            error: r.get(5),
+            payload: r.get(6),
+            resolved_at: r.get(7),
+        })
+        .collect())
+}
+
+/// The start of a payload on one line.
+pub fn excerpt(text: &str, chars: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(chars)
+        .collect();
+    if text.chars().count() > chars {
+        format!("{flat}…")
+    } else {
+        flat
+    }
+}
+
+/// The quarantine as a table.
+pub fn render(entries: &[Entry]) -> String {
+    if entries.is_empty() {
+        return "no quarantined records\n".to_string();
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["id", "time", "endpoint", "error", "payload"]);
+    for e in entries {
+        t.add_row([
+            e.id.to_string(),
+            e.created_at.chars().take(19).collect(),
+            e.endpoint.clone(),
+            excerpt(&e.error, 160),
+            excerpt(&e.payload, 80),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
+    let url = g
+        .database_url
+        .as_deref()
+        .context("no database given: pass --database-url or set DATABASE_URL")?;
+    let mut client = db::connect(url, "quarantine")?;
+    state::require_init(&mut client)?;
+    let entries = entries(&mut client, args.limit)?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+    } else {
+        print!("{}", render(&entries));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_one_line_and_marked_when_cut() {
+        assert_eq!(excerpt("a\nb", 10), "a b");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+    }
 }

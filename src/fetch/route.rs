@@ -136,7 +136,12 @@ impl WritePlan {
     pub fn logical_of(&self, physical: &str) -> Option<&str> {
         self.routes
             .values()
-            .find(|r| r.logical == physical || r.primary == physical || r.mirror.as_deref() == Some(physical) || r.read == physical)
+            .find(|r| {
+                r.logical == physical
+                    || r.primary == physical
+                    || r.mirror.as_deref() == Some(physical)
+                    || r.read == physical
+            })
             .map(|r| r.logical.as_str())
     }
 
@@ -174,7 +179,10 @@ mod tests {
             assert_eq!(races.primary, "ra_races");
             assert_eq!(races.mirror.as_deref(), Some("ra_mst_races"), "{phase:?}");
             let read_new = phase == Phase::SwitchReaders;
-            assert_eq!(races.read, if read_new { "ra_mst_races" } else { "ra_races" });
+            assert_eq!(
+                races.read,
+                if read_new { "ra_mst_races" } else { "ra_races" }
+            );
         }
     }
 
@@ -194,16 +202,32 @@ mod tests {
                 assert_eq!(r.read, r.primary);
             }
         }
-        assert_eq!(p.route("ra_bookmakers").unwrap().primary, "ra_mst_bookmakers");
+        assert_eq!(
+            p.route("ra_bookmakers").unwrap().primary,
+            "ra_mst_bookmakers"
+        );
     }
 
     #[test]
     fn fact_tables_are_written_once_in_every_phase() {
-        for phase in [None, Some(Phase::Create), Some(Phase::DualWrite), Some(Phase::Archive)] {
+        for phase in [
+            None,
+            Some(Phase::Create),
+            Some(Phase::DualWrite),
+            Some(Phase::Archive),
+        ] {
             let p = plan(phase);
-            for fact in ["ra_runners", "ra_horse_pedigree", "ra_runner_odds", "ra_regions"] {
+            for fact in [
+                "ra_runners",
+                "ra_horse_pedigree",
+                "ra_runner_odds",
+                "ra_regions",
+            ] {
                 let r = p.route(fact).unwrap();
-                assert_eq!((r.primary.as_str(), r.role, r.mirror.as_deref()), (fact, Role::Fact, None));
+                assert_eq!(
+                    (r.primary.as_str(), r.role, r.mirror.as_deref()),
+                    (fact, Role::Fact, None)
+                );
             }
         }
     }

@@ -25,17 +25,25 @@ pub struct Record {
 pub fn relationships(cat: &Catalog, mapping: &Mapping, phase1: &create::Record) -> Vec<DeferredFk> {
     let mut out = phase1.deferred.clone();
     for t in &mapping.tables {
-        let Some(table) = cat.table(&t.name) else { continue };
+        let Some(table) = cat.table(&t.name) else {
+            continue;
+        };
         for imp in &t.implicit {
-            let Some(new_ref) = mapping.new_name_of(&imp.references) else { continue };
-            let Some(ref_table) = cat.table(&imp.references) else { continue };
-            let Some(ref_key) = dual_write::primary_key(ref_table) else { continue };
+            let Some(new_ref) = mapping.new_name_of(&imp.references) else {
+                continue;
+            };
+            let Some(ref_table) = cat.table(&imp.references) else {
+                continue;
+            };
+            let Some(ref_key) = dual_write::primary_key(ref_table) else {
+                continue;
+            };
             if !table.columns.iter().any(|c| c.name == imp.column) || ref_key.len() != 1 {
                 continue;
             }
-            let already = out
-                .iter()
-                .any(|d| d.table == t.name && d.columns == [imp.column.clone()] && d.references == new_ref);
+            let already = out.iter().any(|d| {
+                d.table == t.name && d.columns == [imp.column.clone()] && d.references == new_ref
+            });
             if already {
                 continue;
             }
@@ -91,7 +99,11 @@ pub fn plan_apply(
             .statements
             .iter()
             .cloned()
-            .chain([copy.upper_first.clone(), copy.upper_next.clone(), copy.count.clone()])
+            .chain([
+                copy.upper_first.clone(),
+                copy.upper_next.clone(),
+                copy.count.clone(),
+            ])
             .collect();
         step.copy = Some(copy);
         steps.push(step);
@@ -166,7 +178,11 @@ pub fn plan_apply(
 
 /// Rows of the child whose key is not in the referenced new master.
 pub fn orphans(client: &mut Client, cat: &Catalog, fk: &DeferredFk) -> Result<i64> {
-    let cols: Vec<String> = fk.columns.iter().map(|c| format!("c.{}", cat.quote(c))).collect();
+    let cols: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{}", cat.quote(c)))
+        .collect();
     let join: Vec<String> = fk
         .columns
         .iter()
@@ -225,14 +241,22 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
 
 /// Every repointed constraint exists and is validated, and every new master holds as many rows
 /// as its old table. The full content comparison is `ra-migrate validate`.
-pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping, record: &Record) -> Result<Vec<String>> {
+pub fn verify(
+    client: &mut Client,
+    cat: &Catalog,
+    mapping: &Mapping,
+    record: &Record,
+) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     for fk in &record.constraints {
         match cat
             .table(&fk.table)
             .and_then(|t| t.constraints.iter().find(|c| c.name == fk.constraint))
         {
-            None => problems.push(format!("{}: constraint {} is missing", fk.table, fk.constraint)),
+            None => problems.push(format!(
+                "{}: constraint {} is missing",
+                fk.table, fk.constraint
+            )),
             Some(c) if !c.validated => {
                 let n = orphans(client, cat, fk)?;
                 problems.push(format!(
@@ -254,7 +278,10 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping, record: &Re
         };
         let (o, n) = (count(client, &p.old.name)?, count(client, &p.new_name)?);
         if o != n {
-            problems.push(format!("{}: {o} rows, {}: {n} rows", p.old.name, p.new_name));
+            problems.push(format!(
+                "{}: {o} rows, {}: {n} rows",
+                p.old.name, p.new_name
+            ));
         }
     }
     Ok(problems)

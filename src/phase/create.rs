@@ -99,7 +99,9 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         record.relations.extend(ddl.relations);
         record.deferred.extend(ddl.deferred);
     }
-    record.deferred.extend(fact_foreign_keys(cat, mapping, &masters));
+    record
+        .deferred
+        .extend(fact_foreign_keys(cat, mapping, &masters));
     for d in &record.deferred {
         notes.push(format!(
             "deferred to phase 3: {}({}) -> {}({}), from {}.{}: until the backfill has filled {}, a write that is valid in the old layout would fail here and break the writers",
@@ -148,7 +150,9 @@ fn fact_foreign_keys(
     let mut out = Vec::new();
     for t in cat.tables.values() {
         let kind = mapping.get(&t.name).map(|m| m.kind);
-        if kind == Some(Kind::Master) || kind == Some(Kind::Deprecated) || mapping.is_protected(&t.name)
+        if kind == Some(Kind::Master)
+            || kind == Some(Kind::Deprecated)
+            || mapping.is_protected(&t.name)
         {
             continue;
         }

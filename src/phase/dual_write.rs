@@ -41,13 +41,20 @@ pub fn pairs<'a>(cat: &'a Catalog, mapping: &Mapping) -> Result<Vec<Pair<'a>>> {
             continue;
         };
         let key = primary_key(old).with_context(|| {
-            format!("{} has no primary key: rows cannot be matched between layouts", m.name)
+            format!(
+                "{} has no primary key: rows cannot be matched between layouts",
+                m.name
+            )
         })?;
         let columns = old
             .columns
             .iter()
             .filter(|c| c.generated.is_none())
-            .filter(|c| new.columns.iter().any(|n| n.name == c.name && n.generated.is_none()))
+            .filter(|c| {
+                new.columns
+                    .iter()
+                    .any(|n| n.name == c.name && n.generated.is_none())
+            })
             .map(|c| c.name.clone())
             .collect();
         out.push(Pair {
@@ -251,7 +258,10 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
             .iter()
             .any(|t| t.name == TRIGGER && t.enabled != "D");
         if !enabled {
-            problems.push(format!("{}: dual-write trigger {TRIGGER} is missing or disabled", p.old.name));
+            problems.push(format!(
+                "{}: dual-write trigger {TRIGGER} is missing or disabled",
+                p.old.name
+            ));
             continue;
         }
         problems.extend(
@@ -291,7 +301,10 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
     // Remove the copy first, so its reappearance can only come from the trigger.
     tx.batch_execute("SAVEPOINT clear")?;
     if tx
-        .execute(&format!("DELETE FROM {new_q} WHERE ROW({key})::text = $1"), &[&k])
+        .execute(
+            &format!("DELETE FROM {new_q} WHERE ROW({key})::text = $1"),
+            &[&k],
+        )
         .is_err()
     {
         tx.batch_execute("ROLLBACK TO SAVEPOINT clear")?;
@@ -308,7 +321,10 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
         ));
     }
     tx.batch_execute("SAVEPOINT del")?;
-    match tx.execute(&format!("DELETE FROM {old_q} WHERE ROW({key})::text = $1"), &[&k]) {
+    match tx.execute(
+        &format!("DELETE FROM {old_q} WHERE ROW({key})::text = $1"),
+        &[&k],
+    ) {
         Ok(_) => {
             if probe(&mut tx, &new_q)?.is_some() {
                 problems.push(format!(
@@ -329,7 +345,11 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
     let mut problems = Vec::new();
     for (old, _, _) in &record.tables {
         if let Some(t) = cat.table(old) {
-            for tg in t.triggers.iter().filter(|t| t.name == TRIGGER || t.name == TRUNCATE_GUARD) {
+            for tg in t
+                .triggers
+                .iter()
+                .filter(|t| t.name == TRIGGER || t.name == TRUNCATE_GUARD)
+            {
                 problems.push(format!("{old}: trigger {} still exists", tg.name));
             }
         }

@@ -3,7 +3,7 @@
 //! capped retry, inside one transaction where the steps allow), records the outcome, and verifies.
 //! Domain code never prints: the caller renders plans and outcomes.
 
-use super::{backfill, create, dual_write, Direction, Phase, Plan, Step};
+use super::{archive, backfill, create, dual_write, switch_readers, Direction, Phase, Plan, Step};
 use crate::catalog::Catalog;
 use crate::db::{self, LockPolicy};
 use crate::mapping::Mapping;
@@ -23,6 +23,8 @@ pub struct Ctx<'a> {
     /// How the backfill batches.
     pub tuning: crate::backfill::Tuning,
     pub progress: &'a dyn crate::backfill::Progress,
+    /// Phase 4: switch functions as well as views.
+    pub switch_functions: bool,
 }
 
 /// A gate or verification found a problem: exit code 1, not an error.
@@ -79,7 +81,16 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
         (Phase::Backfill, Direction::Rollback) => {
             backfill::plan_rollback(&cat, &detail(row.as_ref())?)?
         }
-        (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
+        (Phase::SwitchReaders, Direction::Apply) => {
+            switch_readers::plan_apply(&cat, ctx.mapping, ctx.switch_functions)?
+        }
+        (Phase::SwitchReaders, Direction::Rollback) => {
+            switch_readers::plan_rollback(&detail(row.as_ref())?)?
+        }
+        (Phase::Archive, Direction::Apply) => archive::plan_apply(&cat, ctx.mapping)?,
+        (Phase::Archive, Direction::Rollback) => {
+            archive::plan_rollback(ctx.client, &cat, ctx.mapping, &detail(row.as_ref())?)?
+        }
     };
     check_plan(&mut plan, ctx.mapping)?;
     for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
@@ -125,7 +136,11 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
 
 /// Phase order: a phase needs every earlier one applied and verified, and may not run twice; a
 /// rollback needs the phase in effect and nothing later in effect.
-pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Direction) -> Result<()> {
+pub fn check_order(
+    client: &mut impl GenericClient,
+    phase: Phase,
+    direction: Direction,
+) -> Result<()> {
     let rows = state::phases(client)?;
     let row = |p: Phase| rows.iter().find(|r| r.phase == p);
     match direction {
@@ -148,11 +163,20 @@ pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Dir
             }
             if let Some(r) = row(phase) {
                 if r.status == Status::Applied {
-                    bail!("phase {phase} is already applied (since {})", r.applied_at.as_deref().unwrap_or("?"));
+                    bail!(
+                        "phase {phase} is already applied (since {})",
+                        r.applied_at.as_deref().unwrap_or("?")
+                    );
                 }
             }
-            if let Some(later) = rows.iter().find(|r| r.phase > phase && r.status.is_in_effect()) {
-                bail!("phase {} is still in effect: roll it back first", later.phase);
+            if let Some(later) = rows
+                .iter()
+                .find(|r| r.phase > phase && r.status.is_in_effect())
+            {
+                bail!(
+                    "phase {} is still in effect: roll it back first",
+                    later.phase
+                );
             }
         }
         Direction::Rollback => {
@@ -160,7 +184,11 @@ pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Dir
                 Some(r) if r.status.is_in_effect() => {}
                 _ => bail!("phase {phase} is not applied: nothing to roll back"),
             }
-            if let Some(later) = rows.iter().rev().find(|r| r.phase > phase && r.status.is_in_effect()) {
+            if let Some(later) = rows
+                .iter()
+                .rev()
+                .find(|r| r.phase > phase && r.status.is_in_effect())
+            {
                 if later.phase.number() == phase.number() + 1 {
                     bail!("phase {} is still applied: roll it back first", later.phase);
                 }
@@ -176,6 +204,41 @@ pub fn check_order(client: &mut impl GenericClient, phase: Phase, direction: Dir
     Ok(())
 }
 
+/// The evidence a phase needs before it may start. A failing gate is `Refused` (exit 1) unless
+/// `force`, in which case the reason is returned so the caller can say it loudly (the log records
+/// the force).
+pub fn gate(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Option<String>> {
+    if direction != Direction::Apply {
+        return Ok(None);
+    }
+    let failure = match phase {
+        Phase::SwitchReaders => match crate::validate::latest_passing_since_last_change(ctx.client)? {
+            Some(_) => None,
+            None => Some(
+                "phase 4 needs a passing validation report newer than the last phase change: run `ra-migrate validate` and fix what it reports".to_string(),
+            ),
+        },
+        Phase::Archive => {
+            let cat = ctx.catalog()?;
+            let inv = crate::readers::inventory(ctx.client, &cat, ctx.mapping, None)?;
+            (!inv.is_empty()).then(|| {
+                format!(
+                    "phase 5 needs the readers inventory empty, and {} reader(s) still use the old tables: see `ra-migrate readers`",
+                    inv.count()
+                )
+            })
+        }
+        _ => None,
+    };
+    match failure {
+        None => Ok(None),
+        Some(reason) if ctx.force => Ok(Some(reason)),
+        Some(reason) => {
+            Err(Refused(format!("{reason} (or pass --force, which is recorded)")).into())
+        }
+    }
+}
+
 /// Runs `plan` (built by `plan` above, after `check_order`), records it, then verifies.
 pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     let phase = plan.phase;
@@ -185,7 +248,13 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         "lock_retries": ctx.lock.retries,
         "steps": plan.steps.len(),
     });
-    let log_id = state::log_start(ctx.client, Some(phase), direction.as_str(), ctx.force, &options)?;
+    let log_id = state::log_start(
+        ctx.client,
+        Some(phase),
+        direction.as_str(),
+        ctx.force,
+        &options,
+    )?;
     let mut statements = Vec::new();
     let resumable = plan.steps.iter().any(|s| !s.in_transaction);
     let result = if resumable {
@@ -214,7 +283,14 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     };
     let mut problems = warnings;
     problems.extend(verify(ctx, phase, direction)?);
-    let outcome = if problems.is_empty() { "ok" } else { "verify_failed" };
+    if phase == Phase::Archive && direction == Direction::Apply {
+        crate::purge::record_baseline(ctx.client)?;
+    }
+    let outcome = if problems.is_empty() {
+        "ok"
+    } else {
+        "verify_failed"
+    };
     if direction == Direction::Apply {
         state::set_verified(ctx.client, phase, problems.is_empty())?;
     }
@@ -223,7 +299,9 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         log_id,
         outcome,
         &statements,
-        (!problems.is_empty()).then(|| problems.join("\n")).as_deref(),
+        (!problems.is_empty())
+            .then(|| problems.join("\n"))
+            .as_deref(),
     )?;
     Ok(Outcome {
         phase,
@@ -254,12 +332,15 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         // Writers hold this lock shared while they read the phase: no write straddles the change.
         exec(
             &mut tx,
-            &format!("SELECT pg_advisory_xact_lock({}, {})", db::LOCK_CLASS, db::PHASE_LOCK),
+            &format!(
+                "SELECT pg_advisory_xact_lock({}, {})",
+                db::LOCK_CLASS,
+                db::PHASE_LOCK
+            ),
         )
         .context("waiting for in-flight writers to finish their transactions")?;
         for (i, step) in plan.steps.iter().enumerate() {
-            exec(&mut tx, &step.sql)
-                .with_context(|| format!("step {} ({})", i + 1, step.title))?;
+            exec(&mut tx, &step.sql).with_context(|| format!("step {} ({})", i + 1, step.title))?;
         }
         let (status, detail) = match plan.direction {
             Direction::Apply => (Status::Applied, plan.record.clone()),
@@ -289,29 +370,57 @@ fn run_resumable(
     transition(ctx, plan, running, &lock)?;
     let mut warnings = Vec::new();
     let mut tries = 1;
-    for (i, step) in plan.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < plan.steps.len() {
+        let step = &plan.steps[i];
         let what = format!("step {} ({})", i + 1, step.title);
         if let Some(copy) = &step.copy {
-            statements.push(format!("-- backfill {} -> {}: {}", copy.old, copy.new, copy.statements[3]));
+            statements.push(format!(
+                "-- backfill {} -> {}: {}",
+                copy.old, copy.new, copy.statements[3]
+            ));
             crate::backfill::run(ctx.client, copy, &ctx.tuning, &lock, ctx.progress)
                 .with_context(|| what.clone())?;
+            i += 1;
             continue;
         }
-        statements.push(step.sql.clone());
+        // Consecutive transactional steps change what writers see together: one transaction,
+        // taken under the exclusive phase lock.
+        let group: Vec<&Step> = if step.in_transaction {
+            plan.steps[i..]
+                .iter()
+                .take_while(|s| s.in_transaction && s.copy.is_none())
+                .collect()
+        } else {
+            vec![step]
+        };
+        let together = step.in_transaction;
         let result = db::with_lock_retry(&lock, &what, |attempt| {
             tries = tries.max(attempt + 1);
             let mut tx = ctx.client.transaction()?;
             tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-            tx.batch_execute(&step.sql)?;
+            if together {
+                tx.batch_execute(&format!(
+                    "SELECT pg_advisory_xact_lock({}, {})",
+                    db::LOCK_CLASS,
+                    db::PHASE_LOCK
+                ))?;
+            }
+            for (k, s) in group.iter().enumerate() {
+                tx.batch_execute(&s.sql)
+                    .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
+            }
             tx.commit()?;
             Ok(())
         });
+        statements.extend(group.iter().map(|s| s.sql.clone()));
         match result {
             Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
                 warnings.push(format!("{what}: {e:#}: the constraint stays NOT VALID"));
             }
             other => other.with_context(|| what.clone())?,
         }
+        i += group.len();
     }
     transition(ctx, plan, done, &lock)?;
     Ok((tries, warnings))
@@ -356,7 +465,10 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
             let detail = state::phase_row(ctx.client, phase)?
                 .map(|r| r.detail)
                 .unwrap_or_default();
-            Ok(create::verify_rollback(&cat, &create::Record::from_detail(&detail)?))
+            Ok(create::verify_rollback(
+                &cat,
+                &create::Record::from_detail(&detail)?,
+            ))
         }
         (Phase::DualWrite, Direction::Apply) => dual_write::verify(ctx.client, &cat, ctx.mapping),
         (Phase::Backfill, Direction::Apply) => {
@@ -367,11 +479,34 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
             let row = state::phase_row(ctx.client, phase)?;
             Ok(backfill::verify_rollback(&cat, &detail(row.as_ref())?))
         }
+        (Phase::SwitchReaders, Direction::Apply) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(switch_readers::verify(
+                &cat,
+                ctx.mapping,
+                &detail(row.as_ref())?,
+            ))
+        }
+        (Phase::SwitchReaders, Direction::Rollback) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(switch_readers::verify_rollback(
+                &cat,
+                ctx.mapping,
+                &detail(row.as_ref())?,
+            ))
+        }
         (Phase::DualWrite, Direction::Rollback) => {
             let row = state::phase_row(ctx.client, phase)?;
             Ok(dual_write::verify_rollback(&cat, &detail(row.as_ref())?))
         }
-        (p, _) => bail!("phase {p} is not available in this version of ra-migrate"),
+        (Phase::Archive, Direction::Apply) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(archive::verify(&cat, &detail(row.as_ref())?))
+        }
+        (Phase::Archive, Direction::Rollback) => {
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(archive::verify_rollback(&cat, &detail(row.as_ref())?))
+        }
     }
 }
 
@@ -379,7 +514,10 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
 fn detail<T: serde::de::DeserializeOwned + Default>(row: Option<&state::PhaseRow>) -> Result<T> {
     match row {
         Some(r) => serde_json::from_value(r.detail.clone()).with_context(|| {
-            format!("reading what phase {} recorded in ra_migrate.phase_state.detail", r.phase)
+            format!(
+                "reading what phase {} recorded in ra_migrate.phase_state.detail",
+                r.phase
+            )
         }),
         None => Ok(T::default()),
     }

@@ -2,10 +2,12 @@
 //! lock it takes, the tables it touches (read from the parsed statement, not declared) and whether
 //! it runs inside the phase's transaction. `plan` prints it, `apply`/`rollback` run exactly it.
 
+pub mod archive;
 pub mod backfill;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
+pub mod switch_readers;
 
 use anyhow::{bail, Result};
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //! The server serves trimmed real payloads from `shared/reference/racing-api.md` (in
 //! `api/fixtures/`) and variations of them; every test uses tiny backoffs so it stays fast.
 
-mod server;
+pub(crate) mod server;
 
 use std::time::{Duration, Instant};
 

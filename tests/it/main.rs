@@ -2,5 +2,6 @@
 
 mod api;
 mod common;
+mod fetch;
 mod phases;
 mod validate;

@@ -1,0 +1,69 @@
+//! `fetch entities`: enriches horses that lack a profile through `/horses/{id}/pro` (pedigree,
+//! colour, breeder, sire/dam/damsire ids), writing them in batches. Sires, dams and damsires get
+//! their `horse_id` from the API's id rule (`sir_N` is `hrs_N`), never from name matching.
+
+use anyhow::{Context, Result};
+
+use crate::api::{describe, Endpoint, HorseLookup};
+
+use super::tx::BatchContext;
+use super::Fetch;
+
+/// Profiles per transaction: at 2 requests/s, about half a minute of fetching.
+const PER_BATCH: usize = 50;
+
+pub fn enrich(f: &mut Fetch, limit: usize) -> Result<()> {
+    let ids = f.ingest.enrichment_candidates(limit)?;
+    f.progress.begin("horse profiles", ids.len() as u64);
+    for chunk in ids.chunks(PER_BATCH) {
+        let mut profiles = Vec::new();
+        let mut rejected = Vec::new();
+        let mut failure = None;
+        for id in chunk {
+            let request = describe(&format!("/v1/horses/{id}/pro"), &[]);
+            match f
+                .source
+                .fetch_horse(id)
+                .with_context(|| format!("fetching the profile of {id} ({request})"))
+            {
+                Ok(HorseLookup::Found(p)) => {
+                    f.tally.warnings += p.warnings.len() as u64;
+                    f.tally.profiles += 1;
+                    profiles.push(*p);
+                }
+                Ok(HorseLookup::Absent) => {
+                    tracing::info!("{id}: the API has no profile (404)");
+                    f.tally.absent_profiles += 1;
+                }
+                Ok(HorseLookup::Rejected(r)) => rejected.push(r),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            f.tick(id);
+        }
+        // what was fetched before a failure is still written
+        if !profiles.is_empty() || !rejected.is_empty() {
+            let first = chunk.first().map(String::as_str).unwrap_or("");
+            let ctx = BatchContext {
+                endpoint: Endpoint::HorsePro.path().to_string(),
+                request: format!(
+                    "{}GET /v1/horses/{{id}}/pro for {} horse(s) from {first}",
+                    f.request_prefix(),
+                    chunk.len()
+                ),
+                label: format!(
+                    "{} horse profile(s) from {first}",
+                    profiles.len() + rejected.len()
+                ),
+            };
+            f.ingest.profiles(&profiles, &rejected, &ctx)?;
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    f.progress.end();
+    Ok(())
+}

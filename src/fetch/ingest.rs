@@ -1,0 +1,286 @@
+//! The write path's entry: one transaction per batch, its targets read inside it under the shared
+//! phase lock (`state::write_targets`), the catalog re-read whenever the phase changes, and the
+//! reads the fetchers need (existing ids, enrichment candidates) routed like the writes.
+//!
+//! A batch whose statement fails on its data is rolled back and written again in careful mode
+//! (savepoints, bisecting): its good records are written, the bad ones quarantined.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Context, Result};
+use postgres::{Client, Statement};
+use serde::Serialize;
+
+use crate::api::{BookmakerRecord, CourseRecord, HorseProfile, Parsed, RaceBatch, Rejected};
+use crate::mapping::Mapping;
+use crate::state::{self, Targets};
+
+use super::batches::{self, CourseBook};
+use super::quarantine;
+use super::route::{Role, WritePlan};
+use super::tx::{is_data_error, BatchContext, Prepared, TxCtx};
+
+/// What one committed batch wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchOutcome {
+    pub targets: Targets,
+    /// Rows inserted or changed, per physical table and layout.
+    pub written: BTreeMap<(String, Role), u64>,
+    pub quarantined: usize,
+    /// The first try failed on a data error and the batch was written record-safe.
+    pub careful: bool,
+}
+
+impl BatchOutcome {
+    /// Rows written to `table` (physical name).
+    pub fn rows(&self, table: &str) -> u64 {
+        self.written
+            .iter()
+            .filter(|((t, _), _)| t == table)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// Everything written by one `Ingest`.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub written: BTreeMap<(String, Role), u64>,
+    pub quarantined: u64,
+    pub batches: u64,
+    pub careful_batches: u64,
+    /// The targets of the last batch.
+    pub targets: Option<Targets>,
+}
+
+/// The phase-aware writer over one connection.
+pub struct Ingest<'c> {
+    client: &'c mut Client,
+    mapping: Mapping,
+    schema: String,
+    source: String,
+    prepared: Option<Prepared>,
+    statements: HashMap<String, Statement>,
+    totals: Totals,
+}
+
+impl<'c> Ingest<'c> {
+    /// `source` (`api`, `synthetic`) is recorded with quarantined records.
+    pub fn new(client: &'c mut Client, mapping: Mapping, schema: &str, source: &str) -> Ingest<'c> {
+        Ingest {
+            client,
+            mapping,
+            schema: schema.to_string(),
+            source: source.to_string(),
+            prepared: None,
+            statements: HashMap::new(),
+            totals: Totals::default(),
+        }
+    }
+
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// One day of racecards or results.
+    pub fn race_batch(
+        &mut self,
+        batch: &RaceBatch,
+        book: &CourseBook,
+        ctx: &BatchContext,
+    ) -> Result<BatchOutcome> {
+        self.batch(ctx, |cx| batches::race_batch(cx, batch, book))
+    }
+
+    /// Regions, courses and bookmakers.
+    pub fn reference(
+        &mut self,
+        courses: &Parsed<CourseRecord>,
+        bookmakers: &[BookmakerRecord],
+        ctx: &BatchContext,
+    ) -> Result<BatchOutcome> {
+        self.batch(ctx, |cx| batches::reference(cx, courses, bookmakers))
+    }
+
+    /// Horse profiles, with their parents and pedigree.
+    pub fn profiles(
+        &mut self,
+        profiles: &[HorseProfile],
+        rejected: &[Rejected],
+        ctx: &BatchContext,
+    ) -> Result<BatchOutcome> {
+        self.batch(ctx, |cx| batches::profiles(cx, profiles, rejected))
+    }
+
+    /// Runs `body` in one transaction and commits it with its quarantined records; on a data
+    /// error, once more in careful mode.
+    pub fn batch(
+        &mut self,
+        ctx: &BatchContext,
+        mut body: impl FnMut(&mut TxCtx) -> Result<()>,
+    ) -> Result<BatchOutcome> {
+        let mut careful = false;
+        loop {
+            let mut tx = self
+                .client
+                .transaction()
+                .with_context(|| format!("starting the transaction for {}", ctx.label))?;
+            let targets = state::write_targets(&mut tx)?;
+            if self.prepared.as_ref().map(|p| p.targets) != Some(targets) {
+                self.prepared = Some(Prepared::new(
+                    &mut tx,
+                    targets,
+                    &self.mapping,
+                    &self.schema,
+                )?);
+            }
+            let prep = self.prepared.as_mut().expect("prepared above");
+            let result = {
+                let mut cx = TxCtx::new(&mut tx, prep, &mut self.statements, careful, ctx);
+                body(&mut cx).map(|()| {
+                    (
+                        std::mem::take(&mut cx.quarantine),
+                        std::mem::take(&mut cx.written),
+                    )
+                })
+            };
+            match result {
+                Ok((quarantined, written)) => {
+                    quarantine::store(&mut tx, &self.source, &quarantined)?;
+                    tx.commit().with_context(|| {
+                        format!("committing {} (nothing of it was written)", ctx.label)
+                    })?;
+                    let t = &mut self.totals;
+                    for (k, n) in &written {
+                        *t.written.entry(k.clone()).or_insert(0) += n;
+                    }
+                    t.quarantined += quarantined.len() as u64;
+                    t.batches += 1;
+                    t.careful_batches += u64::from(careful);
+                    t.targets = Some(targets);
+                    return Ok(BatchOutcome {
+                        targets,
+                        written,
+                        quarantined: quarantined.len(),
+                        careful,
+                    });
+                }
+                Err(e) if !careful && is_data_error(&e) => {
+                    tracing::warn!(batch = %ctx.label, error = %format!("{e:#}"), "a statement failed on its data; writing the batch again, isolating the records at fault");
+                    tx.rollback().context("rolling back the failed batch")?;
+                    careful = true;
+                }
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "{}: rolled back, nothing of this batch was written",
+                        ctx.label
+                    )))
+                }
+            }
+        }
+    }
+
+    /// The targets of the phase in effect now (read in a transaction that is rolled back).
+    pub fn targets(&mut self) -> Result<Targets> {
+        let mut tx = self.client.transaction()?;
+        let t = state::write_targets(&mut tx)?;
+        tx.rollback()?;
+        Ok(t)
+    }
+
+    /// The table reads of `logical` go to now (old or new master).
+    pub fn read_table(&mut self, logical: &str) -> Result<String> {
+        let targets = self.targets()?;
+        Ok(WritePlan::new(targets, &self.mapping)?
+            .route(logical)?
+            .read
+            .clone())
+    }
+
+    fn qualified(&self, table: &str) -> String {
+        format!(
+            "\"{}\".\"{}\"",
+            self.schema.replace('"', "\"\""),
+            table.replace('"', "\"\"")
+        )
+    }
+
+    /// Which of `ids` exist in the read table of `logical` (keyed by `id`).
+    pub fn existing_ids(&mut self, logical: &str, ids: &[String]) -> Result<Vec<String>> {
+        let table = self.read_table(logical)?;
+        let sql = format!(
+            "SELECT id::text FROM {} WHERE id::text = ANY($1)",
+            self.qualified(&table)
+        );
+        Ok(self
+            .client
+            .query(&sql, &[&ids])
+            .with_context(|| format!("reading existing ids from {table}"))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// Region names by code, from the regions table.
+    pub fn region_names(&mut self) -> Result<BTreeMap<String, String>> {
+        let table = self.read_table("ra_regions")?;
+        let sql = format!(
+            "SELECT lower(code::text), name::text FROM {}",
+            self.qualified(&table)
+        );
+        Ok(self
+            .client
+            .query(&sql, &[])
+            .with_context(|| format!("reading region names from {table}"))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    /// Up to `limit` horses that lack a profile, those with the least known first. A profile is
+    /// the only source of `colour_code`; a horse without a date of birth is known only from
+    /// results or as someone's parent.
+    pub fn enrichment_candidates(&mut self, limit: usize) -> Result<Vec<String>> {
+        let table = self.read_table("ra_horses")?;
+        let columns: Vec<String> = self
+            .client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+                &[&self.schema, &table],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let has = |c: &str| columns.iter().any(|x| x == c);
+        let lacking: Vec<&str> = ["colour_code", "dob"]
+            .into_iter()
+            .filter(|c| has(c))
+            .collect();
+        if lacking.is_empty() {
+            anyhow::bail!(
+                "{table} has neither colour_code nor dob: cannot tell which horses lack a profile"
+            );
+        }
+        let predicate = lacking
+            .iter()
+            .map(|c| format!("{c} IS NULL"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let order = if has("dob") {
+            "(dob IS NULL) DESC, id"
+        } else {
+            "id"
+        };
+        let sql = format!(
+            "SELECT id::text FROM {} WHERE {predicate} ORDER BY {order} LIMIT $1",
+            self.qualified(&table)
+        );
+        Ok(self
+            .client
+            .query(&sql, &[&(limit as i64)])
+            .with_context(|| format!("choosing horses to enrich from {table}"))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+}

@@ -1,0 +1,563 @@
+//! Writing steps inside one batch transaction.
+//!
+//! For each step: resolve codes to ids, drop duplicate keys, follow foreign keys to rows already
+//! quarantined, check values against the catalog, keep stored values for required columns the
+//! record leaves empty, lock the batch's races where the key has no unique constraint, then write
+//! all rows in one statement. Rows that cannot be written are quarantined (or, for derived rows,
+//! left out) and everything else goes on.
+//!
+//! In careful mode (the batch's first try failed with a data error) every statement runs inside a
+//! savepoint, and a failing one is bisected down to the records that fail on their own. The fast
+//! path never pays for savepoints.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+use anyhow::{bail, Context, Result};
+use postgres::types::ToSql;
+use postgres::{Statement, Transaction};
+
+use crate::catalog::Catalog;
+use crate::mapping::Mapping;
+use crate::state::Targets;
+
+use super::check::{self, Verdict};
+use super::quarantine::Quarantined;
+use super::route::{Role, Route, WritePlan};
+use super::shape::{MirrorShape, Shape};
+use super::statements;
+use super::step::{Row, Step};
+
+/// What a batch is, for quarantine rows and error messages.
+#[derive(Debug, Clone)]
+pub struct BatchContext {
+    /// API path below `/v1/` (`racecards/pro`).
+    pub endpoint: String,
+    /// The request(s) that produced the batch, without credentials.
+    pub request: String,
+    /// For messages: `racecards of 2025-10-13`.
+    pub label: String,
+}
+
+/// A step matched against the live tables of the current phase.
+pub struct Compiled {
+    pub route: Route,
+    pub shape: Shape,
+    /// The step matched against the new master too, so its values are checked against both.
+    pub mirror_shape: Option<Shape>,
+    pub sql: String,
+}
+
+/// The catalog and routes of one phase, reused across batches until the phase changes.
+pub struct Prepared {
+    pub targets: Targets,
+    pub plan: WritePlan,
+    pub catalog: Catalog,
+    compiled: HashMap<String, Rc<Compiled>>,
+}
+
+impl Prepared {
+    pub fn new(
+        tx: &mut Transaction,
+        targets: Targets,
+        mapping: &Mapping,
+        schema: &str,
+    ) -> Result<Prepared> {
+        let plan = WritePlan::new(targets, mapping)?;
+        for r in plan.routes() {
+            for name in std::iter::once(&r.primary).chain(&r.mirror) {
+                if mapping.is_protected(name) {
+                    bail!("refusing to write {name}: the mapping protects it");
+                }
+            }
+        }
+        let catalog =
+            Catalog::read(tx, schema).context("reading the catalog for the write path")?;
+        Ok(Prepared {
+            targets,
+            plan,
+            catalog,
+            compiled: HashMap::new(),
+        })
+    }
+
+    fn compile(&mut self, step: &Step) -> Result<Rc<Compiled>> {
+        if let Some(c) = self.compiled.get(&step.name) {
+            return Ok(c.clone());
+        }
+        let route = self.plan.route(step.table)?.clone();
+        let phase = phase_text(&self.targets);
+        let shape = Shape::of(&self.catalog, &route.primary, step)
+            .with_context(|| format!("writing {} ({phase})", step.table))?;
+        let (mirror, mirror_shape) = match &route.mirror {
+            Some(new) => (
+                Some(
+                    MirrorShape::of(&self.catalog, &route.primary, new)
+                        .with_context(|| format!("dual-writing {} ({phase})", step.table))?,
+                ),
+                Some(
+                    Shape::of(&self.catalog, new, step)
+                        .with_context(|| format!("dual-writing {} ({phase})", step.table))?,
+                ),
+            ),
+            None => (None, None),
+        };
+        if !shape.skipped.is_empty() {
+            tracing::debug!(table = %shape.table, skipped = ?shape.skipped, "fields without a column are not written");
+        }
+        let sql = statements::write(&self.catalog, &shape, mirror.as_ref());
+        let c = Rc::new(Compiled {
+            route,
+            shape,
+            mirror_shape,
+            sql,
+        });
+        self.compiled.insert(step.name.clone(), c.clone());
+        Ok(c)
+    }
+}
+
+fn phase_text(t: &Targets) -> String {
+    match t.phase {
+        Some(p) => format!("phase {p} in effect"),
+        None => "no phase applied".to_string(),
+    }
+}
+
+/// True for errors caused by the data of a statement (bad value, constraint violation), which
+/// bisecting can pin on records; anything else (connection, lock, permission) is not.
+pub fn is_data_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<postgres::Error>()
+            .and_then(|pe| pe.code())
+            .is_some_and(|code| {
+                let s = code.code();
+                s.starts_with("22") || s.starts_with("23") || s == "21000"
+            })
+    })
+}
+
+/// A PostgreSQL error as one line, with its detail (which names the failing key or value).
+fn db_error_text(e: &anyhow::Error) -> String {
+    for c in e.chain() {
+        if let Some(db) = c
+            .downcast_ref::<postgres::Error>()
+            .and_then(|pe| pe.as_db_error())
+        {
+            return match db.detail() {
+                Some(d) => format!("{} ({d})", db.message()),
+                None => db.message().to_string(),
+            };
+        }
+    }
+    format!("{e:#}")
+}
+
+/// One batch transaction's state.
+pub struct TxCtx<'t, 'c> {
+    pub tx: &'t mut Transaction<'c>,
+    pub prep: &'t mut Prepared,
+    statements: &'t mut HashMap<String, Statement>,
+    careful: bool,
+    ctx: &'t BatchContext,
+    pub quarantine: Vec<Quarantined>,
+    /// Keys (per logical table) of rows quarantined in this batch.
+    bad: HashMap<&'static str, HashSet<String>>,
+    /// Keys of derived rows left out in this batch.
+    dropped: HashMap<&'static str, HashSet<String>>,
+    pub written: BTreeMap<(String, Role), u64>,
+}
+
+impl<'t, 'c> TxCtx<'t, 'c> {
+    pub fn new(
+        tx: &'t mut Transaction<'c>,
+        prep: &'t mut Prepared,
+        statements: &'t mut HashMap<String, Statement>,
+        careful: bool,
+        ctx: &'t BatchContext,
+    ) -> Self {
+        TxCtx {
+            tx,
+            prep,
+            statements,
+            careful,
+            ctx,
+            quarantine: Vec::new(),
+            bad: HashMap::new(),
+            dropped: HashMap::new(),
+            written: BTreeMap::new(),
+        }
+    }
+
+    pub fn context(&self) -> &BatchContext {
+        self.ctx
+    }
+
+    /// Quarantines a record that never became a row (rejected by the parser, or a parent of one).
+    pub fn quarantine_raw(&mut self, q: Quarantined) {
+        self.quarantine.push(q);
+    }
+
+    /// Keys of rows of `table` quarantined so far in this batch.
+    pub fn bad_keys(&self, table: &str) -> HashSet<String> {
+        self.bad.get(table).cloned().unwrap_or_default()
+    }
+
+    /// Removes the rows for which `why` returns a reason, quarantining them (or leaving them out,
+    /// for an optional step).
+    pub fn reject_where(&mut self, step: &mut Step, mut why: impl FnMut(&Row) -> Option<String>) {
+        let rows = std::mem::take(&mut step.rows);
+        for row in rows {
+            match why(&row) {
+                Some(reason) => self.reject(step, &row, reason),
+                None => step.rows.push(row),
+            }
+        }
+    }
+
+    fn reject(&mut self, step: &Step, row: &Row, error: String) {
+        let key = row.key(&step.key);
+        if step.optional {
+            tracing::debug!(table = step.table, %key, %error, "derived row left out");
+            self.dropped.entry(step.table).or_default().insert(key);
+            return;
+        }
+        tracing::warn!(table = step.table, %key, %error, batch = %self.ctx.label, "record quarantined");
+        self.bad.entry(step.table).or_default().insert(key);
+        self.quarantine.push(Quarantined {
+            endpoint: self.ctx.endpoint.clone(),
+            request: self.ctx.request.clone(),
+            payload: row.origin.to_json(),
+            error: format!("{}: {error}", step.table),
+        });
+    }
+
+    /// The checks that need no database: duplicate keys, rows whose foreign keys point at rows
+    /// quarantined earlier in this batch, values that cannot fit the table. Idempotent.
+    pub fn precheck(&mut self, step: &mut Step) -> Result<()> {
+        if step.rows.is_empty() {
+            return Ok(());
+        }
+        let compiled = self.prep.compile(step)?;
+        self.dedupe(step);
+        self.follow_fks(step, &compiled);
+        let pending = step.resolve.as_ref().map(|r| r.field);
+        let shapes: Vec<&Shape> = std::iter::once(&compiled.shape)
+            .chain(compiled.mirror_shape.as_ref())
+            .collect();
+        self.reject_where(step, |row| {
+            shapes
+                .iter()
+                .find_map(|s| match check::check(s, row, pending) {
+                    Verdict::Bad(why) => Some(why),
+                    _ => None,
+                })
+        });
+        Ok(())
+    }
+
+    /// Keeps the first row of each key; a later row with other values is quarantined (both
+    /// cannot be stored), an identical one is dropped. Sorts by key: writers that lock rows in
+    /// the same order cannot deadlock each other.
+    fn dedupe(&mut self, step: &mut Step) {
+        let key = step.key.clone();
+        step.rows.sort_by_cached_key(|r| r.key(&key));
+        let rows = std::mem::take(&mut step.rows);
+        for row in rows {
+            match step.rows.last() {
+                Some(prev) if prev.key(&key) == row.key(&key) => {
+                    if prev.values != row.values {
+                        let k = row.key(&key).replace('\u{1f}', ", ");
+                        self.reject(step, &row, format!("a second, different record with the key ({k}) in the same batch; the first was kept"));
+                    }
+                }
+                _ => step.rows.push(row),
+            }
+        }
+    }
+
+    fn follow_fks(&mut self, step: &mut Step, compiled: &Compiled) {
+        let mut links = Vec::new();
+        for fk in &compiled.shape.fks {
+            let Some(logical) = self.prep.plan.logical_of(&fk.ref_table) else {
+                continue;
+            };
+            let field = compiled.shape.cols[fk.col].field;
+            let bad = self.bad.get(logical).cloned().unwrap_or_default();
+            let dropped = self.dropped.get(logical).cloned().unwrap_or_default();
+            if bad.is_empty() && dropped.is_empty() {
+                continue;
+            }
+            links.push((field, logical.to_string(), bad, dropped, fk.nullable));
+        }
+        if links.is_empty() {
+            return;
+        }
+        let rows = std::mem::take(&mut step.rows);
+        for mut row in rows {
+            let mut reason = None;
+            for (field, logical, bad, dropped, nullable) in &links {
+                let Some(v) = row.values[*field].as_deref() else {
+                    continue;
+                };
+                if bad.contains(v) || (dropped.contains(v) && !nullable) {
+                    reason = Some(format!(
+                        "refers to {logical} {v}, which could not be written in this batch"
+                    ));
+                } else if dropped.contains(v) {
+                    // a derived row (a sire's horse) is missing: leave the link empty, not the row out
+                    row.values[*field] = None;
+                }
+            }
+            match reason {
+                Some(r) => self.reject(step, &row, r),
+                None => step.rows.push(row),
+            }
+        }
+    }
+
+    /// Writes a step: everything `precheck` does, then the database-side preparation and the
+    /// statement itself.
+    pub fn run(&mut self, mut step: Step) -> Result<()> {
+        if step.rows.is_empty() {
+            return Ok(());
+        }
+        let compiled = self.prep.compile(&step)?;
+        self.resolve(&mut step)?;
+        self.precheck(&mut step)?;
+        self.keep_stored(&mut step, &compiled)?;
+        if step.rows.is_empty() {
+            return Ok(());
+        }
+        if step.lock_races {
+            self.lock_races(&step)?;
+        }
+        let all: Vec<usize> = (0..step.rows.len()).collect();
+        if self.careful {
+            self.guarded(&step, &compiled, &all)
+        } else {
+            let counts = self.exec(&step, &compiled, &all).with_context(|| {
+                format!(
+                    "writing {} rows to {} ({})",
+                    all.len(),
+                    compiled.shape.table,
+                    self.ctx.label
+                )
+            })?;
+            self.count(&compiled, counts);
+            Ok(())
+        }
+    }
+
+    fn count(&mut self, compiled: &Compiled, (primary, mirror): (i64, i64)) {
+        let r = &compiled.route;
+        *self.written.entry((r.primary.clone(), r.role)).or_insert(0) += primary as u64;
+        if let Some(m) = &r.mirror {
+            *self.written.entry((m.clone(), Role::New)).or_insert(0) += mirror as u64;
+        }
+    }
+
+    /// Replaces codes by ids (odds name bookmakers by code); unknown codes are quarantined.
+    fn resolve(&mut self, step: &mut Step) -> Result<()> {
+        let Some(res) = step.resolve.take() else {
+            return Ok(());
+        };
+        let codes: Vec<String> = step
+            .rows
+            .iter()
+            .filter_map(|r| r.values[res.field].as_deref().map(str::to_string))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let table = self.prep.plan.route(res.table)?.primary.clone();
+        let sql = statements::resolve(&self.prep.catalog, &table, res.by, res.to);
+        let found: HashMap<String, String> = self
+            .tx
+            .query(&sql, &[&codes])
+            .with_context(|| format!("looking up {} in {table}", res.by))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let rows = std::mem::take(&mut step.rows);
+        for mut row in rows {
+            let code = row.values[res.field].clone();
+            match code.as_deref().map(|c| found.get(c)) {
+                Some(Some(id)) => {
+                    row.values[res.field] = Some(id.clone().into());
+                    step.rows.push(row);
+                }
+                _ => {
+                    let why = format!(
+                        "no row in {table} with {} {:?}",
+                        res.by,
+                        code.as_deref().unwrap_or("")
+                    );
+                    self.reject(step, &row, why);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// NOT NULL columns the record leaves empty keep the stored value of an existing row; a new
+    /// row takes the column's default, or cannot be written without one.
+    fn keep_stored(&mut self, step: &mut Step, compiled: &Compiled) -> Result<()> {
+        let shape = &compiled.shape;
+        let lacking: Vec<usize> = step
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(check::check(shape, r, None), Verdict::Missing(_)))
+            .map(|(i, _)| i)
+            .collect();
+        if lacking.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<&super::shape::Col> = shape
+            .cols
+            .iter()
+            .filter(|c| c.not_null && !c.is_key)
+            .collect();
+        let sql = statements::existing(&self.prep.catalog, shape, &wanted);
+        let keys: Vec<Vec<Option<&str>>> = shape
+            .key
+            .iter()
+            .map(|k| {
+                let f = shape.cols[*k].field;
+                lacking
+                    .iter()
+                    .map(|i| step.rows[*i].values[f].as_deref())
+                    .collect()
+            })
+            .collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            keys.iter().map(|k| k as &(dyn ToSql + Sync)).collect();
+        let stored: HashMap<String, Vec<Option<String>>> = self
+            .tx
+            .query(&sql, &params)
+            .with_context(|| format!("reading stored values of {}", shape.table))?
+            .iter()
+            .map(|r| {
+                let n = shape.key.len();
+                let key: Vec<String> = (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i).unwrap_or_default())
+                    .collect();
+                let vals = (0..wanted.len()).map(|i| r.get(n + i)).collect();
+                (key.join("\u{1f}"), vals)
+            })
+            .collect();
+        let step_key = step.key.clone();
+        for i in &lacking {
+            let row = &mut step.rows[*i];
+            if let Some(vals) = stored.get(&row.key(&step_key)) {
+                for (c, v) in wanted.iter().zip(vals) {
+                    if row.values[c.field].is_none() {
+                        row.values[c.field] = v.clone().map(Into::into);
+                    }
+                }
+            }
+        }
+        let table = shape.table.clone();
+        let required: Vec<(usize, String)> = shape
+            .cols
+            .iter()
+            .filter(|c| c.required())
+            .map(|c| (c.field, c.name.clone()))
+            .collect();
+        self.reject_where(step, |row| {
+            let empty: Vec<String> = required
+                .iter()
+                .filter(|(f, _)| row.values[*f].is_none())
+                .map(|(_, n)| n.clone())
+                .collect();
+            (!empty.is_empty()).then(|| check::missing_text(&table, &empty))
+        });
+        Ok(())
+    }
+
+    fn lock_races(&mut self, step: &Step) -> Result<()> {
+        let Some(f) = step.field("race_id") else {
+            return Ok(());
+        };
+        let ids: Vec<&str> = {
+            let mut v: Vec<&str> = step
+                .rows
+                .iter()
+                .filter_map(|r| r.values[f].as_deref())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let races = self.prep.plan.route("ra_races")?.primary.clone();
+        let sql = statements::lock_races(&self.prep.catalog, &races);
+        self.tx.query(&sql, &[&ids]).with_context(|| {
+            format!(
+                "locking {} races in {races} ({})",
+                ids.len(),
+                self.ctx.label
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Runs the step's statement for the rows `idx`: (written to primary, written to mirror).
+    fn exec(&mut self, step: &Step, compiled: &Compiled, idx: &[usize]) -> Result<(i64, i64)> {
+        let columns: Vec<Vec<Option<&str>>> = compiled
+            .shape
+            .cols
+            .iter()
+            .map(|c| {
+                idx.iter()
+                    .map(|i| step.rows[*i].values[c.field].as_deref())
+                    .collect()
+            })
+            .collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        let stmt = match self.statements.get(&compiled.sql) {
+            Some(s) => s.clone(),
+            None => {
+                let s = self
+                    .tx
+                    .prepare(&compiled.sql)
+                    .with_context(|| format!("preparing the write of {}", compiled.shape.table))?;
+                self.statements.insert(compiled.sql.clone(), s.clone());
+                s
+            }
+        };
+        let row = self.tx.query_one(&stmt, &params)?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// Careful mode: the statement inside a savepoint; on a data error, halves until the records
+    /// that fail alone are found and quarantined.
+    fn guarded(&mut self, step: &Step, compiled: &Compiled, idx: &[usize]) -> Result<()> {
+        self.tx.batch_execute("SAVEPOINT ra_fetch_step")?;
+        match self.exec(step, compiled, idx) {
+            Ok(counts) => {
+                self.tx.batch_execute("RELEASE SAVEPOINT ra_fetch_step")?;
+                self.count(compiled, counts);
+                Ok(())
+            }
+            Err(e) if is_data_error(&e) => {
+                self.tx.batch_execute(
+                    "ROLLBACK TO SAVEPOINT ra_fetch_step; RELEASE SAVEPOINT ra_fetch_step",
+                )?;
+                if let [one] = idx {
+                    let row = &step.rows[*one];
+                    self.reject(step, row, db_error_text(&e));
+                    Ok(())
+                } else {
+                    let (a, b) = idx.split_at(idx.len() / 2);
+                    self.guarded(step, compiled, a)?;
+                    self.guarded(step, compiled, b)
+                }
+            }
+            Err(e) => Err(e.context(format!(
+                "writing {} ({})",
+                compiled.shape.table, self.ctx.label
+            ))),
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Phase 5, archive: the old masters (and `ra_race_results`) stop being written and are renamed
+//! `ra_old_*`; the dual-write triggers go, the fact tables' foreign keys to the old masters go (their
+//! twins to the new masters stay), the new sequences move past every id the old ones handed out, and
+//! a capture trigger on each new master records the key of every row changed from now on, so a
+//! rollback can carry those changes back into the old tables. One transaction.
+
+use super::{dual_write, Direction, Lock, Phase, Plan, Step};
+use crate::catalog::{Catalog, Table};
+use crate::mapping::{Kind, Mapping};
+use anyhow::{bail, Result};
+use postgres::Client;
+use serde::{Deserialize, Serialize};
+
+const CAPTURE: &str = "ra_migrate_capture";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Record {
+    /// (original name, archived name)
+    pub archived: Vec<(String, String)>,
+    /// Foreign keys of fact tables that pointed at old masters: (table, constraint, definition).
+    pub dropped_fks: Vec<(String, String, String)>,
+    /// New masters given a capture trigger: (new table, capture function).
+    pub captured: Vec<(String, String)>,
+    /// Set by purge: the archived tables are gone, and with them the way back.
+    #[serde(default)]
+    pub purged_at: Option<String>,
+    /// Read/write counters of the archived tables right after the archive (for purge).
+    #[serde(default)]
+    pub baseline: Vec<(String, i64)>,
+}
+
+fn capture_function(new: &str) -> String {
+    format!("ra_migrate.capture_{new}")
+}
+
+/// `setval` statements that move each new sequence past what its old twin handed out.
+fn sequence_sync(cat: &Catalog, old: &Table, new: &Table) -> Vec<Step> {
+    let mut out = Vec::new();
+    for oc in &old.columns {
+        let Some(nc) = new.columns.iter().find(|c| c.name == oc.name) else {
+            continue;
+        };
+        let (Some(os), Some(ns)) = (
+            oc.sequences.iter().find(|s| s.owned),
+            nc.sequences.iter().find(|s| s.owned),
+        ) else {
+            continue;
+        };
+        let oq = format!("{}.{}", cat.quote(&os.schema), cat.quote(&os.name));
+        let nq = format!("{}.{}", cat.quote(&ns.schema), cat.quote(&ns.name));
+        out.push(Step::new(
+            format!("move {} past every id {} handed out", ns.name, os.name),
+            format!(
+                "SELECT setval('{}', greatest(n.last_value, o.last_value), true) FROM {nq} n, {oq} o",
+                nq.replace('\'', "''")
+            ),
+            Lock::None,
+        ));
+    }
+    out
+}
+
+pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
+    let mut steps = Vec::new();
+    let mut record = Record::default();
+    let mut notes = vec![
+        "writers that still target an old name fail loudly from now on (the table no longer exists under that name) instead of writing into a dead table".to_string(),
+        "the built-in fetchers write the new masters only".to_string(),
+    ];
+    let pairs = dual_write::pairs(cat, mapping)?;
+    if pairs.is_empty() {
+        bail!("no master has both its old and its new table: nothing to archive");
+    }
+    for p in &pairs {
+        let old_q = cat.qualified(&p.old.name);
+        for trigger in [dual_write::TRIGGER, dual_write::TRUNCATE_GUARD] {
+            if p.old.triggers.iter().any(|t| t.name == trigger) {
+                steps.push(Step::new(
+                    format!("stop copying writes on {}: drop {trigger}", p.old.name),
+                    format!("DROP TRIGGER {trigger} ON {old_q}"),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+        }
+        steps.push(Step::new(
+            format!("drop the dual-write function of {}", p.old.name),
+            format!(
+                "DROP FUNCTION IF EXISTS ra_migrate.dual_write_{}()",
+                p.old.name
+            ),
+            Lock::None,
+        ));
+    }
+    // Fact tables' foreign keys to old masters: their twins to the new masters (phase 3) stay.
+    let old_masters: Vec<&str> = mapping.masters().map(|m| m.name.as_str()).collect();
+    for t in cat.tables.values() {
+        let kind = mapping.get(&t.name).map(|m| m.kind);
+        if matches!(kind, Some(Kind::Master) | Some(Kind::Deprecated))
+            || mapping.is_protected(&t.name)
+        {
+            continue;
+        }
+        if old_masters.contains(&t.name.as_str()) || t.name.starts_with("ra_mst_") {
+            continue;
+        }
+        for con in t.constraints.iter().filter(|c| c.kind == "f") {
+            if con
+                .ref_table
+                .as_deref()
+                .is_some_and(|r| old_masters.contains(&r))
+            {
+                steps.push(Step::new(
+                    format!(
+                        "drop {} ({} -> old {})",
+                        con.name,
+                        t.name,
+                        con.ref_table.as_deref().unwrap_or("?")
+                    ),
+                    format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {}",
+                        cat.qualified(&t.name),
+                        cat.quote(&con.name)
+                    ),
+                    Lock::AccessExclusive,
+                ));
+                record
+                    .dropped_fks
+                    .push((t.name.clone(), con.name.clone(), con.def.clone()));
+            }
+        }
+    }
+    for p in &pairs {
+        steps.extend(sequence_sync(cat, p.old, p.new));
+        let new_q = cat.qualified(&p.new_name);
+        let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
+        let new_key: Vec<String> = key.iter().map(|k| format!("NEW.{k}")).collect();
+        let old_key: Vec<String> = key.iter().map(|k| format!("OLD.{k}")).collect();
+        let insert = |rec: &str| {
+            format!(
+                "INSERT INTO ra_migrate.archive_changes (table_name, key) VALUES ('{}', ROW({rec})::text) ON CONFLICT (table_name, key) DO UPDATE SET changed_at = now()",
+                p.new_name
+            )
+        };
+        let (ins_new, ins_old) = (insert(&new_key.join(", ")), insert(&old_key.join(", ")));
+        let func = capture_function(&p.new_name);
+        let mut f = Step::new(
+            format!("record every change to {} from now on (for a rollback)", p.new_name),
+            format!(
+                "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\nBEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {ins_old};\n  END IF;\n  IF TG_OP <> 'DELETE' THEN\n    {ins_new};\n  END IF;\n  RETURN NULL;\nEND\n$ra_migrate$"
+            ),
+            Lock::None,
+        );
+        f.body = vec![ins_new.clone(), ins_old.clone()];
+        steps.push(f);
+        steps.push(Step::new(
+            format!("capture trigger on {}", p.new_name),
+            format!("CREATE TRIGGER {CAPTURE} AFTER INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH ROW EXECUTE FUNCTION {func}()"),
+            Lock::ShareRowExclusive,
+        ));
+        record.captured.push((p.new_name.clone(), func));
+    }
+    steps.push(Step::new(
+        "drop the TRUNCATE guard function",
+        "DROP FUNCTION IF EXISTS ra_migrate.refuse_truncate_during_migration()",
+        Lock::None,
+    ));
+    for t in mapping.archived() {
+        if cat.table(&t.name).is_none() {
+            continue;
+        }
+        let target = t.archived_name();
+        if cat.relations.contains(&target) {
+            bail!(
+                "{target} already exists: cannot archive {} under that name",
+                t.name
+            );
+        }
+        steps.push(Step::new(
+            format!("archive {} as {target}", t.name),
+            format!(
+                "ALTER TABLE {} RENAME TO {}",
+                cat.qualified(&t.name),
+                cat.quote(&target)
+            ),
+            Lock::AccessExclusive,
+        ));
+        record.archived.push((t.name.clone(), target));
+    }
+    notes.push(format!(
+        "archived tables are kept until `ra-migrate purge` (default retention 30 days); rolling back phase 5 carries every change made to the new masters meanwhile back into them"
+    ));
+    Ok(Plan {
+        phase: Phase::Archive,
+        direction: Direction::Apply,
+        steps,
+        notes,
+        deferred: vec![],
+        record: serde_json::to_value(&record)?,
+    })
+}
+
+/// The catalog as it will be after the archived tables get their names back: lets the rollback
+/// reuse the dual-write plan, which is written in terms of the old names.
+fn with_original_names(cat: &Catalog, record: &Record) -> Catalog {
+    let mut c = cat.clone();
+    for (orig, archived) in &record.archived {
+        if let Some(mut t) = c.tables.remove(archived) {
+            t.name = orig.clone();
+            c.tables.insert(orig.clone(), t);
+        }
+    }
+    c
+}
+
+pub fn plan_rollback(
+    client: &mut Client,
+    cat: &Catalog,
+    mapping: &Mapping,
+    record: &Record,
+) -> Result<Plan> {
+    if let Some(at) = &record.purged_at {
+        bail!("phase 5 can no longer be rolled back: the archived tables were purged at {at}");
+    }
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    for (orig, archived) in &record.archived {
+        if cat.table(archived).is_some() {
+            steps.push(Step::new(
+                format!("give {archived} its name back"),
+                format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    cat.qualified(archived),
+                    cat.quote(orig)
+                ),
+                Lock::AccessExclusive,
+            ));
+        } else if cat.table(orig).is_none() {
+            bail!("neither {archived} nor {orig} exists: the archived table is gone and phase 5 cannot be rolled back");
+        }
+    }
+    let cat2 = with_original_names(cat, record);
+    let pairs = dual_write::pairs(&cat2, mapping)?;
+    // Carry back: upserts in dependency order, deletes in reverse, so the old masters' own foreign
+    // keys hold at every statement.
+    let mut deletes = Vec::new();
+    for p in &pairs {
+        let (old_q, new_q) = (cat2.qualified(&p.old.name), cat2.qualified(&p.new_name));
+        let cols: Vec<String> = p.columns.iter().map(|c| cat2.quote(c)).collect();
+        let key: Vec<String> = p.key.iter().map(|c| cat2.quote(c)).collect();
+        let (cols, key) = (cols.join(", "), key.join(", "));
+        let changed: i64 = client
+            .query_one(
+                "SELECT count(*) FROM ra_migrate.archive_changes WHERE table_name = $1",
+                &[&p.new_name],
+            )?
+            .get(0);
+        notes.push(format!(
+            "{}: {changed} row(s) inserted, updated or deleted in {} since the archive are carried back",
+            p.old.name, p.new_name
+        ));
+        let keys = format!(
+            "SELECT key FROM ra_migrate.archive_changes WHERE table_name = '{}'",
+            p.new_name
+        );
+        steps.push(Step::new(
+            format!("carry rows changed in {} since the archive back into {}", p.new_name, p.old.name),
+            format!(
+                "INSERT INTO {old_q} ({cols}){} SELECT {cols} FROM {new_q} n WHERE ROW({key})::text IN ({keys}) {}",
+                dual_write::overriding(p.old, &p.columns),
+                dual_write::upsert_clause(&cat2, &p.columns, &p.key)
+            ),
+            Lock::RowExclusive,
+        ));
+        let key_cols: Vec<String> = p.key.iter().map(|c| cat2.quote(c)).collect();
+        let join: Vec<String> = key_cols.iter().map(|k| format!("n.{k} = o.{k}")).collect();
+        let o_key: Vec<String> = key_cols.iter().map(|k| format!("o.{k}")).collect();
+        deletes.push(Step::new(
+            format!("remove from {} the rows deleted from {} since the archive", p.old.name, p.new_name),
+            format!(
+                "DELETE FROM {old_q} o WHERE ROW({})::text IN ({keys}) AND NOT EXISTS (SELECT 1 FROM {new_q} n WHERE {})",
+                o_key.join(", "),
+                join.join(" AND ")
+            ),
+            Lock::RowExclusive,
+        ));
+        // Old sequences move past ids the new ones handed out meanwhile.
+        steps.extend(sequence_sync(&cat2, p.new, p.old));
+        if p.new.triggers.iter().any(|t| t.name == CAPTURE) {
+            steps.push(Step::new(
+                format!("stop recording changes to {}", p.new_name),
+                format!("DROP TRIGGER {CAPTURE} ON {new_q}"),
+                Lock::ShareRowExclusive,
+            ));
+        }
+        steps.push(Step::new(
+            format!("drop the capture function of {}", p.new_name),
+            format!(
+                "DROP FUNCTION IF EXISTS {}()",
+                capture_function(&p.new_name)
+            ),
+            Lock::None,
+        ));
+    }
+    steps.extend(deletes.into_iter().rev());
+    // Dual-write again, exactly as phase 2 installs it.
+    if pairs
+        .iter()
+        .all(|p| !p.old.triggers.iter().any(|t| t.name == dual_write::TRIGGER))
+    {
+        let dw = dual_write::plan_apply(&cat2, mapping)?;
+        steps.extend(dw.steps);
+    }
+    let mut validates = Vec::new();
+    for (table, name, def) in &record.dropped_fks {
+        let Some(t) = cat.table(table) else { continue };
+        if t.constraints.iter().any(|c| &c.name == name) {
+            continue;
+        }
+        let def = def.trim_end_matches(" NOT VALID");
+        steps.push(Step::new(
+            format!("restore {name} on {table} (NOT VALID; validated below)"),
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {def} NOT VALID",
+                cat.qualified(table),
+                cat.quote(name)
+            ),
+            Lock::ShareRowExclusive,
+        ));
+        let mut v = Step::new(
+            format!("validate {name} without blocking writers of {table}"),
+            format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                cat.qualified(table),
+                cat.quote(name)
+            ),
+            Lock::ShareUpdateExclusive,
+        );
+        v.in_transaction = false;
+        v.tolerate_fk_violation = true;
+        validates.push(v);
+    }
+    steps.push(Step::new(
+        "forget the recorded changes",
+        "DELETE FROM ra_migrate.archive_changes",
+        Lock::RowExclusive,
+    ));
+    steps.extend(validates);
+    Ok(Plan {
+        phase: Phase::Archive,
+        direction: Direction::Rollback,
+        steps,
+        notes,
+        deferred: vec![],
+        record: serde_json::to_value(record)?,
+    })
+}
+
+pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (orig, archived) in &record.archived {
+        if cat.table(orig).is_some() {
+            problems.push(format!("{orig} still exists under its old name"));
+        }
+        if cat.table(archived).is_none() {
+            problems.push(format!("{archived} does not exist"));
+        }
+    }
+    for (new, _) in &record.captured {
+        if !cat
+            .table(new)
+            .is_some_and(|t| t.triggers.iter().any(|tg| tg.name == CAPTURE))
+        {
+            problems.push(format!("{new}: change capture trigger missing"));
+        }
+    }
+    problems
+}
+
+pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (orig, archived) in &record.archived {
+        if cat.table(orig).is_none() {
+            problems.push(format!("{orig} does not exist after the rollback"));
+        }
+        if cat.table(archived).is_some() {
+            problems.push(format!("{archived} still exists after the rollback"));
+        }
+    }
+    for (table, name, _) in &record.dropped_fks {
+        match cat
+            .table(table)
+            .and_then(|t| t.constraints.iter().find(|c| &c.name == name))
+        {
+            None => problems.push(format!("{table}: foreign key {name} was not restored")),
+            Some(c) if !c.validated => {
+                problems.push(format!("{table}: foreign key {name} is NOT VALID"))
+            }
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// Read and write counters of the archived tables (`pg_stat_user_tables`): purge refuses when
+/// they moved since the archive.
+pub fn activity(client: &mut Client, record: &Record) -> Result<Vec<(String, i64)>> {
+    let names: Vec<String> = record.archived.iter().map(|(_, a)| a.clone()).collect();
+    Ok(client
+        .query(
+            "SELECT relname::text, (coalesce(seq_scan, 0) + coalesce(idx_scan, 0) + n_tup_ins + n_tup_upd + n_tup_del)::bigint
+             FROM pg_stat_user_tables WHERE relname = ANY($1) ORDER BY 1",
+            &[&names],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}

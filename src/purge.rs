@@ -1,0 +1,224 @@
+//! `purge`: drops the `ra_old_*` tables phase 5 archived, only after the retention period and only
+//! when nothing has read or written them since the archive. Shows what it would drop first, needs
+//! `--yes`, can `pg_dump` each table before, and logs what it did. After a purge, phase 5 can no
+//! longer be rolled back, and says so.
+
+use crate::catalog::Catalog;
+use crate::mapping::Mapping;
+use crate::phase::archive::{self, Record};
+use crate::phase::Phase;
+use crate::state::{self, Status};
+use anyhow::{bail, Context, Result};
+use postgres::Client;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Serialize)]
+pub struct PurgePlan {
+    pub tables: Vec<(String, i64)>,
+    pub archived_at: String,
+    pub refusals: Vec<String>,
+    pub statement: String,
+}
+
+/// `30d`, `12h`, `90m`, `0s`.
+pub fn parse_retention(s: &str) -> Result<Duration> {
+    let (num, unit) = s.split_at(s.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len());
+    let n: f64 = num
+        .parse()
+        .with_context(|| format!("--retention '{s}': expected a number and a unit, e.g. 30d"))?;
+    let secs = match unit {
+        "d" | "" => n * 86_400.0,
+        "h" => n * 3_600.0,
+        "m" => n * 60.0,
+        "s" => n,
+        _ => bail!("--retention '{s}': unit must be d, h, m or s"),
+    };
+    if secs < 0.0 {
+        bail!("--retention must not be negative");
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn record(client: &mut Client) -> Result<(Record, String)> {
+    let row = state::phase_row(client, Phase::Archive)?;
+    match row {
+        Some(r) if r.status == Status::Applied => {
+            let rec: Record = serde_json::from_value(r.detail.clone())
+                .context("reading what phase 5 recorded")?;
+            Ok((rec, r.applied_at.unwrap_or_default()))
+        }
+        _ => bail!("nothing to purge: phase 5 (archive) is not applied"),
+    }
+}
+
+pub fn plan(
+    client: &mut Client,
+    mapping: &Mapping,
+    schema: &str,
+    retention: Duration,
+) -> Result<PurgePlan> {
+    let (rec, archived_at) = record(client)?;
+    if let Some(at) = &rec.purged_at {
+        bail!("the archived tables were already purged at {at}");
+    }
+    let cat = Catalog::read(client, schema)?;
+    let mut refusals = Vec::new();
+    let old_enough: bool = client
+        .query_one(
+            "SELECT now() - $1::text::timestamptz >= make_interval(secs => $2)",
+            &[&archived_at, &retention.as_secs_f64()],
+        )?
+        .get(0);
+    if !old_enough {
+        refusals.push(format!(
+            "the retention of {} has not passed since the archive at {archived_at}",
+            humanize(retention)
+        ));
+    }
+    let now = archive::activity(client, &rec)?;
+    for (table, count) in &now {
+        let before = rec
+            .baseline
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, c)| *c);
+        if before.is_some_and(|b| *count > b) {
+            refusals.push(format!(
+                "{table} was read or written since the archive ({} scans/writes): find that reader before dropping it",
+                count - before.unwrap_or(0)
+            ));
+        }
+    }
+    let mut tables = Vec::new();
+    for (_, archived) in &rec.archived {
+        if cat.table(archived).is_some() {
+            let size: i64 = client
+                .query_one(
+                    "SELECT pg_total_relation_size(to_regclass($1))",
+                    &[&cat.qualified(archived)],
+                )?
+                .get(0);
+            tables.push((archived.clone(), size));
+        }
+    }
+    let names: Vec<String> = tables.iter().map(|(t, _)| cat.qualified(t)).collect();
+    let statement = format!("DROP TABLE {}", names.join(", "));
+    let protected = crate::sql::Protected::new(mapping.protected.iter().cloned());
+    crate::sql::check(&statement, &protected).context("refusing the purge")?;
+    for (t, _) in &tables {
+        if !t.starts_with("ra_old_") && !t.starts_with("old_") {
+            bail!("refusing to purge {t}: only archived tables are ever dropped");
+        }
+    }
+    Ok(PurgePlan {
+        tables,
+        archived_at,
+        refusals,
+        statement,
+    })
+}
+
+/// Dumps (optionally) and drops the archived tables, then records that phase 5 is final.
+pub fn execute(
+    client: &mut Client,
+    url: &str,
+    schema: &str,
+    plan: &PurgePlan,
+    dump: Option<&Path>,
+) -> Result<i64> {
+    let log = state::log_start(
+        client,
+        Some(Phase::Archive),
+        "purge",
+        false,
+        &serde_json::json!({
+            "tables": plan.tables.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+            "dump": dump.map(|d| d.display().to_string()),
+        }),
+    )?;
+    if let Some(dir) = dump {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (t, _) in &plan.tables {
+            let file = dir.join(format!("{t}.dump"));
+            let out = std::process::Command::new("pg_dump")
+                .args([
+                    "--format=custom",
+                    "--table",
+                    &format!("{schema}.{t}"),
+                    "--file",
+                ])
+                .arg(&file)
+                .arg("--dbname")
+                .arg(url)
+                .output()
+                .context("running pg_dump (install postgresql-client)")?;
+            if !out.status.success() {
+                let err = crate::db::redact_text(&String::from_utf8_lossy(&out.stderr), url);
+                state::log_finish(client, log, "failed", &[], Some(&err))?;
+                bail!("pg_dump of {t} failed, nothing was dropped: {err}");
+            }
+        }
+    }
+    let result = (|| -> Result<()> {
+        let mut tx = client.transaction()?;
+        tx.batch_execute("SET LOCAL lock_timeout = '5s'")?;
+        tx.batch_execute(&plan.statement)?;
+        tx.execute(
+            "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('purged_at', now()::text), updated_at = now() WHERE phase = 5",
+            &[],
+        )?;
+        tx.commit()?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            state::log_finish(
+                client,
+                log,
+                "ok",
+                std::slice::from_ref(&plan.statement),
+                None,
+            )?;
+            Ok(log)
+        }
+        Err(e) => {
+            state::log_finish(
+                client,
+                log,
+                "failed",
+                std::slice::from_ref(&plan.statement),
+                Some(&format!("{e:#}")),
+            )?;
+            Err(e.context("dropping the archived tables failed; nothing was dropped"))
+        }
+    }
+}
+
+/// Records the archived tables' activity counters as the new baseline (after phase 5, and after
+/// the tool itself read them, e.g. `validate`).
+pub fn record_baseline(client: &mut Client) -> Result<()> {
+    let Ok((rec, _)) = record(client) else {
+        return Ok(());
+    };
+    // Counters reach pg_stat_user_tables when a session flushes its statistics.
+    client
+        .batch_execute("SELECT pg_stat_force_next_flush()")
+        .ok();
+    let counts = archive::activity(client, &rec)?;
+    client.execute(
+        "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('baseline', $1::jsonb) WHERE phase = 5",
+        &[&serde_json::to_value(&counts)?],
+    )?;
+    Ok(())
+}
+
+fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    if s % 86_400 == 0 && s > 0 {
+        format!("{} days", s / 86_400)
+    } else {
+        format!("{s} seconds")
+    }
+}
