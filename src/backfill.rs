@@ -179,6 +179,11 @@ pub fn run(
         let (inserted, upper) = db::with_lock_retry(lock, &what, |_| {
             let mut tx = client.transaction()?;
             tx.batch_execute(&db::set_local_lock_timeout(lock))?;
+            // Copies of history are not new writes: the reverse trigger must not mirror them back.
+            tx.batch_execute(&format!(
+                "SET LOCAL {} = 'on'",
+                crate::phase::dual_write::REPLICATING
+            ))?;
             let upper: Option<Vec<String>> = match &lower {
                 None => tx.query_opt(&copy.upper_first, &[&None::<Vec<String>>, &size])?,
                 Some(l) => tx.query_opt(&copy.upper_next, &[l, &size])?,

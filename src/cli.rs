@@ -36,11 +36,12 @@ pub struct Global {
     /// Schema holding the ra_* tables.
     #[arg(long, global = true, default_value = "public")]
     pub schema: String,
-    /// lock_timeout for each try of a DDL transaction, in milliseconds.
-    #[arg(long, global = true, default_value_t = 2000, value_name = "MS")]
+    /// lock_timeout for each try of a DDL transaction, in milliseconds (below deadlock_timeout, so
+    /// a conflict with a writer costs the migration a retry, never the writer an error).
+    #[arg(long, global = true, default_value_t = 200, value_name = "MS")]
     pub lock_timeout_ms: u64,
     /// How many times to retry a DDL transaction that hit the lock timeout.
-    #[arg(long, global = true, default_value_t = 5, value_name = "N")]
+    #[arg(long, global = true, default_value_t = 10, value_name = "N")]
     pub lock_retries: u32,
     /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
     #[arg(long, global = true, default_value = "warn")]

@@ -32,8 +32,10 @@ pub struct LockPolicy {
 impl Default for LockPolicy {
     fn default() -> Self {
         LockPolicy {
-            timeout: Duration::from_millis(2000),
-            retries: 5,
+            // Below PostgreSQL's default deadlock_timeout (1 s): in a lock conflict with a writer,
+            // the migration gives up and retries, the writer never becomes the victim.
+            timeout: Duration::from_millis(200),
+            retries: 10,
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(3),
         }

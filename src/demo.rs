@@ -2,6 +2,9 @@
 //! synthetic rows, an outside writer running the whole time (like the legacy statistics function
 //! and manual fixes), every phase applied and verified, then every phase rolled back; a summary of
 //! durations, rows, the longest writer wait and writer errors (must be 0).
+//!
+//! The sequence itself ([`rehearse`]) is shared with `rehearse` (a copy of a real database) and the
+//! `migrate` benchmark (writer waits per phase transition).
 
 use crate::backfill::Tuning;
 use crate::cli::{DemoArgs, Global};
@@ -13,22 +16,230 @@ use crate::phase::{Direction, Phase};
 use crate::{baseline, state};
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The phases the demo runs; grows as phases land.
-const PHASES: [Phase; 3] = [Phase::Create, Phase::DualWrite, Phase::Backfill];
+/// The demo's sequence: every phase forward, phase 5 back and forward again (lossless), then
+/// every phase back, so the end proves the database is exactly as it was.
+pub fn sequence() -> Vec<(Phase, Direction)> {
+    let mut s: Vec<(Phase, Direction)> =
+        Phase::ALL.iter().map(|p| (*p, Direction::Apply)).collect();
+    s.push((Phase::Archive, Direction::Rollback));
+    s.push((Phase::Archive, Direction::Apply));
+    s.extend(Phase::ALL.iter().rev().map(|p| (*p, Direction::Rollback)));
+    s
+}
 
-struct Row {
-    step: String,
-    seconds: f64,
-    rows: String,
-    max_wait_ms: u128,
-    writer_errors: u64,
-    verdict: String,
+/// A database ready for the rehearsal: the legacy layout, `state::init` done, no phase applied.
+pub struct Rehearsal<'a> {
+    /// The database the phases run on (never a production database: a throwaway cluster's).
+    pub url: &'a str,
+    pub mapping: &'a Mapping,
+    pub schema: &'a str,
+    pub lock: LockPolicy,
+    pub tuning: Tuning,
+    /// Where the validation before phase 4 writes its Markdown and JSON reports.
+    pub report_dir: PathBuf,
+}
+
+/// One line of the summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepRow {
+    /// `apply 1 (create)`, `rollback 5 (archive)`, `validate`.
+    pub step: String,
+    /// `None` for the validation.
+    pub phase: Option<Phase>,
+    pub direction: Option<Direction>,
+    pub seconds: f64,
+    /// Rows copied (phase 3 apply only).
+    pub rows: Option<i64>,
+    /// The longest outside write transaction while the step ran.
+    pub max_writer_wait_ms: u128,
+    pub writer_errors: u64,
+    /// `ok`, `FAILED`, `N problem(s)`.
+    pub verdict: String,
+    /// What verification or validation found.
+    pub problems: Vec<String>,
+}
+
+/// What the whole rehearsal showed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub steps: Vec<StepRow>,
+    pub writer_transactions: u64,
+    pub writer_errors: u64,
+    pub writer_max_wait_ms: u128,
+    pub writer_last_error: Option<String>,
+    /// The schema after rolling everything back is the schema before.
+    pub restored: bool,
+    pub passed: bool,
+}
+
+/// Runs the sequence on `r.url` with an outside writer: phases forward, validation before phase 4
+/// (its gate), phase 5 back and forward, everything back; one line per step on stdout as it goes.
+/// A failed verification is recorded in the summary; an error (a phase that could not run) stops.
+pub fn rehearse(r: &Rehearsal) -> Result<Summary> {
+    let mut client = db::connect(r.url, "rehearsal")?;
+    set_search_path(&mut client, r.schema)?;
+    let schema_before = schema_fingerprint(&mut client, r.schema)?;
+    let writer = Writer::start(r.url.to_string(), r.schema.to_string());
+    let result = run_sequence(&mut client, r, &writer);
+    // Stop the writer on every path: it must not outlive the sequence that it measures.
+    let (writes, errors, max_wait, last_error) = writer.stop();
+    let steps = result?;
+    let schema_after = schema_fingerprint(&mut client, r.schema)?;
+    let restored = schema_before == schema_after;
+    let passed = restored
+        && errors == 0
+        && steps
+            .iter()
+            .all(|s| s.problems.is_empty() && s.writer_errors == 0);
+    Ok(Summary {
+        steps,
+        writer_transactions: writes,
+        writer_errors: errors,
+        writer_max_wait_ms: max_wait.as_millis(),
+        writer_last_error: last_error,
+        restored,
+        passed,
+    })
+}
+
+fn run_sequence(
+    client: &mut postgres::Client,
+    r: &Rehearsal,
+    writer: &Writer,
+) -> Result<Vec<StepRow>> {
+    let progress = crate::progress::for_stderr();
+    let label = db::redact_url(r.url);
+    let mut rows = Vec::new();
+    for (phase, direction) in sequence() {
+        if phase == Phase::SwitchReaders && direction == Direction::Apply {
+            // Phase 4's gate: a passing validation report newer than the last phase change.
+            writer.reset_window();
+            let t = Instant::now();
+            let report = crate::validate::run(
+                client,
+                r.mapping,
+                r.schema,
+                &label,
+                &crate::validate::ValidateOptions::default(),
+            )
+            .context("validating before phase 4")?;
+            let (md, _) = crate::validate::write_reports(&report, &r.report_dir)?;
+            crate::validate::record(client, &report, Some(&md.display().to_string()))?;
+            println!("validate: {} (report {})", report.verdict(), md.display());
+            let (wait, errors) = writer.window();
+            let mut problems = report.problems();
+            if !report.passed() && problems.is_empty() {
+                problems.push(report.verdict());
+            }
+            rows.push(StepRow {
+                step: "validate".into(),
+                phase: None,
+                direction: None,
+                seconds: t.elapsed().as_secs_f64(),
+                rows: None,
+                max_writer_wait_ms: wait.as_millis(),
+                writer_errors: errors,
+                verdict: if report.passed() { "ok" } else { "FAILED" }.into(),
+                problems,
+            });
+        }
+        writer.reset_window();
+        let t = Instant::now();
+        let mut ctx = Ctx {
+            client: &mut *client,
+            mapping: r.mapping,
+            schema: r.schema,
+            lock: &r.lock,
+            force: false,
+            tuning: r.tuning.clone(),
+            progress: progress.as_ref(),
+            switch_functions: true,
+        };
+        let what = || format!("rehearsal: {} of phase {phase}", direction.as_str());
+        engine::check_order(ctx.client, phase, direction).with_context(what)?;
+        let plan = engine::plan(&mut ctx, phase, direction).with_context(what)?;
+        let outcome = engine::execute(&mut ctx, &plan).with_context(what)?;
+        let copied = copied_rows(client, phase, direction)?;
+        let (wait, errors) = writer.window();
+        println!(
+            "{} phase {phase}: {} steps, {}",
+            direction.as_str(),
+            plan.steps.len(),
+            if outcome.problems.is_empty() {
+                "verified".to_string()
+            } else {
+                format!("PROBLEMS: {}", outcome.problems.join("; "))
+            }
+        );
+        rows.push(StepRow {
+            step: format!("{} {}", direction.as_str(), phase),
+            phase: Some(phase),
+            direction: Some(direction),
+            seconds: t.elapsed().as_secs_f64(),
+            rows: copied,
+            max_writer_wait_ms: wait.as_millis(),
+            writer_errors: errors,
+            verdict: if outcome.problems.is_empty() {
+                "ok".into()
+            } else {
+                format!("{} problem(s)", outcome.problems.len())
+            },
+            problems: outcome.problems,
+        });
+    }
+    Ok(rows)
+}
+
+/// The summary table, the writer's totals, whether the schema came back, and the verdict line.
+pub fn render_summary(s: &Summary) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "step",
+        "seconds",
+        "rows copied",
+        "longest writer wait (ms)",
+        "writer errors",
+        "verdict",
+    ]);
+    for r in &s.steps {
+        t.add_row(vec![
+            r.step.clone(),
+            format!("{:.2}", r.seconds),
+            r.rows.map_or("-".into(), |n| n.to_string()),
+            r.max_writer_wait_ms.to_string(),
+            r.writer_errors.to_string(),
+            r.verdict.clone(),
+        ]);
+    }
+    let mut out = format!("\n{t}\n");
+    out.push_str(&format!(
+        "outside writer: {} write transactions, {} errors, longest wait {} ms\n",
+        s.writer_transactions, s.writer_errors, s.writer_max_wait_ms
+    ));
+    if let Some(e) = &s.writer_last_error {
+        out.push_str(&format!("last writer error: {e}\n"));
+    }
+    out.push_str(&format!(
+        "schema after rolling every phase back: {}\n",
+        if s.restored {
+            "identical to before"
+        } else {
+            "DIFFERENT from before"
+        }
+    ));
+    out.push_str(&format!(
+        "verdict: {}\n",
+        if s.passed { "PASS" } else { "FAIL" }
+    ));
+    out
 }
 
 pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
@@ -65,146 +276,79 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         t.elapsed().as_secs_f64()
     );
     state::init(&mut client, &mapping.protected)?;
-    let schema_before = schema_fingerprint(&mut client)?;
+    drop(client);
 
-    let writer = Writer::start(url.clone());
-    let mut rows = Vec::new();
-    let lock = LockPolicy::default();
-    let progress = crate::progress::for_stderr();
-    let mut ok = true;
-    for (phase, direction) in PHASES
-        .iter()
-        .map(|p| (*p, Direction::Apply))
-        .chain(PHASES.iter().rev().map(|p| (*p, Direction::Rollback)))
-    {
-        writer.reset_window();
-        let t = Instant::now();
-        let mut ctx = Ctx {
-            client: &mut client,
-            mapping: &mapping,
-            schema: "public",
-            lock: &lock,
-            force: false,
-            tuning: Tuning::default(),
-            progress: progress.as_ref(),
-            switch_functions: true,
-        };
-        engine::check_order(ctx.client, phase, direction)?;
-        let plan = engine::plan(&mut ctx, phase, direction)?;
-        let outcome = engine::execute(&mut ctx, &plan)
-            .with_context(|| format!("demo: {} of phase {phase}", direction.as_str()))?;
-        let copied = copied_rows(&mut client, phase, direction)?;
-        let (wait, errors) = writer.window();
-        ok &= outcome.problems.is_empty() && errors == 0;
-        println!(
-            "{} phase {phase}: {} steps, {}",
-            direction.as_str(),
-            plan.steps.len(),
-            if outcome.problems.is_empty() {
-                "verified".to_string()
-            } else {
-                format!("PROBLEMS: {}", outcome.problems.join("; "))
-            }
-        );
-        rows.push(Row {
-            step: format!("{} {}", direction.as_str(), phase),
-            seconds: t.elapsed().as_secs_f64(),
-            rows: copied,
-            max_wait_ms: wait.as_millis(),
-            writer_errors: errors,
-            verdict: if outcome.problems.is_empty() {
-                "ok".into()
-            } else {
-                format!("{} problem(s)", outcome.problems.len())
-            },
-        });
-    }
-    let (writes, errors, max_wait) = writer.stop();
-    let schema_after = schema_fingerprint(&mut client)?;
-    let restored = schema_before == schema_after;
-    ok &= restored && errors == 0;
-
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(vec![
-        "step",
-        "seconds",
-        "rows copied",
-        "longest writer wait (ms)",
-        "writer errors",
-        "verdict",
-    ]);
-    for r in &rows {
-        t.add_row(vec![
-            r.step.clone(),
-            format!("{:.2}", r.seconds),
-            r.rows.clone(),
-            r.max_wait_ms.to_string(),
-            r.writer_errors.to_string(),
-            r.verdict.clone(),
-        ]);
-    }
-    println!("\n{t}");
-    println!(
-        "outside writer: {writes} write transactions, {errors} errors, longest wait {} ms",
-        max_wait.as_millis()
-    );
-    println!(
-        "schema after rolling every phase back: {}",
-        if restored {
-            "identical to before"
-        } else {
-            "DIFFERENT from before"
-        }
-    );
+    let summary = rehearse(&Rehearsal {
+        url: &url,
+        mapping: &mapping,
+        schema: "public",
+        lock: LockPolicy::default(),
+        tuning: Tuning::default(),
+        report_dir: PathBuf::from("reports"),
+    })?;
+    print!("{}", render_summary(&summary));
     if args.keep {
         println!("cluster kept running: {url}");
     }
-    println!("verdict: {}", if ok { "PASS" } else { "FAIL" });
     drop(cluster);
-    Ok(if ok {
+    Ok(if summary.passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
+fn set_search_path(client: &mut postgres::Client, schema: &str) -> Result<()> {
+    client
+        .batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))
+        .with_context(|| format!("setting search_path to schema {schema}"))
+}
+
+fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
 fn copied_rows(
     client: &mut postgres::Client,
     phase: Phase,
     direction: Direction,
-) -> Result<String> {
+) -> Result<Option<i64>> {
     if phase != Phase::Backfill || direction != Direction::Apply {
-        return Ok("-".into());
+        return Ok(None);
     }
     let n: Option<i64> = client
         .query_one(
             "SELECT sum(rows_copied)::bigint FROM ra_migrate.backfill_checkpoint",
             &[],
-        )?
+        )
+        .context("reading the backfill checkpoints")?
         .get(0);
-    Ok(n.unwrap_or(0).to_string())
+    Ok(Some(n.unwrap_or(0)))
 }
 
-/// The public schema's structure (tables, columns, constraints, indexes, triggers) as one digest.
-fn schema_fingerprint(client: &mut postgres::Client) -> Result<String> {
-    Ok(client
+/// The schema's structure (tables, columns, constraints, indexes, triggers, sequences) as one
+/// digest.
+fn schema_fingerprint(client: &mut postgres::Client, schema: &str) -> Result<String> {
+    let digest: Option<String> = client
         .query_one(
             "SELECT md5(string_agg(x, E'\\n' ORDER BY x)) FROM (
                SELECT 'col ' || table_name || '.' || column_name || ' ' || data_type || ' ' ||
                       is_nullable || ' ' || coalesce(column_default, '') AS x
-               FROM information_schema.columns WHERE table_schema = 'public'
+               FROM information_schema.columns WHERE table_schema = $1
                UNION ALL SELECT 'con ' || conrelid::regclass::text || ' ' || conname || ' ' ||
                       pg_get_constraintdef(oid) || convalidated::text
-               FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-               UNION ALL SELECT 'idx ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+               FROM pg_constraint WHERE connamespace = $1::regnamespace
+               UNION ALL SELECT 'idx ' || indexdef FROM pg_indexes WHERE schemaname = $1
                UNION ALL SELECT 'trg ' || tgrelid::regclass::text || ' ' || tgname
-               FROM pg_trigger WHERE NOT tgisinternal
-               UNION ALL SELECT 'seq ' || sequencename FROM pg_sequences WHERE schemaname = 'public'
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND c.relnamespace = $1::regnamespace
+               UNION ALL SELECT 'seq ' || sequencename FROM pg_sequences WHERE schemaname = $1
              ) s",
-            &[],
-        )?
-        .get(0))
+            &[&schema],
+        )
+        .with_context(|| format!("fingerprinting the structure of schema {schema}"))?
+        .get(0);
+    Ok(digest.unwrap_or_default())
 }
 
 /// An outside writer: plain SQL on the old tables, as the legacy statistics function and manual
@@ -226,30 +370,48 @@ struct WriterStats {
 }
 
 impl Writer {
-    fn start(url: String) -> Writer {
+    fn start(url: String, schema: String) -> Writer {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(std::sync::Mutex::new(WriterStats::default()));
         let (s, st) = (stop.clone(), stats.clone());
         let handle = std::thread::spawn(move || {
-            let Ok(mut c) = db::connect(&url, "demo writer") else {
-                st.lock().expect("stats").errors += 1;
-                return;
+            let connected = db::connect(&url, "demo writer")
+                .and_then(|mut c| set_search_path(&mut c, &schema).map(|_| c));
+            let mut c = match connected {
+                Ok(c) => c,
+                Err(e) => {
+                    let mut stats = st.lock().expect("stats");
+                    stats.errors += 1;
+                    stats.window_errors += 1;
+                    stats.last_error = Some(format!("{e:#}"));
+                    return;
+                }
             };
             let mut i: i64 = 0;
             while !s.load(Ordering::Relaxed) {
                 i += 1;
                 let t = Instant::now();
-                let r = c.batch_execute(&format!(
-                    "BEGIN;
-                     UPDATE ra_jockeys SET total_rides = coalesce(total_rides, 0) + 1, stats_updated_at = now()
-                       WHERE id = 'jky_{j}';
-                     INSERT INTO ra_horses (id, name, region) VALUES ('hrs_demo_{i}', 'Demo Horse {i}', 'gb');
-                     INSERT INTO ra_owners (id, name) VALUES ('own_demo_{i}', 'Demo Owner {i}');
-                     DELETE FROM ra_owners WHERE id = 'own_demo_{p}';
-                     COMMIT;",
-                    j = 1 + i % 3,
-                    p = i - 1
-                ));
+                // The old names until phase 5 archives them, then the layout in charge.
+                let mut r = Ok(());
+                for infix in ["", "mst_"] {
+                    r = c.batch_execute(&format!(
+                        "BEGIN;
+                         UPDATE ra_{infix}jockeys SET total_rides = coalesce(total_rides, 0) + 1, stats_updated_at = now()
+                           WHERE id = 'jky_{j}';
+                         INSERT INTO ra_{infix}horses (id, name, region) VALUES ('hrs_demo_{i}', 'Demo Horse {i}', 'gb');
+                         INSERT INTO ra_{infix}owners (id, name) VALUES ('own_demo_{i}', 'Demo Owner {i}');
+                         DELETE FROM ra_{infix}owners WHERE id = 'own_demo_{p}';
+                         COMMIT;",
+                        j = 1 + i % 3,
+                        p = i - 1
+                    ));
+                    match &r {
+                        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+                            let _ = c.batch_execute("ROLLBACK");
+                        }
+                        _ => break,
+                    }
+                }
                 let took = t.elapsed();
                 let mut stats = st.lock().expect("stats");
                 stats.writes += 1;
@@ -258,7 +420,7 @@ impl Writer {
                 if let Err(e) = r {
                     stats.errors += 1;
                     stats.window_errors += 1;
-                    stats.last_error = Some(e.to_string());
+                    stats.last_error = Some(format!("{e:?}"));
                     let _ = c.batch_execute("ROLLBACK");
                 }
                 drop(stats);
@@ -283,15 +445,12 @@ impl Writer {
         (s.window_max, s.window_errors)
     }
 
-    fn stop(mut self) -> (u64, u64, Duration) {
+    fn stop(mut self) -> (u64, u64, Duration, Option<String>) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
         let s = self.stats.lock().expect("stats");
-        if let Some(e) = &s.last_error {
-            eprintln!("last writer error: {e}");
-        }
-        (s.writes, s.errors, s.max_wait)
+        (s.writes, s.errors, s.max_wait, s.last_error.clone())
     }
 }

@@ -7,10 +7,12 @@
 //! the protected tables are as `init` fingerprinted them, and lists what the mapping does not know
 //! and the readers still on old names.
 //!
-//! Everything runs in one read-only REPEATABLE READ transaction: both sides of a table, the
-//! drill-down and the foreign-key checks see the same snapshot, so a write that lands meanwhile
-//! (dual-write keeps both sides in step inside one transaction) cannot read as a difference.
-//! Every check is set-based: a fixed number of statements per table, never one per row.
+//! Masters, relationships and readers are read in one read-only REPEATABLE READ transaction: both
+//! sides of a table, the drill-down and the foreign-key checks see the same snapshot, so a write
+//! that lands meanwhile (dual-write keeps both sides in step inside one transaction) cannot read as
+//! a difference. The protected tables are fingerprinted afterwards, one statement each, so their
+//! owners' DDL never waits for the whole run. Every check is set-based: a fixed number of
+//! statements per table, never one per row.
 //!
 //! Domain code never prints; `render_terminal`, `render_markdown` and `write_reports` format the
 //! returned [`ValidationReport`].
@@ -222,6 +224,15 @@ impl TableResult {
             Comparison::NotComparable { reason } => Some(format!(
                 "{}: content not comparable with {old}: {reason}",
                 self.new_table
+            )),
+            // Only a key that matches several rows (a copy without its primary key) makes the
+            // ranges differ while no single key does.
+            Comparison::Different if self.differing_keys() == 0 => Some(format!(
+                "{}: {} key range(s) differ from {old} ({} rows there, {} here) but no single key does: look for duplicate keys",
+                self.new_table,
+                self.differing_buckets,
+                count_text(self.old_rows),
+                count_text(self.new_rows)
             )),
             Comparison::Different => Some(format!(
                 "{}: {} differing key(s) against {old} ({} rows there, {} here){}",
@@ -549,6 +560,11 @@ pub fn run(
             .with_context(|| format!("comparing master {} with its copy", m.name))?;
         tables.push(r);
     }
+    // A wrong --schema or database would otherwise "pass" with every master absent.
+    ensure!(
+        tables.iter().any(|t| t.outcome != Comparison::Absent),
+        "none of the mapping's masters exists in schema {schema}, under its old, new or archived name: is this the right database and schema?"
+    );
 
     let deferred = match state::phase_row(&mut tx, Phase::Create)? {
         Some(r) if r.status.is_in_effect() => create::Record::from_detail(&r.detail)?.deferred,
@@ -559,13 +575,15 @@ pub fn run(
 
     let unknown_tables = unknown_tables(&cat, mapping);
     let stale_readers = stale_readers(&mut tx, &cat, mapping)?;
-    let protected = check_protected(&mut tx, mapping)?;
+    tx.commit().context("ending the validation snapshot")?;
 
-    let finished_at: DateTime<Utc> = tx
+    // Outside the snapshot, one statement per table: a transaction holds its locks to the end, and
+    // the odds workers' own DDL should wait for one table's scan at most, not for the whole run.
+    let protected = check_protected(client, mapping)?;
+    let finished_at: DateTime<Utc> = client
         .query_one("SELECT clock_timestamp()", &[])
         .context("reading the database clock")?
         .get(0);
-    tx.commit().context("ending the validation snapshot")?;
     Ok(ValidationReport {
         started_at,
         finished_at,

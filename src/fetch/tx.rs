@@ -333,6 +333,8 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             self.lock_races(&step)?;
         }
         let all: Vec<usize> = (0..step.rows.len()).collect();
+        let _t = std::time::Instant::now();
+        let _g = DebugTimer(step.name.clone(), _t);
         if self.careful {
             self.guarded(&step, &compiled, &all)
         } else {
@@ -526,6 +528,17 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                 s
             }
         };
+        if let Ok(which) = std::env::var("RA_DEBUG_EXPLAIN") {
+            if step.name == which && idx.len() > 5 {
+                let rows = self.tx.query(
+                    &format!("EXPLAIN (ANALYZE, BUFFERS) {}", compiled.sql),
+                    &params,
+                )?;
+                let plan: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+                eprintln!("EXPLAIN {}\n{}", step.name, plan.join("\n"));
+                return Ok((0, 0));
+            }
+        }
         let row = self.tx.query_one(&stmt, &params)?;
         Ok((row.get(0), row.get(1)))
     }
@@ -558,6 +571,15 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                 "writing {} ({})",
                 compiled.shape.table, self.ctx.label
             ))),
+        }
+    }
+}
+
+struct DebugTimer(String, std::time::Instant);
+impl Drop for DebugTimer {
+    fn drop(&mut self) {
+        if std::env::var_os("RA_DEBUG_TIMING").is_some() {
+            eprintln!("TIMING {} {}", self.0, self.1.elapsed().as_micros());
         }
     }
 }

@@ -90,6 +90,33 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             ),
             Lock::None,
         ));
+        if p.new
+            .triggers
+            .iter()
+            .any(|t| t.name == dual_write::REVERSE_TRIGGER)
+        {
+            steps.push(Step::new(
+                format!(
+                    "stop copying writes on {} back: drop {}",
+                    p.new_name,
+                    dual_write::REVERSE_TRIGGER
+                ),
+                format!(
+                    "DROP TRIGGER {} ON {}",
+                    dual_write::REVERSE_TRIGGER,
+                    cat.qualified(&p.new_name)
+                ),
+                Lock::ShareRowExclusive,
+            ));
+        }
+        steps.push(Step::new(
+            format!("drop the reverse-write function of {}", p.old.name),
+            format!(
+                "DROP FUNCTION IF EXISTS ra_migrate.reverse_write_{}()",
+                p.old.name
+            ),
+            Lock::None,
+        ));
     }
     // Fact tables' foreign keys to old masters: their twins to the new masters (phase 3) stay.
     let old_masters: Vec<&str> = mapping.masters().map(|m| m.name.as_str()).collect();
@@ -307,6 +334,18 @@ pub fn plan_rollback(
         .iter()
         .all(|p| !p.old.triggers.iter().any(|t| t.name == dual_write::TRIGGER))
     {
+        // A leftover reverse trigger (an archive made by an older version) must not stop the rollback.
+        for p in &pairs {
+            steps.push(Step::new(
+                format!("clear any reverse trigger left on {}", p.new_name),
+                format!(
+                    "DROP TRIGGER IF EXISTS {} ON {}",
+                    dual_write::REVERSE_TRIGGER,
+                    cat2.qualified(&p.new_name)
+                ),
+                Lock::ShareRowExclusive,
+            ));
+        }
         let dw = dual_write::plan_apply(&cat2, mapping)?;
         steps.extend(dw.steps);
     }

@@ -270,13 +270,20 @@ pub fn verify(
             Some(_) => {}
         }
     }
+    // One snapshot for both sides: the dual-write writes both in the same transaction, so a
+    // consistent view shows equal counts even while writers run.
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
     for p in dual_write::pairs(cat, mapping)? {
-        let count = |client: &mut Client, t: &str| -> Result<i64> {
-            Ok(client
+        let mut count = |t: &str| -> Result<i64> {
+            Ok(tx
                 .query_one(&format!("SELECT count(*) FROM {}", cat.qualified(t)), &[])?
                 .get(0))
         };
-        let (o, n) = (count(client, &p.old.name)?, count(client, &p.new_name)?);
+        let (o, n) = (count(&p.old.name)?, count(&p.new_name)?);
         if o != n {
             problems.push(format!(
                 "{}: {o} rows, {}: {n} rows",
@@ -284,6 +291,7 @@ pub fn verify(
             ));
         }
     }
+    tx.commit()?;
     Ok(problems)
 }
 

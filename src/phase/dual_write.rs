@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 /// Session setting the tool's writers set (`SET LOCAL`) when they write both layouts themselves.
 pub const APP_DUAL_WRITE: &str = "ra_migrate.app_dual_write";
 pub const TRIGGER: &str = "ra_migrate_dual_write";
+/// On each new master: carries writes made directly on it back to the old master.
+pub const REVERSE_TRIGGER: &str = "ra_migrate_reverse_write";
+/// Set (transaction-locally) while a trigger copies a row, so the copy does not bounce back, and
+/// by the backfill, whose copies are not new writes.
+pub const REPLICATING: &str = "ra_migrate.replicating";
 pub const TRUNCATE_GUARD: &str = "ra_migrate_no_truncate";
 const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migration";
 
@@ -21,6 +26,9 @@ const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migration";
 pub struct Record {
     /// (old master, new master, trigger function)
     pub tables: Vec<(String, String, String)>,
+    /// (new master, reverse trigger function)
+    #[serde(default)]
+    pub reverse: Vec<(String, String)>,
 }
 
 /// One master's pair of tables with the columns they share and the old table's key.
@@ -112,6 +120,58 @@ fn function_name(old: &str) -> String {
     format!("ra_migrate.dual_write_{old}")
 }
 
+fn reverse_function_name(old: &str) -> String {
+    format!("ra_migrate.reverse_write_{old}")
+}
+
+/// A row trigger function that mirrors every insert, update and delete into `target`, unless the
+/// writer writes both layouts itself or the row is itself a mirrored copy.
+fn sync_function(
+    cat: &Catalog,
+    target_q: &str,
+    target: &Table,
+    columns: &[String],
+    key: &[String],
+    func: &str,
+    title: String,
+) -> Step {
+    let cols: Vec<String> = columns.iter().map(|c| cat.quote(c)).collect();
+    let key_cols: Vec<String> = key.iter().map(|c| cat.quote(c)).collect();
+    let old_key: Vec<String> = key_cols.iter().map(|k| format!("OLD.{k}")).collect();
+    let new_key: Vec<String> = key_cols.iter().map(|k| format!("NEW.{k}")).collect();
+    let new_vals: Vec<String> = cols.iter().map(|c| format!("NEW.{c}")).collect();
+    let delete = format!(
+        "DELETE FROM {target_q} WHERE ({}) = ({})",
+        key_cols.join(", "),
+        old_key.join(", ")
+    );
+    let insert = format!(
+        "INSERT INTO {target_q} ({}){} VALUES ({}) {}",
+        cols.join(", "),
+        overriding(target, columns),
+        new_vals.join(", "),
+        upsert_clause(cat, columns, key)
+    );
+    let body = format!(
+        "BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
+         PERFORM set_config('{REPLICATING}', 'on', true);\n  \
+         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n  END IF;\n  \
+         IF TG_OP <> 'DELETE' THEN\n    {insert};\n  END IF;\n  \
+         PERFORM set_config('{REPLICATING}', 'off', true);\n  RETURN NULL;\nEND",
+        old_key.join(", "),
+        new_key.join(", ")
+    );
+    let mut f = Step::new(
+        title,
+        format!(
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\n{body}\n$ra_migrate$"
+        ),
+        Lock::None,
+    );
+    f.body = vec![delete, insert];
+    f
+}
+
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     let pairs = pairs(cat, mapping)?;
     if pairs.is_empty() {
@@ -133,40 +193,40 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     for p in &pairs {
         let old_q = cat.qualified(&p.old.name);
         let new_q = cat.qualified(&p.new_name);
-        let cols: Vec<String> = p.columns.iter().map(|c| cat.quote(c)).collect();
-        let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
-        let old_key: Vec<String> = key.iter().map(|k| format!("OLD.{k}")).collect();
-        let new_key: Vec<String> = key.iter().map(|k| format!("NEW.{k}")).collect();
-        let new_vals: Vec<String> = cols.iter().map(|c| format!("NEW.{c}")).collect();
-        let delete = format!(
-            "DELETE FROM {new_q} WHERE ({}) = ({})",
-            key.join(", "),
-            old_key.join(", ")
-        );
-        let insert = format!(
-            "INSERT INTO {new_q} ({}){} VALUES ({}) {}",
-            cols.join(", "),
-            overriding(p.new, &p.columns),
-            new_vals.join(", "),
-            upsert_clause(cat, &p.columns, &p.key)
-        );
         let func = function_name(&p.old.name);
-        let body = format!(
-            "BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
-             IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n  END IF;\n  \
-             IF TG_OP <> 'DELETE' THEN\n    {insert};\n  END IF;\n  RETURN NULL;\nEND",
-            old_key.join(", "),
-            new_key.join(", ")
-        );
-        let mut f = Step::new(
-            format!("trigger function copying writes on {} to {}", p.old.name, p.new_name),
+        steps.push(sync_function(
+            cat,
+            &new_q,
+            p.new,
+            &p.columns,
+            &p.key,
+            &func,
             format!(
-                "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\n{body}\n$ra_migrate$"
+                "trigger function copying writes on {} to {}",
+                p.old.name, p.new_name
             ),
-            Lock::None,
-        );
-        f.body = vec![delete, insert];
-        steps.push(f);
+        ));
+        let reverse = reverse_function_name(&p.old.name);
+        steps.push(sync_function(
+            cat,
+            &old_q,
+            p.old,
+            &p.columns,
+            &p.key,
+            &reverse,
+            format!(
+                "trigger function copying writes made directly on {} back to {}",
+                p.new_name, p.old.name
+            ),
+        ));
+        steps.push(Step::new(
+            format!("reverse trigger on {}: writers already moved to the new name keep the old table whole", p.new_name),
+            format!(
+                "CREATE TRIGGER {REVERSE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH ROW EXECUTE FUNCTION {reverse}()"
+            ),
+            Lock::ShareRowExclusive,
+        ));
+        record.reverse.push((p.new_name.clone(), reverse));
         steps.push(Step::new(
             format!("dual-write trigger on {}", p.old.name),
             format!(
@@ -230,6 +290,22 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             Lock::None,
         ));
     }
+    for (new, func) in &record.reverse {
+        if let Some(t) = cat.table(new) {
+            if t.triggers.iter().any(|tg| tg.name == REVERSE_TRIGGER) {
+                steps.push(Step::new(
+                    format!("remove {REVERSE_TRIGGER} from {new}"),
+                    format!("DROP TRIGGER {REVERSE_TRIGGER} ON {}", cat.qualified(new)),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+        }
+        steps.push(Step::new(
+            format!("drop {func}"),
+            format!("DROP FUNCTION IF EXISTS {func}()"),
+            Lock::None,
+        ));
+    }
     steps.push(Step::new(
         "drop the TRUNCATE guard",
         format!("DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"),
@@ -257,6 +333,17 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
             .triggers
             .iter()
             .any(|t| t.name == TRIGGER && t.enabled != "D");
+        let reverse = p
+            .new
+            .triggers
+            .iter()
+            .any(|t| t.name == REVERSE_TRIGGER && t.enabled != "D");
+        if !reverse {
+            problems.push(format!(
+                "{}: reverse trigger {REVERSE_TRIGGER} is missing or disabled",
+                p.new_name
+            ));
+        }
         if !enabled {
             problems.push(format!(
                 "{}: dual-write trigger {TRIGGER} is missing or disabled",
@@ -272,7 +359,21 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
     Ok(problems)
 }
 
+/// Live writers may hold the row being proved: a few tries on rows nobody has locked.
 fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
+    let mut last = None;
+    for _ in 0..5 {
+        match prove_write_once(client, cat, p) {
+            Err(e) if crate::db::is_lock_timeout(&e) => last = Some(e),
+            other => return other,
+        }
+    }
+    Err(last
+        .expect("five tries")
+        .context("every row tried was busy with writers"))
+}
+
+fn prove_write_once(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
     let old_q = cat.qualified(&p.old.name);
     let new_q = cat.qualified(&p.new_name);
     let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
@@ -280,15 +381,24 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
     let cols: Vec<String> = p.columns.iter().map(|c| cat.quote(c)).collect();
     let row = format!("ROW({})::text", cols.join(", "));
     let mut tx = client.transaction()?;
-    tx.batch_execute("SET LOCAL lock_timeout = '2s'")?;
+    // Below deadlock_timeout: a conflict with a writer costs this proof a retry, never the writer.
+    tx.batch_execute("SET LOCAL lock_timeout = '200ms'")?;
+    // Lock the proving row in both layouts before touching either (old first, the order the
+    // triggers use), on a row no writer holds right now.
     let Some(k) = tx.query_opt(
-        &format!("SELECT ROW({key})::text FROM {old_q} ORDER BY {key} LIMIT 1"),
+        &format!(
+            "SELECT ROW({key})::text FROM {old_q} ORDER BY {key} LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ),
         &[],
     )?
     else {
-        return Ok(vec![]); // an empty table has nothing to prove with
+        return Ok(vec![]); // an empty (or entirely busy) table has nothing to prove with
     };
     let k: String = k.get(0);
+    tx.query(
+        &format!("SELECT 1 FROM {new_q} WHERE ROW({key})::text = $1 FOR UPDATE"),
+        &[&k],
+    )?;
     let probe = |tx: &mut postgres::Transaction, table: &str| -> Result<Option<String>> {
         Ok(tx
             .query_opt(
@@ -298,8 +408,9 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
             .map(|r| r.get(0)))
     };
     let mut problems = Vec::new();
-    // Remove the copy first, so its reappearance can only come from the trigger.
-    tx.batch_execute("SAVEPOINT clear")?;
+    // Remove the copy first (without mirroring that), so its reappearance can only come from
+    // the trigger.
+    tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'on'; SAVEPOINT clear"))?;
     if tx
         .execute(
             &format!("DELETE FROM {new_q} WHERE ROW({key})::text = $1"),
@@ -309,6 +420,7 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
     {
         tx.batch_execute("ROLLBACK TO SAVEPOINT clear")?;
     }
+    tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'off'"))?;
     tx.execute(
         &format!("UPDATE {old_q} SET ({key}) = ROW({key}) WHERE ROW({key})::text = $1"),
         &[&k],

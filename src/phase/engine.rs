@@ -101,7 +101,70 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
             .cloned()
             .collect();
     }
+    lock_up_front(&mut plan, &cat);
+    check_plan(&mut plan, ctx.mapping)?;
     Ok(plan)
+}
+
+/// Every transaction of the plan first takes, in one go, the strongest lock each existing table
+/// will need. Taking them one by one, step after step, can deadlock with a writer that holds one
+/// table and waits for another; up front, under a lock_timeout shorter than deadlock_timeout, the
+/// phase waits (or gives up and retries) and the writer never becomes a deadlock victim.
+fn lock_up_front(plan: &mut Plan, cat: &Catalog) {
+    let mut out: Vec<Step> = Vec::new();
+    let mut i = 0;
+    while i < plan.steps.len() {
+        let together = plan.steps[i].in_transaction && plan.steps[i].copy.is_none();
+        let n = if together {
+            plan.steps[i..]
+                .iter()
+                .take_while(|s| s.in_transaction && s.copy.is_none())
+                .count()
+        } else {
+            1
+        };
+        let group = &plan.steps[i..i + n];
+        let mut strongest: std::collections::BTreeMap<&str, super::Lock> = Default::default();
+        for s in group {
+            for t in &s.waits {
+                let e = strongest.entry(t.as_str()).or_insert(s.lock);
+                *e = (*e).max(s.lock);
+            }
+        }
+        let tables_of = |lock: super::Lock| -> Vec<&str> {
+            strongest
+                .iter()
+                .filter(|(_, l)| **l == lock)
+                .map(|(t, _)| *t)
+                .collect()
+        };
+        if together && group.len() > 1 {
+            for lock in [
+                super::Lock::AccessExclusive,
+                super::Lock::ShareRowExclusive,
+                super::Lock::ShareUpdateExclusive,
+            ] {
+                let tables = tables_of(lock);
+                if tables.is_empty() {
+                    continue;
+                }
+                let names: Vec<String> = tables.iter().map(|t| cat.qualified(t)).collect();
+                let mut step = Step::new(
+                    format!(
+                        "take the {} locks of this transaction up front",
+                        lock.as_str()
+                    ),
+                    format!("LOCK TABLE {} IN {} MODE", names.join(", "), lock.as_str()),
+                    lock,
+                );
+                step.waits = tables.iter().map(|t| t.to_string()).collect();
+                out.push(step);
+            }
+        }
+        out.extend(group.iter().cloned());
+        i += n;
+    }
+    plan.steps = out;
 }
 
 /// Parses every statement of the plan, fills in the tables each one touches, and refuses a plan

@@ -3,5 +3,6 @@
 mod api;
 mod common;
 mod fetch;
+mod lifecycle;
 mod phases;
 mod validate;

@@ -440,18 +440,21 @@ fn before_phase_1_the_new_tables_are_reported_missing() {
 }
 
 #[test]
-fn validate_refuses_a_database_without_init() {
+fn validate_refuses_a_database_without_init_or_without_any_master() {
     let db = TestDb::legacy();
     let mut c = db.client();
-    let e = validate::run(
-        &mut c,
-        &Mapping::builtin().unwrap(),
-        "public",
-        "test",
-        &ValidateOptions::default(),
-    )
-    .unwrap_err();
+    let mapping = Mapping::builtin().unwrap();
+    let opts = ValidateOptions::default();
+    let e = validate::run(&mut c, &mapping, "public", "test", &opts).unwrap_err();
     assert!(format!("{e:#}").contains("ra-migrate init"), "{e:#}");
+
+    // A wrong schema must not pass with every master "absent".
+    ok(&db, &["init"]);
+    let e = validate::run(&mut c, &mapping, "nowhere", "test", &opts).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("none of the mapping's masters exists in schema nowhere"),
+        "{e:#}"
+    );
 }
 
 #[test]
@@ -468,13 +471,18 @@ fn composite_keys_missing_keys_and_archived_old_tables() {
          CREATE TABLE ra_bag (x int, y text);
          CREATE TABLE ra_mst_bag (x int, y text);
          INSERT INTO ra_bag VALUES (1, 'a'), (2, 'b');
-         INSERT INTO ra_mst_bag VALUES (1, 'a');",
+         INSERT INTO ra_mst_bag VALUES (1, 'a');
+         CREATE TABLE ra_dup (id int PRIMARY KEY, v text);
+         CREATE TABLE ra_mst_dup (id int, v text);
+         INSERT INTO ra_dup VALUES (1, 'a'), (2, 'b');
+         INSERT INTO ra_mst_dup VALUES (1, 'a'), (2, 'b'), (2, 'b');",
     )
     .unwrap();
     let mapping = Mapping::parse(
         "[[table]]\nname = \"ra_pairs\"\nkind = \"master\"\n\
          [[table]]\nname = \"ra_bag\"\nkind = \"master\"\n\
-         [[table]]\nname = \"ra_gone\"\nkind = \"master\"\n",
+         [[table]]\nname = \"ra_gone\"\nkind = \"master\"\n\
+         [[table]]\nname = \"ra_dup\"\nkind = \"master\"\n",
         "test mapping",
     )
     .unwrap();
@@ -498,6 +506,15 @@ fn composite_keys_missing_keys_and_archived_old_tables() {
     assert_eq!((bag.old_rows, bag.new_rows), (Some(2), Some(1)));
     assert_eq!(table(&r, "ra_gone").outcome, Comparison::Absent);
     assert!(table(&r, "ra_gone").passed());
+    // A copy that lost its primary key can hold a row twice: no single key differs.
+    let dup = table(&r, "ra_dup");
+    assert_eq!(dup.outcome, Comparison::Different);
+    assert_eq!((dup.differing_keys(), dup.new_rows), (0, Some(3)));
+    assert!(
+        dup.problem().unwrap().contains("duplicate keys"),
+        "{:?}",
+        dup.problem()
+    );
 
     // Phase 5 renamed the old table: the archive is compared.
     c.batch_execute(
@@ -617,5 +634,39 @@ fn write_reports_writes_markdown_and_json_with_the_verdict() {
     assert_eq!(v["verdict"], r.verdict());
     assert_eq!(v["database"], "test database");
     assert!(v["tables"].as_array().unwrap().len() == 10);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_real_phases_pass_validation_and_phase_5_compares_the_archives() {
+    let (db, mut c) = after_phase_1();
+    ok(&db, &["apply", "2", "--yes"]);
+    ok(&db, &["apply", "3", "--yes"]);
+    let r = validate(&mut c);
+    assert!(r.passed(), "{}", validate::render_terminal(&r));
+    // Phase 3 added the repointed constraints: each is found and validated.
+    let horse = fk(&r, "ra_runners", "horse_id", "ra_mst_horses");
+    assert!(horse.constraint.is_some(), "{horse:?}");
+    assert_eq!(horse.validated, Some(true));
+
+    // The CLI records the run that phase 4's gate reads.
+    let dir = std::env::temp_dir().join(format!("ra-migrate-validate-e2e-{}", db.name));
+    ok(&db, &["validate", "--report-dir", dir.to_str().unwrap()]);
+    assert!(validate::latest_passing_since_last_change(&mut c)
+        .unwrap()
+        .is_some());
+    ok(&db, &["apply", "4", "--yes"]);
+    ok(&db, &["apply", "5", "--yes"]);
+    let r = validate(&mut c);
+    assert_eq!(r.phase.number, 5);
+    for t in &r.tables {
+        assert_eq!(
+            t.old_table.as_deref(),
+            Some(ra_migrate::mapping::archived_name(&t.table).as_str())
+        );
+        assert_eq!(t.outcome, Comparison::Equal, "{}", t.table);
+    }
+    assert!(r.unknown_tables.is_empty(), "{:?}", r.unknown_tables);
+    assert!(r.passed(), "{}", validate::render_terminal(&r));
     std::fs::remove_dir_all(&dir).unwrap();
 }

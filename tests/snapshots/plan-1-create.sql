@@ -1,6 +1,6 @@
 -- ra-migrate plan: apply phase 1 (create)
 -- 16 steps in one transaction, with the phase recorded in the same transaction.
--- Each try waits at most lock_timeout = 2000ms for a lock; 5 retries on lock timeouts only.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- No step takes a lock that blocks writers of existing tables.
 --
 -- Notes:

@@ -1,13 +1,17 @@
 -- ra-migrate plan: apply phase 2 (dual-write)
--- 31 steps in one transaction, with the phase recorded in the same transaction.
--- Each try waits at most lock_timeout = 2000ms for a lock; 5 retries on lock timeouts only.
--- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_owners, ra_races, ra_sires, ra_trainers.
+-- 52 steps in one transaction, with the phase recorded in the same transaction.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers.
 --
 -- Notes:
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
--- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
+-- Step 1: take the SHARE ROW EXCLUSIVE locks of this transaction up front
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers wait while it runs); touches: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
+LOCK TABLE public.ra_bookmakers, public.ra_courses, public.ra_dams, public.ra_damsires, public.ra_horses, public.ra_jockeys, public.ra_mst_bookmakers, public.ra_mst_courses, public.ra_mst_dams, public.ra_mst_damsires, public.ra_mst_horses, public.ra_mst_jockeys, public.ra_mst_owners, public.ra_mst_races, public.ra_mst_sires, public.ra_mst_trainers, public.ra_owners, public.ra_races, public.ra_sires, public.ra_trainers IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 2: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_truncate_during_migration() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -15,252 +19,502 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 2: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 3: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_bookmakers WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 3: dual-write trigger on ra_bookmakers
+-- Step 4: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+--   lock: none; touches: ra_bookmakers
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_bookmakers WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 5: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+
+-- Step 6: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 4: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 7: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 5: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 8: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_courses WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 6: dual-write trigger on ra_courses
+-- Step 9: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+--   lock: none; touches: ra_courses
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_courses WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 10: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+
+-- Step 11: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 7: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 12: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 8: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 13: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_horses WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 9: dual-write trigger on ra_horses
+-- Step 14: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+--   lock: none; touches: ra_horses
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_horses WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 15: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+
+-- Step 16: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 10: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 17: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 11: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 18: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_jockeys WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 12: dual-write trigger on ra_jockeys
+-- Step 19: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+--   lock: none; touches: ra_jockeys
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_jockeys WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 20: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+
+-- Step 21: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 13: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 22: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 14: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 23: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_trainers WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 15: dual-write trigger on ra_trainers
+-- Step 24: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+--   lock: none; touches: ra_trainers
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_trainers WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 25: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+
+-- Step 26: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 16: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 27: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 17: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 28: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_owners WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 18: dual-write trigger on ra_owners
+-- Step 29: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+--   lock: none; touches: ra_owners
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_owners WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 30: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+
+-- Step 31: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 19: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 32: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 20: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 33: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_sires WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 21: dual-write trigger on ra_sires
+-- Step 34: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+--   lock: none; touches: ra_sires
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_sires WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 35: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+
+-- Step 36: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 22: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 37: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 23: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 38: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_dams WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 24: dual-write trigger on ra_dams
+-- Step 39: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+--   lock: none; touches: ra_dams
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_dams WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 40: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+
+-- Step 41: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 25: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 42: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 26: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 43: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_damsires WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 27: dual-write trigger on ra_damsires
+-- Step 44: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+--   lock: none; touches: ra_damsires
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_damsires WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 45: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+
+-- Step 46: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 28: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 47: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 29: trigger function copying writes on ra_races to ra_mst_races
+-- Step 48: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
-  IF current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_races WHERE (id) = (OLD.id);
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
   END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
   RETURN NULL;
 END
 $ra_migrate$;
 
--- Step 30: dual-write trigger on ra_races
+-- Step 49: trigger function copying writes made directly on ra_mst_races back to ra_races
+--   lock: none; touches: ra_races
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_races WHERE (id) = (OLD.id);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 50: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
+
+-- Step 51: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 31: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 52: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();

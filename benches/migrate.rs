@@ -1,0 +1,467 @@
+//! Migration benchmark: what the safe way costs against the naive way, measured in one run.
+//!
+//! `cargo bench --bench migrate` starts a throwaway cluster, loads the legacy baseline seeded at
+//! `RA_BENCH_SCALE` (default 1.0 = production sizes: about 1.2M runners), runs `state::init`, and
+//! measures:
+//!
+//! a. phase 3 (`apply 3` through the phase engine: plan with its orphan counts, keyset batches under
+//!    `FOR SHARE` with checkpoints, foreign keys `NOT VALID` then `VALIDATE`, verification) against
+//!    one `INSERT INTO ra_mst_x SELECT ... FROM ra_x` per master plus a plain validating
+//!    `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` for the same constraints. Both run on their own
+//!    database cloned from one template with phases 1 and 2 applied, so both start from the same
+//!    state; target at most 1.5x.
+//! b. `validate::run` on the migrated database against a plain hash scan of both sides of every
+//!    master (`SELECT sum(hashtext(t::text)::bigint) FROM ra_x t`); best of `RA_BENCH_ROUNDS`
+//!    (default 2) alternating runs each; target at most 2x.
+//! c. the longest write transaction of an outside writer during every phase transition (the
+//!    `demo` sequence: apply 1..5, phase 5 back and forward, rollback 5..1), on a third clone taken
+//!    before any phase; target under 200 ms.
+//!
+//! Prints a table and writes `reports/bench-migrate.json` (date, machine, scale, row counts, every
+//! measurement with its ratio and target).
+//!
+//! `cargo test --all-targets` builds and runs bench binaries without `--bench`: then this prints how
+//! to run it and exits at once.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use postgres::{Client, NoTls};
+use ra_migrate::backfill::Tuning;
+use ra_migrate::catalog::Catalog;
+use ra_migrate::cluster::Cluster;
+use ra_migrate::db::LockPolicy;
+use ra_migrate::demo::{self, Rehearsal};
+use ra_migrate::mapping::Mapping;
+use ra_migrate::phase::engine::{self, Ctx};
+use ra_migrate::phase::{Direction, Phase};
+use serde_json::json;
+
+const TARGET_PHASE3_RATIO: f64 = 1.5;
+const TARGET_VALIDATE_RATIO: f64 = 2.0;
+const TARGET_WRITER_WAIT_MS: u128 = 200;
+
+fn main() -> Result<()> {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "migrate benchmark skipped (not run by cargo bench): run it with `cargo bench --bench migrate` (RA_BENCH_SCALE=0.1 for a quick look)"
+        );
+        return Ok(());
+    }
+    let scale: f64 = env_or("RA_BENCH_SCALE", 1.0)?;
+    ensure!(
+        scale > 0.0 && scale <= 2.0,
+        "RA_BENCH_SCALE must be in (0, 2], got {scale}"
+    );
+    let rounds: u32 = env_or("RA_BENCH_ROUNDS", 2)?;
+    ensure!(rounds >= 1, "RA_BENCH_ROUNDS must be at least 1");
+    let mapping = Mapping::builtin()?;
+    let started = Instant::now();
+
+    let cluster =
+        Cluster::start(&Default::default()).context("starting a throwaway PostgreSQL cluster")?;
+    eprintln!("seeding the legacy baseline at scale {scale} ...");
+    let seed_url = cluster.create_database("bench_seed", None)?;
+    let (counts, pg_version) = {
+        let mut c = connect(&seed_url)?;
+        ra_migrate::baseline::load_schema(&mut c)?;
+        ra_migrate::baseline::seed(&mut c, scale)?;
+        ra_migrate::state::init(&mut c, &mapping.protected)?;
+        // Hint bits and the visibility map set once here, not by whichever clone scans first.
+        c.batch_execute("VACUUM (FREEZE, ANALYZE)")?;
+        let version: String = c.query_one("SHOW server_version", &[])?.get(0);
+        (row_counts(&mut c, &mapping)?, version)
+    };
+    // The clone for (c) is taken before any phase: it runs the whole sequence itself.
+    let locks_url = cluster.create_database("bench_locks", Some("bench_seed"))?;
+    {
+        let mut c = connect(&seed_url)?;
+        for phase in [Phase::Create, Phase::DualWrite] {
+            run_phase(&mut c, &mapping, phase, Direction::Apply)?;
+        }
+        c.batch_execute("VACUUM (FREEZE, ANALYZE)")?;
+    }
+
+    // (a) phase 3 against INSERT ... SELECT plus plain ADD FOREIGN KEY, on clones of one template.
+    eprintln!("(a) phase 3 against the plain copy ...");
+    let phase3_url = cluster.create_database("bench_phase3", Some("bench_seed"))?;
+    let plain_url = cluster.create_database("bench_plain", Some("bench_seed"))?;
+    let mut migrated = connect(&phase3_url)?;
+    let t = Instant::now();
+    let (plan_time, outcome_steps) = {
+        let lock = LockPolicy::default();
+        let mut ctx = ctx(&mut migrated, &mapping, &lock);
+        engine::check_order(ctx.client, Phase::Backfill, Direction::Apply)?;
+        let plan = engine::plan(&mut ctx, Phase::Backfill, Direction::Apply)?;
+        let plan_time = t.elapsed();
+        let outcome = engine::execute(&mut ctx, &plan)?;
+        ensure!(
+            outcome.problems.is_empty(),
+            "phase 3 did not verify: {:?}",
+            outcome.problems
+        );
+        (plan_time, plan.steps.len())
+    };
+    let t_phase3 = t.elapsed();
+    // The verification alone, run again: how much of the phase it is.
+    let t = Instant::now();
+    {
+        let lock = LockPolicy::default();
+        let mut ctx = ctx(&mut migrated, &mapping, &lock);
+        engine::verify(&mut ctx, Phase::Backfill, Direction::Apply)?;
+    }
+    let t_verify = t.elapsed();
+    let record: ra_migrate::phase::backfill::Record = serde_json::from_value(
+        ra_migrate::state::phase_row(&mut migrated, Phase::Backfill)?
+            .context("phase 3 left no state row")?
+            .detail,
+    )?;
+    let rows_copied: i64 = migrated
+        .query_one(
+            "SELECT coalesce(sum(rows_copied), 0)::bigint FROM ra_migrate.backfill_checkpoint",
+            &[],
+        )?
+        .get(0);
+    let (t_plain_copy, t_plain_fk) = plain_phase3(&plain_url, &mapping, &record)?;
+    let t_plain = t_plain_copy + t_plain_fk;
+    drop_database(&cluster, "bench_plain")?;
+
+    // (b) validate against a plain hash scan of the same tables, alternating, best of `rounds`.
+    eprintln!("(b) validate against a plain hash scan ...");
+    let (mut t_validate, mut t_hash) = (Duration::MAX, Duration::MAX);
+    let label = ra_migrate::db::redact_url(&phase3_url);
+    for round in 0..rounds {
+        let mut measure_validate = |c: &mut Client| -> Result<()> {
+            let t = Instant::now();
+            let report =
+                ra_migrate::validate::run(c, &mapping, "public", &label, &Default::default())?;
+            t_validate = t_validate.min(t.elapsed());
+            ensure!(report.passed(), "validate failed: {:?}", report.problems());
+            Ok(())
+        };
+        if round % 2 == 0 {
+            measure_validate(&mut migrated)?;
+            t_hash = t_hash.min(hash_scan(&mut migrated, &mapping)?);
+        } else {
+            t_hash = t_hash.min(hash_scan(&mut migrated, &mapping)?);
+            measure_validate(&mut migrated)?;
+        }
+    }
+    drop(migrated);
+    drop_database(&cluster, "bench_phase3")?;
+
+    // (c) writer waits through every phase transition, on the clone without any phase.
+    eprintln!("(c) every phase forward and back with an outside writer ...");
+    let report_dir = std::env::temp_dir().join(format!("ra-bench-migrate-{}", std::process::id()));
+    let summary = demo::rehearse(&Rehearsal {
+        url: &locks_url,
+        mapping: &mapping,
+        schema: "public",
+        lock: LockPolicy::default(),
+        tuning: Tuning::default(),
+        report_dir: report_dir.clone(),
+    })?;
+    let _ = std::fs::remove_dir_all(&report_dir);
+    let transitions: Vec<&demo::StepRow> =
+        summary.steps.iter().filter(|s| s.phase.is_some()).collect();
+    let worst = transitions
+        .iter()
+        .map(|s| s.max_writer_wait_ms)
+        .max()
+        .unwrap_or(0);
+
+    // ---- report ----
+    let phase3_ratio = t_phase3.as_secs_f64() / t_plain.as_secs_f64();
+    let validate_ratio = t_validate.as_secs_f64() / t_hash.as_secs_f64();
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        "measurement",
+        "ra-migrate",
+        "baseline",
+        "ratio",
+        "target",
+        "",
+    ]);
+    table.add_row(vec![
+        "(a) phase 3 backfill + repoint FKs".to_string(),
+        secs(t_phase3),
+        format!("{} (INSERT…SELECT + ADD FK)", secs(t_plain)),
+        format!("{phase3_ratio:.2}x"),
+        format!("≤ {TARGET_PHASE3_RATIO}x"),
+        verdict(phase3_ratio <= TARGET_PHASE3_RATIO).into(),
+    ]);
+    table.add_row(vec![
+        "(b) validate (all masters + FKs)".to_string(),
+        secs(t_validate),
+        format!("{} (hash scan)", secs(t_hash)),
+        format!("{validate_ratio:.2}x"),
+        format!("≤ {TARGET_VALIDATE_RATIO}x"),
+        verdict(validate_ratio <= TARGET_VALIDATE_RATIO).into(),
+    ]);
+    for s in &transitions {
+        table.add_row(vec![
+            format!("(c) writer wait: {}", s.step),
+            format!("{} ms", s.max_writer_wait_ms),
+            format!("({})", secs(Duration::from_secs_f64(s.seconds))),
+            "-".into(),
+            format!("< {TARGET_WRITER_WAIT_MS} ms"),
+            verdict(s.max_writer_wait_ms < TARGET_WRITER_WAIT_MS).into(),
+        ]);
+    }
+
+    let machine = machine(&pg_version);
+    let report = json!({
+        "command": "cargo bench --bench migrate",
+        "date": chrono::Utc::now().to_rfc3339(),
+        "machine": machine,
+        "scale": scale,
+        "rounds": rounds,
+        "row_counts": counts,
+        "phase3": {
+            "ra_migrate_seconds": t_phase3.as_secs_f64(),
+            "ra_migrate_breakdown": {
+                "plan_seconds_incl_orphan_counts": plan_time.as_secs_f64(),
+                "execute_and_verify_seconds": (t_phase3 - plan_time).as_secs_f64(),
+                "verify_alone_seconds": t_verify.as_secs_f64(),
+                "steps": outcome_steps,
+                "rows_copied": rows_copied,
+                "constraints": record.constraints.len(),
+            },
+            "baseline": "INSERT INTO ra_mst_x SELECT ... FROM ra_x per master + ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (validating) for the same constraints",
+            "baseline_seconds": t_plain.as_secs_f64(),
+            "baseline_copy_seconds": t_plain_copy.as_secs_f64(),
+            "baseline_fk_seconds": t_plain_fk.as_secs_f64(),
+            "ratio": phase3_ratio,
+            "target_max_ratio": TARGET_PHASE3_RATIO,
+            "met": phase3_ratio <= TARGET_PHASE3_RATIO,
+        },
+        "validate": {
+            "ra_migrate_seconds": t_validate.as_secs_f64(),
+            "baseline": "SELECT sum(hashtext(t::text)::bigint) FROM <table> t, old and new side of every master",
+            "baseline_seconds": t_hash.as_secs_f64(),
+            "best_of": rounds,
+            "ratio": validate_ratio,
+            "target_max_ratio": TARGET_VALIDATE_RATIO,
+            "met": validate_ratio <= TARGET_VALIDATE_RATIO,
+        },
+        "writer_waits": {
+            "transitions": transitions.iter().map(|s| json!({
+                "step": s.step,
+                "seconds": s.seconds,
+                "max_writer_wait_ms": s.max_writer_wait_ms,
+                "writer_errors": s.writer_errors,
+                "verdict": s.verdict,
+            })).collect::<Vec<_>>(),
+            "validate_step_max_writer_wait_ms": summary.steps.iter().filter(|s| s.phase.is_none()).map(|s| s.max_writer_wait_ms).max(),
+            "writer_transactions": summary.writer_transactions,
+            "writer_errors": summary.writer_errors,
+            "longest_ms": worst,
+            "target_max_ms_exclusive": TARGET_WRITER_WAIT_MS,
+            "met": worst < TARGET_WRITER_WAIT_MS && summary.writer_errors == 0,
+            "sequence_passed": summary.passed,
+        },
+        "total_seconds": started.elapsed().as_secs_f64(),
+    });
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench-migrate.json");
+    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+
+    println!(
+        "migrate benchmark at scale {scale} on {} ({} CPUs, {} memory), PostgreSQL {pg_version}",
+        machine["cpu"].as_str().unwrap_or("?"),
+        machine["nproc"],
+        machine["memory"].as_str().unwrap_or("?"),
+    );
+    println!(
+        "rows: {}",
+        counts
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("{table}");
+    println!(
+        "phase 3 breakdown: plan {} (orphan counts), execute + verify {} (verify alone {}); plain: copy {}, foreign keys {}",
+        secs(plan_time),
+        secs(t_phase3 - plan_time),
+        secs(t_verify),
+        secs(t_plain_copy),
+        secs(t_plain_fk)
+    );
+    println!(
+        "outside writer: {} transactions, {} errors; rehearsal verdict {}",
+        summary.writer_transactions,
+        summary.writer_errors,
+        if summary.passed { "PASS" } else { "FAIL" }
+    );
+    println!(
+        "written to {} ({:.0}s in all)",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    cluster.stop();
+    Ok(())
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v}: {e}")),
+        _ => Ok(default),
+    }
+}
+
+fn connect(url: &str) -> Result<Client> {
+    Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
+}
+
+fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolicy) -> Ctx<'a> {
+    Ctx {
+        client,
+        mapping,
+        schema: "public",
+        lock,
+        force: false,
+        tuning: Tuning::default(),
+        progress: &ra_migrate::progress::Silent,
+        switch_functions: false,
+    }
+}
+
+fn run_phase(
+    client: &mut Client,
+    mapping: &Mapping,
+    phase: Phase,
+    direction: Direction,
+) -> Result<()> {
+    let lock = LockPolicy::default();
+    let mut ctx = ctx(client, mapping, &lock);
+    engine::check_order(ctx.client, phase, direction)?;
+    let plan = engine::plan(&mut ctx, phase, direction)?;
+    let outcome = engine::execute(&mut ctx, &plan)?;
+    ensure!(
+        outcome.problems.is_empty(),
+        "{} of phase {phase}: {:?}",
+        direction.as_str(),
+        outcome.problems
+    );
+    Ok(())
+}
+
+/// The naive phase 3: one INSERT ... SELECT per master, then each constraint added and validated
+/// in one statement. Returns (copy time, foreign key time).
+fn plain_phase3(
+    url: &str,
+    mapping: &Mapping,
+    record: &ra_migrate::phase::backfill::Record,
+) -> Result<(Duration, Duration)> {
+    let mut c = connect(url)?;
+    let cat = Catalog::read(&mut c, "public")?;
+    let t = Instant::now();
+    for m in mapping.masters() {
+        let new_name = m.new_name.as_deref().context("a master has a new name")?;
+        let (Some(old), Some(new)) = (cat.table(&m.name), cat.table(new_name)) else {
+            continue;
+        };
+        let cols: Vec<String> = old
+            .columns
+            .iter()
+            .filter(|o| o.generated.is_none())
+            .filter(|o| new.columns.iter().any(|n| n.name == o.name))
+            .map(|o| cat.quote(&o.name))
+            .collect();
+        let cols = cols.join(", ");
+        c.batch_execute(&format!(
+            "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+            cat.qualified(new_name),
+            cat.qualified(&m.name)
+        ))
+        .with_context(|| format!("copying {} into {new_name}", m.name))?;
+    }
+    let t_copy = t.elapsed();
+    let t = Instant::now();
+    for fk in &record.constraints {
+        c.batch_execute(&format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+            cat.qualified(&fk.table),
+            cat.quote(&fk.constraint),
+            fk.def
+        ))
+        .with_context(|| format!("adding {} on {}", fk.constraint, fk.table))?;
+    }
+    Ok((t_copy, t.elapsed()))
+}
+
+/// A plain hash of every row of both sides of every master.
+fn hash_scan(c: &mut Client, mapping: &Mapping) -> Result<Duration> {
+    let t = Instant::now();
+    for m in mapping.masters() {
+        for name in [Some(m.name.as_str()), m.new_name.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            c.query_one(
+                &format!("SELECT sum(hashtext(t::text)::bigint) FROM public.{name} t"),
+                &[],
+            )
+            .with_context(|| format!("hashing {name}"))?;
+        }
+    }
+    Ok(t.elapsed())
+}
+
+fn row_counts(c: &mut Client, mapping: &Mapping) -> Result<Vec<(String, i64)>> {
+    let mut names: Vec<String> = mapping.masters().map(|m| m.name.clone()).collect();
+    names.push("ra_runners".into());
+    let mut out = Vec::new();
+    for name in names {
+        let n: i64 = c
+            .query_one(&format!("SELECT count(*) FROM public.{name}"), &[])?
+            .get(0);
+        out.push((name, n));
+    }
+    Ok(out)
+}
+
+fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
+    let mut c = connect(&cluster.url("postgres"))?;
+    c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .with_context(|| format!("dropping {name}"))
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+/// nproc, memory and CPU model from /proc, and the server's version.
+fn machine(pg_version: &str) -> serde_json::Value {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kb: Option<u64> = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string());
+    json!({
+        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "memory": mem_kb.map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0)),
+        "mem_total_kb": mem_kb,
+        "cpu": cpu,
+        "postgresql": pg_version,
+        "cluster": "throwaway (fsync=off, synchronous_commit=off, full_page_writes=off)",
+    })
+}
