@@ -252,9 +252,19 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     };
     ctx.progress = progress.as_ref();
     ctx.switch_functions = args.functions;
-    if let Some(reason) = engine::gate(&mut ctx, phase, direction)? {
-        eprintln!("WARNING: --force: passing a failing gate, and recording that you did: {reason}");
-    }
+    // A preview is always possible; it says when the gate would refuse the real run.
+    let gate = engine::gate(&mut ctx, phase, direction);
+    let gate_note = match gate {
+        Err(e) if args.dry_run && e.downcast_ref::<Refused>().is_some() => Some(format!("{e:#}")),
+        Err(e) => return Err(e),
+        Ok(Some(reason)) => {
+            eprintln!(
+                "WARNING: --force: passing a failing gate, and recording that you did: {reason}"
+            );
+            None
+        }
+        Ok(None) => None,
+    };
     let plan = match db::with_lock_retry(&lock, "reading the catalog to plan", |_| {
         engine::plan(&mut ctx, phase, direction)
     }) {
@@ -279,6 +289,9 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
         if g.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
+            if let Some(note) = &gate_note {
+                println!("-- gate: apply would be refused now: {note}");
+            }
             print!("{}", report::plan_sql(&plan, &lock));
             println!("\n-- dry run: nothing was changed");
         }

@@ -4,6 +4,7 @@
 //! `application_name`, passwords never shown, at most one phase operation at a time, and DDL that
 //! gives up quickly instead of queueing in front of the writers.
 
+use crate::tls::{SslMode, TlsSettings};
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
@@ -72,19 +73,42 @@ fn user_from_passwd() -> Option<String> {
         .map(|f| f[0].to_string())
 }
 
-/// Connects with `application_name` set so other sessions can see who holds what.
+/// Connects with `application_name` set so other sessions can see who holds what, over TLS as
+/// the connection string's libpq-style `sslmode` / `sslrootcert` ask (see [`crate::tls`]).
 pub fn connect(url: &str, purpose: &str) -> Result<Client> {
-    let mut config = Config::from_str(url)
-        .map_err(|e| anyhow!("invalid database URL {}: {e}", redact_url(url)))?;
+    let (mut config, tls) = parse_config(url)?;
     let app = format!("ra-migrate {purpose} ({})", operator());
     config.application_name(&app);
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    config
-        .connect(NoTls)
-        .map_err(|e| anyhow!("{}", redact_text(&e.to_string(), url)))
+    let connected = if tls.mode == SslMode::Disable {
+        config.connect(NoTls)
+    } else {
+        let connector = crate::tls::connector(&tls)
+            .with_context(|| format!("setting up TLS for {}", redact_url(url)))?;
+        config.connect(connector)
+    };
+    connected
+        .map_err(|e| {
+            let text = redact_text(&e.to_string(), url);
+            match crate::tls::diagnose(&e, &tls) {
+                Some(hint) => anyhow!("{hint}: {text}"),
+                None => anyhow!("{text}"),
+            }
+        })
         .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+/// The postgres crate's configuration and our TLS settings for a connection string; the crate
+/// never sees `verify-ca`, `verify-full` or `sslrootcert`, which its parser rejects.
+fn parse_config(url: &str) -> Result<(Config, TlsSettings)> {
+    let invalid =
+        |e: &dyn std::fmt::Display| anyhow!("invalid database URL {}: {e}", redact_url(url));
+    let split = crate::tls::split_params(url).map_err(|e| invalid(&format!("{e:#}")))?;
+    let mut config = Config::from_str(&split.conn).map_err(|e| invalid(&e))?;
+    config.ssl_mode(split.tls.mode.postgres_mode());
+    Ok((config, split.tls))
 }
 
 /// The URL with its password replaced by `***` (both URL and key=value forms).
@@ -144,9 +168,9 @@ fn redact_query(url: &str) -> String {
 
 /// Removes the URL's password from a message that might echo it.
 pub fn redact_text(text: &str, url: &str) -> String {
-    match Config::from_str(url)
+    match parse_config(url)
         .ok()
-        .and_then(|c| c.get_password().map(|p| p.to_vec()))
+        .and_then(|(c, _)| c.get_password().map(|p| p.to_vec()))
     {
         Some(p) if !p.is_empty() => {
             let p = String::from_utf8_lossy(&p).to_string();

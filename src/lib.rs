@@ -23,6 +23,7 @@ pub mod sql;
 pub mod state;
 pub mod status;
 pub mod synthetic;
+pub mod tls;
 pub mod validate;
 
 pub use commands::run;

@@ -216,7 +216,7 @@ pub fn record_baseline(client: &mut Client) -> Result<()> {
 
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 86_400 == 0 && s > 0 {
+    if s.is_multiple_of(86_400) && s > 0 {
         format!("{} days", s / 86_400)
     } else {
         format!("{s} seconds")

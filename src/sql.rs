@@ -785,6 +785,47 @@ impl VisitorMut for Walker<'_> {
     }
 }
 
+/// Like [`rename_tables`], for a query whose columns may be qualified by the table's own name
+/// (`SELECT ra_horses.name FROM ra_horses`, as `pg_get_viewdef` writes them): a renamed table
+/// without an alias gets its old name as alias, so every qualifier still resolves.
+pub fn rename_tables_keeping_qualifiers(
+    sql: &str,
+    renames: &BTreeMap<String, String>,
+) -> Result<String> {
+    struct Aliaser<'r>(&'r BTreeMap<String, String>);
+    impl VisitorMut for Aliaser<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<Self::Break> {
+            if let TableFactor::Table { name, alias, .. } = factor {
+                let last = name.0.last().and_then(|p| p.as_ident()).map(|i| {
+                    if i.quote_style.is_some() {
+                        i.value.clone()
+                    } else {
+                        i.value.to_lowercase()
+                    }
+                });
+                if let (Some(last), None) = (last, alias.as_ref()) {
+                    if self.0.contains_key(&last) {
+                        *alias = Some(sqlparser::ast::TableAlias {
+                            explicit: false,
+                            name: Ident::new(last),
+                            columns: vec![],
+                            at: None,
+                        });
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut aliased = Vec::new();
+    for (_, mut statement) in parse_located(sql)? {
+        let _ = VisitMut::visit(&mut statement, &mut Aliaser(renames));
+        aliased.push(statement.to_string());
+    }
+    rename_tables(&aliased.join(";\n"), renames)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1257,45 +1298,4 @@ mod tests {
         let err = find_table_refs_with_lines("SELECT 1;\nSELEC 2;").unwrap_err();
         assert!(err.to_string().contains("Line: 2"), "{err}");
     }
-}
-
-/// Like [`rename_tables`], for a query whose columns may be qualified by the table's own name
-/// (`SELECT ra_horses.name FROM ra_horses`, as `pg_get_viewdef` writes them): a renamed table
-/// without an alias gets its old name as alias, so every qualifier still resolves.
-pub fn rename_tables_keeping_qualifiers(
-    sql: &str,
-    renames: &BTreeMap<String, String>,
-) -> Result<String> {
-    struct Aliaser<'r>(&'r BTreeMap<String, String>);
-    impl VisitorMut for Aliaser<'_> {
-        type Break = ();
-        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<Self::Break> {
-            if let TableFactor::Table { name, alias, .. } = factor {
-                let last = name.0.last().and_then(|p| p.as_ident()).map(|i| {
-                    if i.quote_style.is_some() {
-                        i.value.clone()
-                    } else {
-                        i.value.to_lowercase()
-                    }
-                });
-                if let (Some(last), None) = (last, alias.as_ref()) {
-                    if self.0.contains_key(&last) {
-                        *alias = Some(sqlparser::ast::TableAlias {
-                            explicit: false,
-                            name: Ident::new(last),
-                            columns: vec![],
-                            at: None,
-                        });
-                    }
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut aliased = Vec::new();
-    for (_, mut statement) in parse_located(sql)? {
-        let _ = VisitMut::visit(&mut statement, &mut Aliaser(renames));
-        aliased.push(statement.to_string());
-    }
-    rename_tables(&aliased.join(";\n"), renames)
 }

@@ -276,6 +276,15 @@ pub fn log_start(
     forced: bool,
     options: &serde_json::Value,
 ) -> Result<i64> {
+    // Called under the operator lock: an entry still 'running' belongs to a process that died.
+    client
+        .execute(
+            "UPDATE ra_migrate.operation_log SET outcome = 'failed', finished_at = now(),
+                    error = 'interrupted: the process stopped before it finished (killed, crashed or disconnected); the phase state says where it stood'
+             WHERE outcome = 'running'",
+            &[],
+        )
+        .context("closing interrupted log entries")?;
     Ok(client
         .query_one(
             "INSERT INTO ra_migrate.operation_log (phase, action, operator, forced, options)

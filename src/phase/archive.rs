@@ -213,9 +213,9 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         ));
         record.archived.push((t.name.clone(), target));
     }
-    notes.push(format!(
+    notes.push(
         "archived tables are kept until `ra-migrate purge` (default retention 30 days); rolling back phase 5 carries every change made to the new masters meanwhile back into them"
-    ));
+    .to_string());
     Ok(Plan {
         phase: Phase::Archive,
         direction: Direction::Apply,

@@ -227,8 +227,16 @@ pub fn check_order(
             if let Some(r) = row(phase) {
                 if r.status == Status::Applied {
                     bail!(
-                        "phase {phase} is already applied (since {})",
-                        r.applied_at.as_deref().unwrap_or("?")
+                        "phase {phase} is already applied (since {}){}",
+                        r.applied_at.as_deref().unwrap_or("?"),
+                        if r.verified {
+                            String::new()
+                        } else {
+                            format!(
+                                " but not verified: run `ra-migrate verify {}`",
+                                phase.number()
+                            )
+                        }
                     );
                 }
             }

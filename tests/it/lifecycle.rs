@@ -424,3 +424,87 @@ fn purge_waits_for_retention_and_silence_then_drops_exactly_the_archive() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn readers_reports_parsed_queries_and_sql_files_and_rewrites_them() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let mut c = db.client();
+    // the harness cluster preloads pg_stat_statements when the machine has it
+    let preloaded: bool = c
+        .query_one(
+            "SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    if preloaded {
+        c.batch_execute("CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset();")
+            .unwrap();
+        c.batch_execute(
+            "SELECT h.name FROM ra_horses h JOIN ra_runners r ON r.horse_id = h.id WHERE r.race_id = 'rac_1';
+             SELECT 'ra_jockeys is only a string here';",
+        )
+        .unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("ra-migrate-sql-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.sql");
+    std::fs::write(
+        &file,
+        "-- daily report\nSELECT count(*) FROM ra_runners;\n\nSELECT ra_courses.name\nFROM ra_courses\nWHERE ra_courses.region = 'gb';\n",
+    )
+    .unwrap();
+    let out = ra(&db, &["--json", "readers", "--sql", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "readers found: exit 1");
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = inv["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{inv}");
+    assert_eq!(files[0]["table"], "ra_courses");
+    assert_eq!(files[0]["line"], 4, "the line where the statement starts");
+    if preloaded {
+        let statements = inv["statements"].as_array().unwrap();
+        assert!(
+            statements
+                .iter()
+                .any(|s| s["tables"] == serde_json::json!(["ra_horses"])),
+            "{inv}"
+        );
+        assert!(
+            !statements
+                .iter()
+                .any(|s| s["tables"].to_string().contains("ra_jockeys")),
+            "a name inside a string literal is no reference: {inv}"
+        );
+    } else {
+        assert!(inv["statements_note"]
+            .as_str()
+            .unwrap()
+            .contains("pg_stat_statements"));
+    }
+    let diff = ok(
+        &db,
+        &["readers", "--sql", dir.to_str().unwrap(), "--rewrite"],
+    );
+    assert!(
+        diff.contains("+SELECT ra_courses.name FROM ra_mst_courses AS ra_courses")
+            || diff.contains("ra_mst_courses ra_courses"),
+        "{diff}"
+    );
+    ok(
+        &db,
+        &[
+            "readers",
+            "--sql",
+            dir.to_str().unwrap(),
+            "--rewrite",
+            "--write",
+        ],
+    );
+    let rewritten = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        rewritten.contains("ra_mst_courses") && rewritten.contains("FROM ra_runners"),
+        "{rewritten}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,7 +2,9 @@
 
 mod api;
 mod common;
+mod crash;
 mod fetch;
 mod lifecycle;
 mod phases;
+mod safety;
 mod validate;
