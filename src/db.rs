@@ -1,8 +1,9 @@
 //! Connections, the operator lock, `lock_timeout` and the narrow retry on lock timeouts.
 //!
 //! One module owns these so every command gets the same behaviour: a recognisable
-//! `application_name`, passwords never shown, at most one phase operation at a time, and DDL that
-//! gives up quickly instead of queueing in front of the writers.
+//! `application_name`, TLS as libpq's `sslmode` asks ([`crate::tls`]), passwords never shown, at
+//! most one phase operation at a time, and DDL that gives up quickly instead of queueing in front
+//! of the writers.
 
 use crate::tls::{SslMode, TlsSettings};
 use anyhow::{anyhow, bail, Context, Result};
@@ -91,7 +92,7 @@ pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     };
     connected
         .map_err(|e| {
-            let text = redact_text(&e.to_string(), url);
+            let text = redact_text(&crate::tls::error_chain_text(&e), url);
             match crate::tls::diagnose(&e, &tls) {
                 Some(hint) => anyhow!("{hint}: {text}"),
                 None => anyhow!("{text}"),
@@ -106,7 +107,8 @@ fn parse_config(url: &str) -> Result<(Config, TlsSettings)> {
     let invalid =
         |e: &dyn std::fmt::Display| anyhow!("invalid database URL {}: {e}", redact_url(url));
     let split = crate::tls::split_params(url).map_err(|e| invalid(&format!("{e:#}")))?;
-    let mut config = Config::from_str(&split.conn).map_err(|e| invalid(&e))?;
+    let mut config =
+        Config::from_str(&split.conn).map_err(|e| invalid(&crate::tls::error_chain_text(&e)))?;
     config.ssl_mode(split.tls.mode.postgres_mode());
     Ok((config, split.tls))
 }
@@ -310,5 +312,24 @@ mod tests {
             "host=h user=u password=*** dbname=d"
         );
         assert!(!redact_url("host=h password='a b' dbname=d").contains("a b"));
+    }
+
+    #[test]
+    fn redacts_text_for_tls_parameters_the_postgres_crate_cannot_parse() {
+        let url =
+            "postgres://app:s3cret@db.example.com/postgres?sslmode=verify-full&sslrootcert=/ca.pem";
+        assert_eq!(redact_text("echoed s3cret here", url), "echoed *** here");
+        let kv = "host=h user=u password=s3cret sslmode=verify-ca sslrootcert=/ca.pem";
+        assert_eq!(redact_text("echoed s3cret here", kv), "echoed *** here");
+    }
+
+    #[test]
+    fn invalid_sslmode_is_named_without_the_password() {
+        let err = connect("postgres://app:s3cret@127.0.0.1:1/d?sslmode=verify", "test")
+            .err()
+            .expect("must fail");
+        let err = format!("{err:#}");
+        assert!(err.contains("invalid sslmode `verify`"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
     }
 }

@@ -18,6 +18,7 @@ pub mod phase;
 pub mod progress;
 pub mod purge;
 pub mod readers;
+pub mod rehearse;
 pub mod report;
 pub mod sql;
 pub mod state;

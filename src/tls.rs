@@ -545,8 +545,7 @@ pub fn diagnose(err: &postgres::Error, settings: &TlsSettings) -> Option<String>
             settings.mode.as_str()
         ));
     }
-    let text = err.to_string();
-    if text.contains("server does not support TLS") {
+    if error_chain_text(err).contains("server does not support TLS") {
         return Some(format!(
             "sslmode={} needs TLS but the server does not offer it: check the host and port \
              (for Supabase use the ones shown in the dashboard's Connect dialog); for a local \
@@ -558,8 +557,14 @@ pub fn diagnose(err: &postgres::Error, settings: &TlsSettings) -> Option<String>
         rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => Some(format!(
             "the server's certificate is not signed by a CA in {}: pass sslrootcert=FILE with \
              the CA certificate that signed it (Supabase: download it under Database Settings, \
-             SSL Configuration), or use sslmode=require to encrypt without checking the certificate",
-            settings.roots_description()
+             SSL Configuration), or {}",
+            settings.roots_description(),
+            match settings.mode {
+                SslMode::VerifyCa | SslMode::VerifyFull =>
+                    "use sslmode=require to encrypt without checking the certificate",
+                // With a root file libpq checks the chain in every mode; so do we.
+                _ => "leave sslrootcert out to encrypt without checking the certificate",
+            }
         )),
         rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
@@ -585,7 +590,7 @@ fn server_requires_tls(err: &postgres::Error) -> bool {
             return true;
         }
     }
-    let text = err.to_string().to_ascii_lowercase();
+    let text = error_chain_text(err).to_ascii_lowercase();
     [
         "ssl required",
         "ssl is required",
@@ -596,6 +601,19 @@ fn server_requires_tls(err: &postgres::Error) -> bool {
     ]
     .iter()
     .any(|p| text.contains(p))
+}
+
+/// An error and its causes, `: `-separated. The postgres crate's `Display` says only "db error"
+/// or "error performing TLS handshake"; the part an operator can act on is in the causes.
+pub fn error_chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = e.source();
+    }
+    text
 }
 
 /// The rustls error inside a postgres error, if any. tokio-rustls wraps it in an `io::Error`,
@@ -661,7 +679,11 @@ mod tests {
         let s = split(
             "host=h user=u password='se cret' sslmode = verify-ca sslrootcert='/x/my ca.pem' dbname=d",
         );
-        assert_eq!(s.conn, "host=h user=u password='se cret'  dbname=d");
+        let squeezed = s.conn.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(squeezed, "host=h user=u password='se cret' dbname=d");
+        let config: postgres::Config = s.conn.parse().unwrap();
+        assert_eq!(config.get_password(), Some(&b"se cret"[..]));
+        assert_eq!(config.get_dbname(), Some("d"));
         assert_eq!(s.tls.mode, SslMode::VerifyCa);
         assert_eq!(
             s.tls.verification(),

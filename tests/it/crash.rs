@@ -50,7 +50,8 @@ fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) {
         let mut c = db.client();
         c.batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name LIKE 'ra-migrate %' AND pid <> pg_backend_pid()",
+             WHERE application_name LIKE 'ra-migrate %' AND pid <> pg_backend_pid()
+               AND datname = current_database()",
         )
         .unwrap();
     } else {

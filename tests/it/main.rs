@@ -6,5 +6,7 @@ mod crash;
 mod fetch;
 mod lifecycle;
 mod phases;
+mod rehearse;
 mod safety;
+mod tls;
 mod validate;
