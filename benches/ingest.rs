@@ -8,6 +8,10 @@
 //! days into both, alternating which goes first per round so neither profits from the other's
 //! warm caches. Prints runners/s for each and the ratio, and writes `reports/bench-ingest.json`.
 //!
+//! A second measurement runs the same days with two writers per mode (two connections, days
+//! split between them), as concurrent fetchers would: the aggregate capacity of the write path on
+//! this machine rather than the speed of one fetch.
+//!
 //! `RA_BENCH_RUNNERS` changes the target number of runners (e.g. 20000 for a quick look).
 
 use std::time::{Duration, Instant};
@@ -29,6 +33,8 @@ use serde_json::json;
 
 /// Days per round; the two modes alternate which goes first each round.
 const DAYS_PER_ROUND: usize = 10;
+/// Writers of the concurrent measurement.
+const WRITERS: usize = 2;
 
 struct Day {
     date: NaiveDate,
@@ -57,10 +63,10 @@ fn days(target_runners: usize) -> Result<(Vec<Day>, usize, usize)> {
     Ok((out, card_runners, result_runners))
 }
 
-fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) -> Result<Client> {
+/// A database with the legacy schema, the tool's state and `phases` applied; returns its URL.
+fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) -> Result<String> {
     let url = cluster.create_database(name, None)?;
-    let mut client =
-        Client::connect(&url, NoTls).with_context(|| format!("connecting to {url}"))?;
+    let mut client = connect(&url)?;
     ra_migrate::baseline::load_schema(&mut client)?;
     ra_migrate::state::init(&mut client, &mapping.protected)?;
     let lock = LockPolicy::default();
@@ -84,7 +90,68 @@ fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) 
             outcome.problems
         );
     }
-    Ok(client)
+    Ok(url)
+}
+
+/// CPU seconds (user + system) of a process or thread, from `/proc/.../stat`: the machine is
+/// shared, so wall time alone says as much about the neighbours as about the write path.
+fn cpu_seconds(stat_path: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(stat_path) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // after the command: state is field 3, utime 14, stime 15 (clock ticks of 1/100 s)
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// CPU seconds of this thread plus the server process behind `backend_pid`.
+fn cpu_now(backend_pid: i32) -> f64 {
+    cpu_seconds("/proc/thread-self/stat") + cpu_seconds(&format!("/proc/{backend_pid}/stat"))
+}
+
+fn backend_pid(client: &mut Client) -> Result<i32> {
+    Ok(client.query_one("SELECT pg_backend_pid()", &[])?.get(0))
+}
+
+fn connect(url: &str) -> Result<Client> {
+    Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
+}
+
+/// Ingests `days` with one writer per `ingests` element, days dealt round-robin; wall time.
+fn ingest_concurrently(
+    ingests: &mut [Ingest],
+    days: &[Day],
+    book: &CourseBook,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let n = ingests.len();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = ingests
+            .iter_mut()
+            .enumerate()
+            .map(|(w, ing)| {
+                s.spawn(move || -> Result<()> {
+                    for d in days.iter().skip(w).step_by(n) {
+                        ingest(ing, std::slice::from_ref(d), book)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("writer thread panicked"))
+    })?;
+    Ok(started.elapsed())
 }
 
 fn context(what: &str, date: NaiveDate) -> BatchContext {
@@ -116,7 +183,11 @@ fn ingest(ingest: &mut Ingest, days: &[Day], book: &CourseBook) -> Result<Durati
 }
 
 fn main() -> Result<()> {
-    // `cargo bench` passes `--bench`; a filter argument is ignored.
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("ingest benchmark skipped (not run by cargo bench): run it with `cargo bench --bench ingest`");
+        return Ok(());
+    }
     let target: usize = std::env::var("RA_BENCH_RUNNERS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -132,13 +203,11 @@ fn main() -> Result<()> {
 
     let cluster =
         Cluster::start(&Default::default()).context("starting a throwaway PostgreSQL cluster")?;
-    let mut single_db = database(&cluster, "bench_single", &[Phase::Create], &mapping)?;
-    let mut dual_db = database(
-        &cluster,
-        "bench_dual",
-        &[Phase::Create, Phase::DualWrite],
-        &mapping,
-    )?;
+    const SINGLE: &[Phase] = &[Phase::Create];
+    const DUAL: &[Phase] = &[Phase::Create, Phase::DualWrite];
+    let mut single_db = connect(&database(&cluster, "bench_single", SINGLE, &mapping)?)?;
+    let mut dual_db = connect(&database(&cluster, "bench_dual", DUAL, &mapping)?)?;
+    let (pid_single, pid_dual) = (backend_pid(&mut single_db)?, backend_pid(&mut dual_db)?);
     let mut single = Ingest::new(&mut single_db, mapping.clone(), "public", "synthetic");
     let mut dual = Ingest::new(&mut dual_db, mapping.clone(), "public", "synthetic");
     // what the racecards fetch looks up in /courses the first time it meets an unknown course
@@ -150,18 +219,60 @@ fn main() -> Result<()> {
     );
 
     let (mut t_single, mut t_dual) = (Duration::ZERO, Duration::ZERO);
+    let (mut cpu_single, mut cpu_dual) = (0.0, 0.0);
+    let timed = |ing: &mut Ingest, pid: i32, chunk: &[Day], cpu: &mut f64| -> Result<Duration> {
+        let before = cpu_now(pid);
+        let wall = ingest(ing, chunk, &book)?;
+        *cpu += cpu_now(pid) - before;
+        Ok(wall)
+    };
     for (round, chunk) in days.chunks(DAYS_PER_ROUND).enumerate() {
         if round % 2 == 0 {
-            t_single += ingest(&mut single, chunk, &book)?;
-            t_dual += ingest(&mut dual, chunk, &book)?;
+            t_single += timed(&mut single, pid_single, chunk, &mut cpu_single)?;
+            t_dual += timed(&mut dual, pid_dual, chunk, &mut cpu_dual)?;
         } else {
-            t_dual += ingest(&mut dual, chunk, &book)?;
-            t_single += ingest(&mut single, chunk, &book)?;
+            t_dual += timed(&mut dual, pid_dual, chunk, &mut cpu_dual)?;
+            t_single += timed(&mut single, pid_single, chunk, &mut cpu_single)?;
         }
     }
     let rate = |d: Duration| runners as f64 / d.as_secs_f64();
     let (r_single, r_dual) = (rate(t_single), rate(t_dual));
     let ratio = t_dual.as_secs_f64() / t_single.as_secs_f64();
+
+    eprintln!("single-writer measurement done; now {WRITERS} concurrent writers per mode ...");
+    let url_single = database(&cluster, "bench_single_concurrent", SINGLE, &mapping)?;
+    let url_dual = database(&cluster, "bench_dual_concurrent", DUAL, &mapping)?;
+    let mut clients_single = (0..WRITERS)
+        .map(|_| connect(&url_single))
+        .collect::<Result<Vec<_>>>()?;
+    let mut clients_dual = (0..WRITERS)
+        .map(|_| connect(&url_dual))
+        .collect::<Result<Vec<_>>>()?;
+    let mut c_single: Vec<Ingest> = clients_single
+        .iter_mut()
+        .map(|c| Ingest::new(c, mapping.clone(), "public", "synthetic"))
+        .collect();
+    let mut c_dual: Vec<Ingest> = clients_dual
+        .iter_mut()
+        .map(|c| Ingest::new(c, mapping.clone(), "public", "synthetic"))
+        .collect();
+    let (mut tc_single, mut tc_dual) = (Duration::ZERO, Duration::ZERO);
+    for (round, chunk) in days.chunks(DAYS_PER_ROUND * WRITERS).enumerate() {
+        if round % 2 == 0 {
+            tc_single += ingest_concurrently(&mut c_single, chunk, &book)?;
+            tc_dual += ingest_concurrently(&mut c_dual, chunk, &book)?;
+        } else {
+            tc_dual += ingest_concurrently(&mut c_dual, chunk, &book)?;
+            tc_single += ingest_concurrently(&mut c_single, chunk, &book)?;
+        }
+    }
+    let (rc_single, rc_dual) = (rate(tc_single), rate(tc_dual));
+    let conflicts: u64 = c_single
+        .iter()
+        .chain(&c_dual)
+        .map(|i| i.totals().careful_batches)
+        .sum();
+    anyhow::ensure!(conflicts == 0, "{conflicts} batches needed careful mode");
 
     let written = |i: &Ingest| -> Vec<serde_json::Value> {
         i.totals()
@@ -177,9 +288,26 @@ fn main() -> Result<()> {
         "result_runners": result_runners,
         "runner_records": runners,
         "odds_records": days.iter().map(|d| d.cards.odds.len()).sum::<usize>(),
-        "single_write": {"phase": "1 (create)", "seconds": t_single.as_secs_f64(), "runners_per_sec": r_single, "rows": written(&single)},
-        "dual_write": {"phase": "2 (dual-write)", "seconds": t_dual.as_secs_f64(), "runners_per_sec": r_dual, "rows": written(&dual)},
+        "single_write": {
+            "phase": "1 (create)", "seconds": t_single.as_secs_f64(), "runners_per_sec": r_single,
+            "cpu_seconds": cpu_single, "runners_per_cpu_sec": runners as f64 / cpu_single,
+            "rows": written(&single),
+        },
+        "dual_write": {
+            "phase": "2 (dual-write)", "seconds": t_dual.as_secs_f64(), "runners_per_sec": r_dual,
+            "cpu_seconds": cpu_dual, "runners_per_cpu_sec": runners as f64 / cpu_dual,
+            "rows": written(&dual),
+        },
+        "dual_over_single_cpu": cpu_dual / cpu_single,
         "dual_over_single": ratio,
+        "concurrent": {
+            "writers": WRITERS,
+            "single_write": {"seconds": tc_single.as_secs_f64(), "runners_per_sec": rc_single},
+            "dual_write": {"seconds": tc_dual.as_secs_f64(), "runners_per_sec": rc_dual},
+            "dual_over_single": tc_dual.as_secs_f64() / tc_single.as_secs_f64(),
+        },
+        "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "targets": {"max_dual_over_single": 1.3, "min_runners_per_sec": 20000},
         "days_per_round": DAYS_PER_ROUND,
     });
@@ -200,9 +328,21 @@ fn main() -> Result<()> {
         t_dual.as_secs_f64()
     );
     println!("  dual / single time:     {ratio:.2}x");
+    println!(
+        "  CPU (client thread + server process): single {cpu_single:.2}s = {:.0} runners/CPU-s, dual {cpu_dual:.2}s = {:.0} runners/CPU-s ({:.2}x)",
+        runners as f64 / cpu_single,
+        runners as f64 / cpu_dual,
+        cpu_dual / cpu_single
+    );
+    println!(
+        "with {WRITERS} concurrent writers: single {rc_single:.0} runners/s, dual {rc_dual:.0} runners/s ({:.2}x)",
+        tc_dual.as_secs_f64() / tc_single.as_secs_f64()
+    );
     println!("written to {}", path.display());
     drop(single);
     drop(dual);
+    drop(c_single);
+    drop(c_dual);
     cluster.stop();
     Ok(())
 }

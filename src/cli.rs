@@ -104,6 +104,13 @@ pub enum Command {
     /// Rehearse the migration end to end on a throwaway PostgreSQL cluster with synthetic data.
     #[command(after_help = "Examples:\n  ra-migrate demo\n  ra-migrate demo --scale 0.05 --keep")]
     Demo(DemoArgs),
+    /// Rehearse the migration on a throwaway copy of a real database (schema, and with --sample a
+    /// sample of rows that keeps foreign keys intact): the demo's sequence with your own plan, locks
+    /// and timings. The source is only read (a read-only session); nothing is written to it.
+    #[command(
+        after_help = "Examples:\n  ra-migrate rehearse --from postgres://postgres@db.example.com/racing --sample 500\n  ra-migrate rehearse --from \"$DATABASE_URL\" --keep"
+    )]
+    Rehearse(RehearseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -263,4 +270,18 @@ pub struct PurgeArgs {
     /// Really drop them (otherwise only shows what would be dropped).
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// The database to copy (URL or key=value); only read, through a read-only session.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// Also copy up to N races with their runners and every row they reference (foreign keys
+    /// intact), and up to N rows of every other table; without it the copy is schema-only.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
+    /// Leave the throwaway cluster running and print its connection string.
+    #[arg(long)]
+    pub keep: bool,
 }

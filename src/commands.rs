@@ -40,6 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
     match &cli.command {
         Command::Demo(args) => crate::demo::run(g, args),
+        Command::Rehearse(args) => crate::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
         Command::Init => {

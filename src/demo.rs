@@ -353,7 +353,7 @@ fn schema_fingerprint(client: &mut postgres::Client, schema: &str) -> Result<Str
 
 /// An outside writer: plain SQL on the old tables, as the legacy statistics function and manual
 /// fixes do, measuring how long each write transaction takes (the lock wait it suffers).
-struct Writer {
+pub struct Writer {
     stop: Arc<AtomicBool>,
     stats: Arc<std::sync::Mutex<WriterStats>>,
     handle: Option<JoinHandle<()>>,
@@ -370,7 +370,8 @@ struct WriterStats {
 }
 
 impl Writer {
-    fn start(url: String, schema: String) -> Writer {
+    /// Starts writing in a thread of its own: a small write transaction every 20 ms.
+    pub fn start(url: String, schema: String) -> Writer {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(std::sync::Mutex::new(WriterStats::default()));
         let (s, st) = (stop.clone(), stats.clone());
@@ -391,7 +392,10 @@ impl Writer {
             while !s.load(Ordering::Relaxed) {
                 i += 1;
                 let t = Instant::now();
-                // The old names until phase 5 archives them, then the layout in charge.
+                // The old names until phase 5 archives them, then the layout in charge. Its own
+                // work stays cheap so its duration is the wait it suffers: it deletes horses, not
+                // owners (an owner's delete checks ra_runners.owner_id, which has no index: a scan
+                // of every runner, 0.3 s at production size, migration or not).
                 let mut r = Ok(());
                 for infix in ["", "mst_"] {
                     r = c.batch_execute(&format!(
@@ -399,8 +403,9 @@ impl Writer {
                          UPDATE ra_{infix}jockeys SET total_rides = coalesce(total_rides, 0) + 1, stats_updated_at = now()
                            WHERE id = 'jky_{j}';
                          INSERT INTO ra_{infix}horses (id, name, region) VALUES ('hrs_demo_{i}', 'Demo Horse {i}', 'gb');
+                         DELETE FROM ra_{infix}horses WHERE id = 'hrs_demo_{p}';
                          INSERT INTO ra_{infix}owners (id, name) VALUES ('own_demo_{i}', 'Demo Owner {i}');
-                         DELETE FROM ra_{infix}owners WHERE id = 'own_demo_{p}';
+                         UPDATE ra_{infix}owners SET name = 'Demo Owner {p} (renamed)' WHERE id = 'own_demo_{p}';
                          COMMIT;",
                         j = 1 + i % 3,
                         p = i - 1
@@ -434,18 +439,21 @@ impl Writer {
         }
     }
 
-    fn reset_window(&self) {
+    /// Starts a new measurement window.
+    pub fn reset_window(&self) {
         let mut s = self.stats.lock().expect("stats");
         s.window_errors = 0;
         s.window_max = Duration::ZERO;
     }
 
-    fn window(&self) -> (Duration, u64) {
+    /// The longest write transaction and the errors since the window started.
+    pub fn window(&self) -> (Duration, u64) {
         let s = self.stats.lock().expect("stats");
         (s.window_max, s.window_errors)
     }
 
-    fn stop(mut self) -> (u64, u64, Duration, Option<String>) {
+    /// Stops writing: (transactions, errors, longest transaction, last error).
+    pub fn stop(mut self) -> (u64, u64, Duration, Option<String>) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             let _ = h.join();

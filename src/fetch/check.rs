@@ -44,7 +44,8 @@ fn value_problem(col: &Col, v: &str) -> Option<String> {
     if v.contains('\0') {
         return Some("the value contains a NUL byte, which PostgreSQL text cannot store".into());
     }
-    if let Some(max) = col.max_chars {
+    // a string never has more characters than bytes: count only when it might not fit
+    if let Some(max) = col.max_chars.filter(|max| v.len() > *max) {
         let n = v.chars().count();
         if n > max {
             let head: String = v.chars().take(40).collect();
@@ -64,6 +65,14 @@ fn value_problem(col: &Col, v: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// True when a NOT NULL column of `shape` has no value in `row`.
+pub fn lacks_not_null(shape: &Shape, row: &Row) -> bool {
+    shape
+        .cols
+        .iter()
+        .any(|c| c.not_null && row.values[c.field].is_none())
 }
 
 /// Text of a required-but-missing verdict, for quarantine.

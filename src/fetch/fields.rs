@@ -298,7 +298,7 @@ pub fn races<'a>(
     records: impl IntoIterator<Item = &'a RaceRecord>,
 ) -> Step<'a> {
     let variant = endpoint.path().replace('/', "_");
-    Step::build(
+    let mut step = Step::build(
         "ra_races",
         &variant,
         &["id"],
@@ -306,7 +306,9 @@ pub fn races<'a>(
         Some(endpoint),
         None,
         records,
-    )
+    );
+    step.report_new = true;
+    step
 }
 
 pub fn runners<'a>(

@@ -5,10 +5,10 @@
 //! A batch whose statement fails on its data is rolled back and written again in careful mode
 //! (savepoints, bisecting): its good records are written, the bad ones quarantined.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use postgres::{Client, Statement};
+use postgres::Client;
 use serde::Serialize;
 
 use crate::api::{BookmakerRecord, CourseRecord, HorseProfile, Parsed, RaceBatch, Rejected};
@@ -18,7 +18,21 @@ use crate::state::{self, Targets};
 use super::batches::{self, CourseBook};
 use super::quarantine;
 use super::route::{Role, WritePlan};
+use super::shadow::Shadow;
 use super::tx::{is_data_error, BatchContext, Prepared, TxCtx};
+
+/// Deadlocks and serialization failures with concurrent writers: retried this many times.
+const MAX_CONFLICT_RETRIES: u32 = 3;
+
+/// A deadlock or serialization failure: the batch lost a race with another writer, and running
+/// it again is the remedy.
+fn is_conflict(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<postgres::Error>()
+            .and_then(|pe| pe.code())
+            .is_some_and(|code| matches!(code.code(), "40P01" | "40001"))
+    })
+}
 
 /// What one committed batch wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -60,7 +74,7 @@ pub struct Ingest<'c> {
     schema: String,
     source: String,
     prepared: Option<Prepared>,
-    statements: HashMap<String, Statement>,
+    shadow: Shadow,
     totals: Totals,
 }
 
@@ -73,7 +87,7 @@ impl<'c> Ingest<'c> {
             schema: schema.to_string(),
             source: source.to_string(),
             prepared: None,
-            statements: HashMap::new(),
+            shadow: Shadow::default(),
             totals: Totals::default(),
         }
     }
@@ -120,6 +134,7 @@ impl<'c> Ingest<'c> {
         mut body: impl FnMut(&mut TxCtx) -> Result<()>,
     ) -> Result<BatchOutcome> {
         let mut careful = false;
+        let mut conflicts = 0u32;
         loop {
             let mut tx = self
                 .client
@@ -127,6 +142,8 @@ impl<'c> Ingest<'c> {
                 .with_context(|| format!("starting the transaction for {}", ctx.label))?;
             let targets = state::write_targets(&mut tx)?;
             if self.prepared.as_ref().map(|p| p.targets) != Some(targets) {
+                // other tables now: what this run wrote to the previous ones proves nothing
+                self.shadow.clear();
                 self.prepared = Some(Prepared::new(
                     &mut tx,
                     targets,
@@ -136,20 +153,24 @@ impl<'c> Ingest<'c> {
             }
             let prep = self.prepared.as_mut().expect("prepared above");
             let result = {
-                let mut cx = TxCtx::new(&mut tx, prep, &mut self.statements, careful, ctx);
+                let mut cx = TxCtx::new(&mut tx, prep, &self.shadow, careful, ctx);
                 body(&mut cx).map(|()| {
                     (
                         std::mem::take(&mut cx.quarantine),
                         std::mem::take(&mut cx.written),
+                        std::mem::take(&mut cx.remembered),
                     )
                 })
             };
             match result {
-                Ok((quarantined, written)) => {
+                Ok((quarantined, written, remembered)) => {
                     quarantine::store(&mut tx, &self.source, &quarantined)?;
                     tx.commit().with_context(|| {
                         format!("committing {} (nothing of it was written)", ctx.label)
                     })?;
+                    for w in remembered {
+                        self.shadow.record(w);
+                    }
                     let t = &mut self.totals;
                     for (k, n) in &written {
                         *t.written.entry(k.clone()).or_insert(0) += n;
@@ -169,6 +190,14 @@ impl<'c> Ingest<'c> {
                     tracing::warn!(batch = %ctx.label, error = %format!("{e:#}"), "a statement failed on its data; writing the batch again, isolating the records at fault");
                     tx.rollback().context("rolling back the failed batch")?;
                     careful = true;
+                }
+                Err(e) if conflicts < MAX_CONFLICT_RETRIES && is_conflict(&e) => {
+                    // another writer of the same rows won a deadlock: the whole batch again
+                    conflicts += 1;
+                    tracing::warn!(batch = %ctx.label, error = %format!("{e:#}"), conflicts, "concurrent writer conflict; retrying the batch");
+                    tx.rollback()
+                        .context("rolling back the conflicting batch")?;
+                    std::thread::sleep(std::time::Duration::from_millis(50 * u64::from(conflicts)));
                 }
                 Err(e) => {
                     return Err(e.context(format!(

@@ -20,6 +20,7 @@ pub mod quarantine;
 pub mod races;
 pub mod reference;
 pub mod route;
+pub mod shadow;
 pub mod shape;
 pub mod source;
 pub mod statements;

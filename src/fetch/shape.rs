@@ -51,6 +51,8 @@ pub struct Fk {
     pub col: usize,
     pub ref_table: String,
     pub nullable: bool,
+    /// Validated: no existing row violates it (a `NOT VALID` key only guards new rows).
+    pub validated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +176,7 @@ impl Shape {
                     col,
                     ref_table: c.ref_table.clone()?,
                     nullable: !cols[col].not_null,
+                    validated: c.validated,
                 })
             })
             .collect();

@@ -11,7 +11,8 @@
 //! - during dual-write a last CTE copies exactly the rows written to the old master into the new
 //!   master, in the same statement and transaction.
 //!
-//! The statement returns one row: rows written to the primary table, rows written to the mirror.
+//! The statement returns one row: rows written to the primary table, rows written to the mirror,
+//! and (when asked for) the keys of the rows it inserted, i.e. that did not exist before.
 
 use crate::catalog::Catalog;
 
@@ -92,7 +93,13 @@ fn column_list(cat: &Catalog, shape: &Shape) -> String {
 }
 
 /// The write statement of a step. Parameters: one `text[]` per column of `shape`, in order.
-pub fn write(cat: &Catalog, shape: &Shape, mirror: Option<&MirrorShape>) -> String {
+/// `report_new`: also return the keys of the rows inserted (a unique single-column key only).
+pub fn write(
+    cat: &Catalog,
+    shape: &Shape,
+    mirror: Option<&MirrorShape>,
+    report_new: bool,
+) -> String {
     let p = cat.qualified(&shape.table);
     let typed: Vec<String> = shape
         .cols
@@ -112,7 +119,20 @@ pub fn write(cat: &Catalog, shape: &Shape, mirror: Option<&MirrorShape>) -> Stri
         .map(|(i, c)| insert_value(c, &format!("v.c{i}")))
         .chain(shape.stamps.iter().map(|_| "now()".to_string()))
         .collect();
-    let returning = if mirror.is_some() { "t.*" } else { "1" };
+    let report_new = report_new && shape.unique_key && shape.key.len() == 1;
+    let mut returned = Vec::new();
+    if mirror.is_some() {
+        returned.push("t.*".to_string());
+    }
+    if report_new {
+        // xmax = 0: the row was inserted, not updated through ON CONFLICT
+        let k = cat.quote(&shape.cols[shape.key[0]].name);
+        returned.push(format!("t.{k}::text AS ra_key, (t.xmax = 0) AS ra_new"));
+    }
+    if returned.is_empty() {
+        returned.push("1".to_string());
+    }
+    let returning = returned.join(", ");
     let written = if shape.unique_key {
         let keys: Vec<String> = shape.key_names().iter().map(|k| cat.quote(k)).collect();
         let action = match set_and_guard(cat, shape, |_, c| {
@@ -129,13 +149,21 @@ pub fn write(cat: &Catalog, shape: &Shape, mirror: Option<&MirrorShape>) -> Stri
         ));
         "(SELECT count(*) FROM w)".to_string()
     } else {
+        // The first key column as an array condition as well: it lets the planner use an index
+        // on it (ra_runners.race_id) whatever its row estimates, instead of hashing the table.
+        let k0 = shape.key[0];
         let matches = |alias: &str| -> String {
-            shape
-                .key
-                .iter()
-                .map(|k| format!("{alias}.{} = v.c{k}", cat.quote(&shape.cols[*k].name)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
+            let mut conds = vec![format!(
+                "{alias}.{} = ANY(ARRAY(SELECT DISTINCT v.c{k0} FROM v))",
+                cat.quote(&shape.cols[k0].name)
+            )];
+            conds.extend(
+                shape
+                    .key
+                    .iter()
+                    .map(|k| format!("{alias}.{} = v.c{k}", cat.quote(&shape.cols[*k].name))),
+            );
+            conds.join(" AND ")
         };
         let mut parts = Vec::new();
         if let Some((sets, guard)) = set_and_guard(cat, shape, |i, _| format!("v.c{i}")) {
@@ -169,9 +197,34 @@ pub fn write(cat: &Catalog, shape: &Shape, mirror: Option<&MirrorShape>) -> Stri
         }
         None => "0",
     };
+    let new_keys = if report_new {
+        "(SELECT array_agg(ra_key) FROM w WHERE ra_new)"
+    } else {
+        "NULL"
+    };
     format!(
-        "WITH {} SELECT ({written})::bigint, ({mirrored})::bigint",
+        "WITH {} SELECT ({written})::bigint, ({mirrored})::bigint, {new_keys}::text[]",
         ctes.join(", ")
+    )
+}
+
+/// A plain multi-row insert, for rows that cannot exist yet: runners and odds of a race this
+/// transaction has just inserted (their foreign key to the race guarantees it).
+pub fn insert_new(cat: &Catalog, shape: &Shape) -> String {
+    let typed: Vec<String> = shape
+        .cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| insert_value(c, &cast(c, &format!("u.c{i}"))))
+        .chain(shape.stamps.iter().map(|_| "now()".to_string()))
+        .collect();
+    format!(
+        "WITH ins AS (INSERT INTO {} ({}) SELECT {} FROM {} RETURNING 1) \
+         SELECT (SELECT count(*) FROM ins)::bigint, 0::bigint, NULL::text[]",
+        cat.qualified(&shape.table),
+        column_list(cat, shape),
+        typed.join(", "),
+        unnest(shape.cols.len())
     )
 }
 

@@ -100,6 +100,11 @@ pub struct Step<'a> {
     /// Rows that cannot be written are left out silently instead of quarantined: they are
     /// derived (a sire's horse), not received.
     pub optional: bool,
+    /// Remember which keys the statement inserted (races: their runners and odds cannot exist
+    /// yet, so they are inserted without looking for them).
+    pub report_new: bool,
+    /// `precheck` has run: only foreign keys to rows quarantined since need checking again.
+    pub checked: bool,
 }
 
 impl<'a> Step<'a> {
@@ -151,6 +156,8 @@ impl<'a> Step<'a> {
             lock_races: false,
             resolve: None,
             optional: false,
+            report_new: false,
+            checked: false,
         }
     }
 

@@ -9,9 +9,14 @@
 //! In careful mode (the batch's first try failed with a data error) every statement runs inside a
 //! savepoint, and a failing one is bisected down to the records that fail on their own. The fast
 //! path never pays for savepoints.
+//!
+//! Two shortcuts keep the fast path fast without changing what is written: rows this run already
+//! wrote with the same values are not sent again (`shadow`), and runners and odds of a race the
+//! transaction has just inserted are inserted without looking for existing ones (the foreign key
+//! to the race guarantees there are none).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use postgres::types::ToSql;
@@ -24,6 +29,7 @@ use crate::state::Targets;
 use super::check::{self, Verdict};
 use super::quarantine::Quarantined;
 use super::route::{Role, Route, WritePlan};
+use super::shadow::{Shadow, Written};
 use super::shape::{MirrorShape, Shape};
 use super::statements;
 use super::step::{Row, Step};
@@ -46,6 +52,20 @@ pub struct Compiled {
     /// The step matched against the new master too, so its values are checked against both.
     pub mirror_shape: Option<Shape>,
     pub sql: String,
+    /// For rows of races inserted in this transaction: a plain insert. Only when the table's
+    /// `race_id` has a validated foreign key to the races table written, which is what
+    /// guarantees that such rows cannot exist yet.
+    pub insert_new_sql: Option<String>,
+    /// The statements, prepared on first use (per connection: a `Prepared` belongs to one).
+    write_stmt: OnceLock<Statement>,
+    insert_new_stmt: OnceLock<Statement>,
+}
+
+/// Which statement a group of rows goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Write,
+    InsertNew,
 }
 
 /// The catalog and routes of one phase, reused across batches until the phase changes.
@@ -53,7 +73,7 @@ pub struct Prepared {
     pub targets: Targets,
     pub plan: WritePlan,
     pub catalog: Catalog,
-    compiled: HashMap<String, Rc<Compiled>>,
+    compiled: HashMap<String, Arc<Compiled>>,
 }
 
 impl Prepared {
@@ -81,7 +101,7 @@ impl Prepared {
         })
     }
 
-    fn compile(&mut self, step: &Step) -> Result<Rc<Compiled>> {
+    fn compile(&mut self, step: &Step) -> Result<Arc<Compiled>> {
         if let Some(c) = self.compiled.get(&step.name) {
             return Ok(c.clone());
         }
@@ -105,12 +125,21 @@ impl Prepared {
         if !shape.skipped.is_empty() {
             tracing::debug!(table = %shape.table, skipped = ?shape.skipped, "fields without a column are not written");
         }
-        let sql = statements::write(&self.catalog, &shape, mirror.as_ref());
-        let c = Rc::new(Compiled {
+        let sql = statements::write(&self.catalog, &shape, mirror.as_ref(), step.report_new);
+        let races = &self.plan.route("ra_races")?.primary;
+        let guaranteed = shape.fks.iter().any(|fk| {
+            fk.validated && shape.cols[fk.col].name == "race_id" && fk.ref_table == *races
+        });
+        let insert_new_sql = (step.lock_races && guaranteed && mirror.is_none())
+            .then(|| statements::insert_new(&self.catalog, &shape));
+        let c = Arc::new(Compiled {
             route,
             shape,
             mirror_shape,
             sql,
+            insert_new_sql,
+            write_stmt: OnceLock::new(),
+            insert_new_stmt: OnceLock::new(),
         });
         self.compiled.insert(step.name.clone(), c.clone());
         Ok(c)
@@ -157,7 +186,6 @@ fn db_error_text(e: &anyhow::Error) -> String {
 pub struct TxCtx<'t, 'c> {
     pub tx: &'t mut Transaction<'c>,
     pub prep: &'t mut Prepared,
-    statements: &'t mut HashMap<String, Statement>,
     careful: bool,
     ctx: &'t BatchContext,
     pub quarantine: Vec<Quarantined>,
@@ -165,6 +193,11 @@ pub struct TxCtx<'t, 'c> {
     bad: HashMap<&'static str, HashSet<String>>,
     /// Keys of derived rows left out in this batch.
     dropped: HashMap<&'static str, HashSet<String>>,
+    /// Keys of rows this transaction inserted (where the step asked).
+    new_keys: HashMap<&'static str, HashSet<String>>,
+    shadow: &'t Shadow,
+    /// Rows written, for the shadow once the transaction commits.
+    pub remembered: Vec<Written>,
     pub written: BTreeMap<(String, Role), u64>,
 }
 
@@ -172,19 +205,21 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     pub fn new(
         tx: &'t mut Transaction<'c>,
         prep: &'t mut Prepared,
-        statements: &'t mut HashMap<String, Statement>,
+        shadow: &'t Shadow,
         careful: bool,
         ctx: &'t BatchContext,
     ) -> Self {
         TxCtx {
             tx,
             prep,
-            statements,
             careful,
             ctx,
             quarantine: Vec::new(),
             bad: HashMap::new(),
             dropped: HashMap::new(),
+            new_keys: HashMap::new(),
+            shadow,
+            remembered: Vec::new(),
             written: BTreeMap::new(),
         }
     }
@@ -239,6 +274,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             return Ok(());
         }
         let compiled = self.prep.compile(step)?;
+        step.checked = true;
         self.dedupe(step);
         self.follow_fks(step, &compiled);
         let pending = step.resolve.as_ref().map(|r| r.field);
@@ -261,18 +297,24 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     /// the same order cannot deadlock each other.
     fn dedupe(&mut self, step: &mut Step) {
         let key = step.key.clone();
-        step.rows.sort_by_cached_key(|r| r.key(&key));
-        let rows = std::mem::take(&mut step.rows);
-        for row in rows {
-            match step.rows.last() {
-                Some(prev) if prev.key(&key) == row.key(&key) => {
-                    if prev.values != row.values {
-                        let k = row.key(&key).replace('\u{1f}', ", ");
-                        self.reject(step, &row, format!("a second, different record with the key ({k}) in the same batch; the first was kept"));
-                    }
+        let mut keyed: Vec<(String, Row)> = std::mem::take(&mut step.rows)
+            .into_iter()
+            .map(|r| (r.key(&key), r))
+            .collect();
+        // stable: the first of equal keys stays first
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut last: Option<String> = None;
+        for (k, row) in keyed {
+            if last.as_deref() == Some(k.as_str()) {
+                let prev = step.rows.last().expect("a row per key seen");
+                if prev.values != row.values {
+                    let shown = k.replace('\u{1f}', ", ");
+                    self.reject(step, &row, format!("a second, different record with the key ({shown}) in the same batch; the first was kept"));
                 }
-                _ => step.rows.push(row),
+                continue;
             }
+            last = Some(k);
+            step.rows.push(row);
         }
     }
 
@@ -283,11 +325,15 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                 continue;
             };
             let field = compiled.shape.cols[fk.col].field;
-            let bad = self.bad.get(logical).cloned().unwrap_or_default();
-            let dropped = self.dropped.get(logical).cloned().unwrap_or_default();
-            if bad.is_empty() && dropped.is_empty() {
+            let bad = self.bad.get(logical).filter(|s| !s.is_empty());
+            let dropped = self.dropped.get(logical).filter(|s| !s.is_empty());
+            if bad.is_none() && dropped.is_none() {
                 continue;
             }
+            let (bad, dropped) = (
+                bad.cloned().unwrap_or_default(),
+                dropped.cloned().unwrap_or_default(),
+            );
             links.push((field, logical.to_string(), bad, dropped, fk.nullable));
         }
         if links.is_empty() {
@@ -324,30 +370,76 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         }
         let compiled = self.prep.compile(&step)?;
         self.resolve(&mut step)?;
-        self.precheck(&mut step)?;
+        if step.checked {
+            // only what earlier steps quarantined is new since the step was checked
+            self.follow_fks(&mut step, &compiled);
+        } else {
+            self.precheck(&mut step)?;
+        }
         self.keep_stored(&mut step, &compiled)?;
+        if !self.careful && !step.lock_races {
+            let shadow = self.shadow;
+            let rows = std::mem::take(&mut step.rows);
+            let kept: Vec<Row> = rows
+                .into_iter()
+                .filter(|r| !shadow.unchanged(&step, r))
+                .collect();
+            step.rows = kept;
+        }
         if step.rows.is_empty() {
             return Ok(());
         }
-        if step.lock_races {
-            self.lock_races(&step)?;
+        let (fresh, known): (Vec<usize>, Vec<usize>) =
+            match (&compiled.insert_new_sql, step.field("race_id")) {
+                (Some(_), Some(f)) => {
+                    let new_races = self.new_keys.get("ra_races");
+                    (0..step.rows.len()).partition(|i| {
+                        step.rows[*i].values[f]
+                            .as_deref()
+                            .is_some_and(|r| new_races.is_some_and(|n| n.contains(r)))
+                    })
+                }
+                _ => (Vec::new(), (0..step.rows.len()).collect()),
+            };
+        if !known.is_empty() && step.lock_races {
+            self.lock_races(&step, &known)?;
         }
-        let all: Vec<usize> = (0..step.rows.len()).collect();
-        let _t = std::time::Instant::now();
-        let _g = DebugTimer(step.name.clone(), _t);
-        if self.careful {
-            self.guarded(&step, &compiled, &all)
-        } else {
-            let counts = self.exec(&step, &compiled, &all).with_context(|| {
-                format!(
-                    "writing {} rows to {} ({})",
-                    all.len(),
-                    compiled.shape.table,
-                    self.ctx.label
-                )
-            })?;
-            self.count(&compiled, counts);
-            Ok(())
+        for (via, idx) in [(Via::InsertNew, fresh), (Via::Write, known)] {
+            if idx.is_empty() {
+                continue;
+            }
+            if self.careful {
+                self.guarded(&step, &compiled, via, &idx)?;
+            } else {
+                let outcome = self.exec(&step, &compiled, via, &idx).with_context(|| {
+                    format!(
+                        "writing {} rows to {} ({})",
+                        idx.len(),
+                        compiled.shape.table,
+                        self.ctx.label
+                    )
+                })?;
+                self.done(&step, &compiled, &idx, outcome);
+            }
+        }
+        Ok(())
+    }
+
+    /// Books rows `idx` as written.
+    fn done(
+        &mut self,
+        step: &Step,
+        compiled: &Compiled,
+        idx: &[usize],
+        (primary, mirror, new): (i64, i64, Option<Vec<String>>),
+    ) {
+        self.count(compiled, (primary, mirror));
+        if let Some(keys) = new {
+            self.new_keys.entry(step.table).or_default().extend(keys);
+        }
+        if !step.lock_races {
+            self.remembered
+                .extend(idx.iter().map(|i| Written::of(step, &step.rows[*i])));
         }
     }
 
@@ -409,7 +501,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(check::check(shape, r, None), Verdict::Missing(_)))
+            .filter(|(_, r)| check::lacks_not_null(shape, r))
             .map(|(i, _)| i)
             .collect();
         if lacking.is_empty() {
@@ -477,15 +569,14 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         Ok(())
     }
 
-    fn lock_races(&mut self, step: &Step) -> Result<()> {
+    fn lock_races(&mut self, step: &Step, idx: &[usize]) -> Result<()> {
         let Some(f) = step.field("race_id") else {
             return Ok(());
         };
         let ids: Vec<&str> = {
-            let mut v: Vec<&str> = step
-                .rows
+            let mut v: Vec<&str> = idx
                 .iter()
-                .filter_map(|r| r.values[f].as_deref())
+                .filter_map(|i| step.rows[*i].values[f].as_deref())
                 .collect();
             v.sort_unstable();
             v.dedup();
@@ -503,8 +594,22 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         Ok(())
     }
 
-    /// Runs the step's statement for the rows `idx`: (written to primary, written to mirror).
-    fn exec(&mut self, step: &Step, compiled: &Compiled, idx: &[usize]) -> Result<(i64, i64)> {
+    /// Runs the step's statement for the rows `idx`: (written to primary, written to mirror,
+    /// keys inserted when the step asked for them).
+    fn exec(
+        &mut self,
+        step: &Step,
+        compiled: &Compiled,
+        via: Via,
+        idx: &[usize],
+    ) -> Result<(i64, i64, Option<Vec<String>>)> {
+        let sql = match via {
+            Via::Write => &compiled.sql,
+            Via::InsertNew => compiled
+                .insert_new_sql
+                .as_ref()
+                .expect("insert-new rows only when compiled"),
+        };
         let columns: Vec<Vec<Option<&str>>> = compiled
             .shape
             .cols
@@ -517,40 +622,33 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .collect();
         let params: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
-        let stmt = match self.statements.get(&compiled.sql) {
+        let cell = match via {
+            Via::Write => &compiled.write_stmt,
+            Via::InsertNew => &compiled.insert_new_stmt,
+        };
+        let stmt = match cell.get() {
             Some(s) => s.clone(),
             None => {
                 let s = self
                     .tx
-                    .prepare(&compiled.sql)
+                    .prepare(sql)
                     .with_context(|| format!("preparing the write of {}", compiled.shape.table))?;
-                self.statements.insert(compiled.sql.clone(), s.clone());
+                cell.get_or_init(|| s.clone());
                 s
             }
         };
-        if let Ok(which) = std::env::var("RA_DEBUG_EXPLAIN") {
-            if step.name == which && idx.len() > 5 {
-                let rows = self.tx.query(
-                    &format!("EXPLAIN (ANALYZE, BUFFERS) {}", compiled.sql),
-                    &params,
-                )?;
-                let plan: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-                eprintln!("EXPLAIN {}\n{}", step.name, plan.join("\n"));
-                return Ok((0, 0));
-            }
-        }
         let row = self.tx.query_one(&stmt, &params)?;
-        Ok((row.get(0), row.get(1)))
+        Ok((row.get(0), row.get(1), row.get(2)))
     }
 
     /// Careful mode: the statement inside a savepoint; on a data error, halves until the records
     /// that fail alone are found and quarantined.
-    fn guarded(&mut self, step: &Step, compiled: &Compiled, idx: &[usize]) -> Result<()> {
+    fn guarded(&mut self, step: &Step, compiled: &Compiled, via: Via, idx: &[usize]) -> Result<()> {
         self.tx.batch_execute("SAVEPOINT ra_fetch_step")?;
-        match self.exec(step, compiled, idx) {
-            Ok(counts) => {
+        match self.exec(step, compiled, via, idx) {
+            Ok(outcome) => {
                 self.tx.batch_execute("RELEASE SAVEPOINT ra_fetch_step")?;
-                self.count(compiled, counts);
+                self.done(step, compiled, idx, outcome);
                 Ok(())
             }
             Err(e) if is_data_error(&e) => {
@@ -563,23 +661,14 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                     Ok(())
                 } else {
                     let (a, b) = idx.split_at(idx.len() / 2);
-                    self.guarded(step, compiled, a)?;
-                    self.guarded(step, compiled, b)
+                    self.guarded(step, compiled, via, a)?;
+                    self.guarded(step, compiled, via, b)
                 }
             }
             Err(e) => Err(e.context(format!(
                 "writing {} ({})",
                 compiled.shape.table, self.ctx.label
             ))),
-        }
-    }
-}
-
-struct DebugTimer(String, std::time::Instant);
-impl Drop for DebugTimer {
-    fn drop(&mut self) {
-        if std::env::var_os("RA_DEBUG_TIMING").is_some() {
-            eprintln!("TIMING {} {}", self.0, self.1.elapsed().as_micros());
         }
     }
 }

@@ -52,10 +52,7 @@ fn the_database_password_appears_in_no_output_report_log_or_table() {
         seen.push_str(&text);
     }
     // a connection error names the database but not the password
-    let bad = with_password(
-        &db.url.replace(&db.name, "no_such_db"),
-        secret,
-    );
+    let bad = with_password(&db.url.replace(&db.name, "no_such_db"), secret);
     let (code, text) = run(&bad, &["status"]);
     assert_eq!(code, Some(2));
     assert!(text.contains("***"), "the URL is shown redacted: {text}");

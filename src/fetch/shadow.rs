@@ -1,0 +1,191 @@
+//! What this run already wrote, so a row that would change nothing is not sent again: the same
+//! jockeys, trainers, sires and horses come back day after day in a date range, and an upsert that
+//! finds nothing to change still costs an index probe and a row lock per row.
+//!
+//! Only values this run wrote (and saw committed) are known; anything else counts as unknown and
+//! the row is written. The cache is per phase (cleared when the targets change) and is bypassed
+//! in careful mode, so a row somebody deleted in the meantime is written again rather than
+//! assumed.
+
+use std::collections::HashMap;
+
+use super::step::{Mode, Row, Step};
+
+/// Stop remembering beyond this many rows (memory stays bounded on very long ranges).
+const MAX_ROWS: usize = 1_000_000;
+
+/// What is known about a stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Known {
+    /// Exactly this (`None`: no value).
+    Value(Option<String>),
+    /// Some value, not known which (an `Initial` write met a row that existed).
+    Present,
+}
+
+/// Known column values per logical table and key.
+#[derive(Debug, Default)]
+pub struct Shadow {
+    tables: HashMap<&'static str, HashMap<String, HashMap<&'static str, Known>>>,
+    rows: usize,
+}
+
+/// A row as written, to be remembered once its transaction commits.
+#[derive(Debug, Clone)]
+pub struct Written {
+    table: &'static str,
+    key: String,
+    fields: Vec<(&'static str, Mode, Option<String>)>,
+}
+
+impl Written {
+    pub fn of(step: &Step, row: &Row) -> Written {
+        Written {
+            table: step.table,
+            key: row.key(&step.key),
+            fields: step
+                .fields
+                .iter()
+                .zip(&row.values)
+                .map(|(f, v)| (f.columns[0], f.mode, v.as_deref().map(str::to_string)))
+                .collect(),
+        }
+    }
+}
+
+impl Shadow {
+    pub fn clear(&mut self) {
+        self.tables.clear();
+        self.rows = 0;
+    }
+
+    /// True when every value of `row` is already stored, as far as this run knows.
+    pub fn unchanged(&self, step: &Step, row: &Row) -> bool {
+        let Some(known) = self
+            .tables
+            .get(step.table)
+            .and_then(|t| t.get(&row.key(&step.key)))
+        else {
+            return false;
+        };
+        step.fields.iter().zip(&row.values).all(|(f, v)| {
+            let stored = known.get(f.columns[0]);
+            let exactly =
+                |v: Option<&str>| matches!(stored, Some(Known::Value(s)) if s.as_deref() == v);
+            match (f.mode, v.as_deref()) {
+                (Mode::Fill | Mode::Initial, None) => true,
+                (Mode::Fill, Some(v)) => exactly(Some(v)),
+                (Mode::Initial, Some(_)) => {
+                    matches!(stored, Some(Known::Present | Known::Value(Some(_))))
+                }
+                (Mode::Owned, v) => exactly(v),
+            }
+        })
+    }
+
+    /// Remembers the state a committed write left behind.
+    pub fn record(&mut self, w: Written) {
+        let table = self.tables.entry(w.table).or_default();
+        if !table.contains_key(&w.key) {
+            if self.rows >= MAX_ROWS {
+                return;
+            }
+            self.rows += 1;
+        }
+        let known = table.entry(w.key).or_default();
+        for (column, mode, value) in w.fields {
+            match (mode, value) {
+                (Mode::Fill | Mode::Initial, None) => {}
+                (Mode::Fill | Mode::Owned, v) => {
+                    known.insert(column, Known::Value(v));
+                }
+                // the stored value wins: afterwards the column holds a value, `v` or an older one
+                (Mode::Initial, Some(v)) => {
+                    let slot = known.entry(column).or_insert(Known::Present);
+                    if *slot == Known::Value(None) {
+                        *slot = Known::Value(Some(v));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::fetch::step::Field;
+
+    fn step(mode: Mode, rows: Vec<Vec<Option<&'static str>>>) -> Step<'static> {
+        Step {
+            name: "ra_x/t".into(),
+            table: "ra_x",
+            fields: vec![
+                Field {
+                    columns: &["id"],
+                    mode: Mode::Fill,
+                },
+                Field {
+                    columns: &["name"],
+                    mode,
+                },
+            ],
+            key: vec![0],
+            stamps: vec![],
+            rows: rows
+                .into_iter()
+                .map(|v| Row {
+                    values: v.into_iter().map(|x| x.map(Cow::Borrowed)).collect(),
+                    origin: &"x",
+                })
+                .collect(),
+            lock_races: false,
+            resolve: None,
+            optional: false,
+            report_new: false,
+            checked: false,
+        }
+    }
+
+    #[test]
+    fn only_what_this_run_wrote_counts_as_known() {
+        let mut s = Shadow::default();
+        let st = step(
+            Mode::Fill,
+            vec![
+                vec![Some("a"), Some("Ann")],
+                vec![Some("a"), None],
+                vec![Some("a"), Some("Bob")],
+            ],
+        );
+        assert!(!s.unchanged(&st, &st.rows[0]), "nothing known yet");
+        s.record(Written::of(&st, &st.rows[0]));
+        assert!(s.unchanged(&st, &st.rows[0]));
+        assert!(
+            s.unchanged(&st, &st.rows[1]),
+            "no value keeps the stored one"
+        );
+        assert!(!s.unchanged(&st, &st.rows[2]));
+        let owned = step(Mode::Owned, vec![vec![Some("a"), None]]);
+        assert!(
+            !s.unchanged(&owned, &owned.rows[0]),
+            "an owned field may be cleared"
+        );
+        let initial = step(Mode::Initial, vec![vec![Some("b"), Some("Cid")]]);
+        assert!(!s.unchanged(&initial, &initial.rows[0]));
+        s.record(Written::of(&initial, &initial.rows[0]));
+        assert!(
+            s.unchanged(&initial, &initial.rows[0]),
+            "a stored value exists now"
+        );
+        let fill_b = step(Mode::Fill, vec![vec![Some("b"), Some("Cid")]]);
+        assert!(
+            !s.unchanged(&fill_b, &fill_b.rows[0]),
+            "but which one is unknown"
+        );
+        s.clear();
+        assert!(!s.unchanged(&st, &st.rows[0]));
+    }
+}
