@@ -160,11 +160,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps.extend(sequence_sync(cat, p.old, p.new));
         let new_q = cat.qualified(&p.new_name);
         let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
-        let new_key: Vec<String> = key.iter().map(|k| format!("NEW.{k}")).collect();
-        let old_key: Vec<String> = key.iter().map(|k| format!("OLD.{k}")).collect();
+        let new_key: Vec<String> = key.iter().map(|k| format!("NEW.{k}::text")).collect();
+        let old_key: Vec<String> = key.iter().map(|k| format!("OLD.{k}::text")).collect();
         let insert = |rec: &str| {
             format!(
-                "INSERT INTO ra_migrate.archive_changes (table_name, key) VALUES ('{}', ROW({rec})::text) ON CONFLICT (table_name, key) DO UPDATE SET changed_at = now()",
+                "INSERT INTO ra_migrate.archive_changes (table_name, key_parts) VALUES ('{}', ARRAY[{rec}]) ON CONFLICT (table_name, key_parts) DO UPDATE SET changed_at = now()",
                 p.new_name
             )
         };
@@ -273,8 +273,7 @@ pub fn plan_rollback(
     for p in &pairs {
         let (old_q, new_q) = (cat2.qualified(&p.old.name), cat2.qualified(&p.new_name));
         let cols: Vec<String> = p.columns.iter().map(|c| cat2.quote(c)).collect();
-        let key: Vec<String> = p.key.iter().map(|c| cat2.quote(c)).collect();
-        let (cols, key) = (cols.join(", "), key.join(", "));
+        let cols = cols.join(", ");
         let changed: i64 = client
             .query_one(
                 "SELECT count(*) FROM ra_migrate.archive_changes WHERE table_name = $1",
@@ -285,27 +284,55 @@ pub fn plan_rollback(
             "{}: {changed} row(s) inserted, updated or deleted in {} since the archive are carried back",
             p.old.name, p.new_name
         ));
-        let keys = format!(
-            "SELECT key FROM ra_migrate.archive_changes WHERE table_name = '{}'",
-            p.new_name
-        );
+        // Join the recorded keys on the key columns: index lookups, not a scan of the master while
+        // this transaction holds its locks.
+        let key_type = |k: &String| {
+            p.old
+                .columns
+                .iter()
+                .find(|c| &c.name == k)
+                .map(|c| c.type_sql.clone())
+                .unwrap_or_else(|| "text".into())
+        };
+        let on = |alias: &str| -> String {
+            p.key
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    format!(
+                        "{alias}.{} = c.key_parts[{}]::{}",
+                        cat2.quote(k),
+                        i + 1,
+                        key_type(k)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let n_cols: Vec<String> = p
+            .columns
+            .iter()
+            .map(|c| format!("n.{}", cat2.quote(c)))
+            .collect();
+        let table_lit = p.new_name.replace('\'', "''");
         steps.push(Step::new(
             format!("carry rows changed in {} since the archive back into {}", p.new_name, p.old.name),
             format!(
-                "INSERT INTO {old_q} ({cols}){} SELECT {cols} FROM {new_q} n WHERE ROW({key})::text IN ({keys}) {}",
+                "INSERT INTO {old_q} ({cols}){} SELECT {} FROM ra_migrate.archive_changes c JOIN {new_q} n ON {} WHERE c.table_name = '{table_lit}' {}",
                 dual_write::overriding(p.old, &p.columns),
+                n_cols.join(", "),
+                on("n"),
                 dual_write::upsert_clause(&cat2, &p.columns, &p.key)
             ),
             Lock::RowExclusive,
         ));
         let key_cols: Vec<String> = p.key.iter().map(|c| cat2.quote(c)).collect();
         let join: Vec<String> = key_cols.iter().map(|k| format!("n.{k} = o.{k}")).collect();
-        let o_key: Vec<String> = key_cols.iter().map(|k| format!("o.{k}")).collect();
         deletes.push(Step::new(
             format!("remove from {} the rows deleted from {} since the archive", p.old.name, p.new_name),
             format!(
-                "DELETE FROM {old_q} o WHERE ROW({})::text IN ({keys}) AND NOT EXISTS (SELECT 1 FROM {new_q} n WHERE {})",
-                o_key.join(", "),
+                "DELETE FROM {old_q} o USING ra_migrate.archive_changes c WHERE c.table_name = '{table_lit}' AND {} AND NOT EXISTS (SELECT 1 FROM {new_q} n WHERE {})",
+                on("o"),
                 join.join(" AND ")
             ),
             Lock::RowExclusive,

@@ -34,8 +34,9 @@ fn run(db: &TestDb, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-/// Starts `args`, kills it after `delay`, by SIGKILL or by terminating its database session.
-fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) {
+/// Starts `args`, waits until its database session is there, then after `delay` kills it by
+/// SIGKILL or by terminating its session from the server. Returns whether it was still running.
+fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) -> bool {
     let mut child = bin()
         .arg("--database-url")
         .arg(&db.url)
@@ -45,9 +46,25 @@ fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut c = db.client();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                 AND application_name LIKE 'ra-migrate %' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if n > 0 || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     std::thread::sleep(delay);
+    let alive = child.try_wait().unwrap().is_none();
     if from_server {
-        let mut c = db.client();
         c.batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
              WHERE application_name LIKE 'ra-migrate %' AND pid <> pg_backend_pid()
@@ -58,29 +75,31 @@ fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) {
         let _ = child.kill();
     }
     let _ = child.wait();
+    alive
 }
 
 /// Applies (or rolls back) a phase, interrupted at the given delays, then finishes it the way an
 /// operator would: run it again (or verify it, when only the verification was cut off).
-fn converge(db: &TestDb, c: &mut Client, phase: u8, apply: bool, delays: &[u64]) {
+fn converge(db: &TestDb, c: &mut Client, phase: u8, apply: bool, delays: &[u64]) -> usize {
     let p = phase.to_string();
     let verb = if apply { "apply" } else { "rollback" };
+    let mut live = 0;
     for (n, ms) in delays.iter().enumerate() {
-        interrupt(
+        live += usize::from(interrupt(
             db,
             &[verb, &p, "--yes", "--functions", "--batch-size", "50"],
             Duration::from_millis(*ms),
             n % 2 == 1,
-        );
+        ));
     }
     for _ in 0..5 {
         match (apply, status(c, phase)) {
-            (true, Some((s, true))) if s == "applied" => return,
+            (true, Some((s, true))) if s == "applied" => return live,
             (true, Some((s, false))) if s == "applied" => {
                 let (code, text) = run(db, &["verify", &p]);
                 assert_eq!(code, Some(0), "verify {phase}: {text}");
             }
-            (false, Some((s, _))) if s == "rolled_back" => return,
+            (false, Some((s, _))) if s == "rolled_back" => return live,
             _ => {
                 let (code, text) = run(db, &[verb, &p, "--yes", "--functions"]);
                 assert!(
@@ -101,7 +120,9 @@ fn killed_anywhere_every_phase_converges_forward_and_back() {
     let schema_before = pg_dump_schema(&db.url);
     let mut c = db.client();
     let reports = std::env::temp_dir().join(format!("ra-migrate-crash-{}", std::process::id()));
-    let delays: &[u64] = &[5, 40, 90, 160, 260];
+    // after the operation's session appears: at once, then later and later into its work
+    let delays: &[u64] = &[0, 5, 20, 60, 150];
+    let mut live = 0;
     for phase in 1..=5u8 {
         if phase == 4 {
             let (code, text) = run(
@@ -110,7 +131,7 @@ fn killed_anywhere_every_phase_converges_forward_and_back() {
             );
             assert_eq!(code, Some(0), "{text}");
         }
-        converge(&db, &mut c, phase, true, delays);
+        live += converge(&db, &mut c, phase, true, delays);
     }
     let (code, text) = run(
         &db,
@@ -118,20 +139,13 @@ fn killed_anywhere_every_phase_converges_forward_and_back() {
     );
     assert_eq!(code, Some(0), "green after interrupted applies: {text}");
     for phase in (1..=5u8).rev() {
-        converge(&db, &mut c, phase, false, delays);
+        live += converge(&db, &mut c, phase, false, delays);
     }
     assert_eq!(
         pg_dump_schema(&db.url),
         schema_before,
         "back where it started"
     );
-    let failed: i64 = c
-        .query_one(
-            "SELECT count(*) FROM ra_migrate.operation_log WHERE outcome <> 'ok'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert!(failed > 0, "the interruptions are in the log");
+    assert!(live > 0, "operations were killed while running");
     std::fs::remove_dir_all(&reports).ok();
 }
