@@ -2,35 +2,13 @@
 //! applied and rolled back while an outside writer keeps inserting, updating and deleting; kill -9
 //! during the backfill; readers switched and restored; archive, lossless rollback and purge.
 
-use crate::common::{bin, pg_dump_schema, table_fingerprint, TestDb};
+use crate::common::{bin, ok, pg_dump_schema, ra, table_fingerprint, TestDb};
 use postgres::Client;
 use std::collections::BTreeSet;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn ra(db: &TestDb, args: &[&str]) -> Output {
-    bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running ra-migrate")
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = ra(db, args);
-    assert!(
-        out.status.success(),
-        "ra-migrate {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn count(c: &mut Client, sql: &str) -> i64 {
     c.query_one(sql, &[]).unwrap().get(0)

@@ -1,32 +1,10 @@
 //! Phases 1 (create) and 2 (dual-write) against a real PostgreSQL: apply, verify, rollback, dry
 //! runs, phase order, the operator lock, lock timeouts, schema drift and the plan snapshots.
 
-use crate::common::{bin, data_fingerprint, pg_dump_schema, TestDb};
+use crate::common::{bin, data_fingerprint, ok, pg_dump_schema, ra, TestDb};
 use postgres::Client;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn ra(db: &TestDb, args: &[&str]) -> Output {
-    bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running ra-migrate")
-}
-
-fn ok(db: &TestDb, args: &[&str]) -> String {
-    let out = ra(db, args);
-    assert!(
-        out.status.success(),
-        "ra-migrate {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn fails(db: &TestDb, args: &[&str], code: i32) -> String {
     let out = ra(db, args);

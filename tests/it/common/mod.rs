@@ -565,3 +565,27 @@ fn harness_url_with_db_replaces_the_database() {
         "host=h port=1 user=u dbname=x"
     );
 }
+
+/// Runs the `ra-migrate` binary on `db` with `args` (stdin closed, as in CI).
+pub fn ra(db: &TestDb, args: &[&str]) -> std::process::Output {
+    bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("running ra-migrate")
+}
+
+/// [`ra`], asserting success; returns stdout.
+pub fn ok(db: &TestDb, args: &[&str]) -> String {
+    let out = ra(db, args);
+    assert!(
+        out.status.success(),
+        "ra-migrate {args:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
