@@ -265,7 +265,7 @@ fn main() -> Result<()> {
         "machine": machine,
         "scale": scale,
         "rounds": rounds,
-        "row_counts": counts,
+        "row_counts": counts.iter().map(|(t, n)| (t.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "phase3": {
             "ra_migrate_seconds": t_phase3.as_secs_f64(),
             "ra_migrate_breakdown": {

@@ -13,8 +13,10 @@
 //!    non-master tables hanging off them (runners, their odds and statistics ...), up to N rows of
 //!    every other table (protected odds tables included), then, until nothing is missing, every
 //!    row those rows reference through a declared foreign key or one of the mapping's implicit
-//!    relationships (sires/dams/damsires -> horses, pedigrees -> sires ...). Without `--sample`
-//!    every table is copied schema-only. Sequences start where the source's stand;
+//!    relationships (sires/dams/damsires -> horses, pedigrees -> sires ...), all from one
+//!    read-only REPEATABLE READ snapshot; the protected odds tables are read one statement each,
+//!    outside it, so their workers never wait on the sample. Without `--sample` every table is
+//!    copied schema-only. Sequences start where the source's stand;
 //! 3. `init`, then the `demo` sequence with its outside writer (`demo::rehearse`).
 
 use crate::backfill::Tuning;
@@ -607,27 +609,52 @@ impl<'a> Sampler<'a> {
     }
 
     fn run(mut self) -> Result<Sample> {
-        let mut seeded: BTreeSet<String> = BTreeSet::new();
-        if self.cat.table(SEED_TABLE).is_some() {
-            self.first_rows(SEED_TABLE, "seed")?;
-            seeded.insert(SEED_TABLE.to_string());
-            for table in self.hanging_off(SEED_TABLE) {
-                self.children(&table, &seeded)?;
-                seeded.insert(table);
-            }
-        }
-        let rest: Vec<String> = self
+        let tables: Vec<String> = self
             .cat
             .tables
             .keys()
-            .filter(|t| !seeded.contains(*t) && !self.partitions.contains(*t))
+            .filter(|t| !self.partitions.contains(*t))
             .cloned()
             .collect();
-        for table in rest {
-            self.first_rows(&table, "first rows")?;
+        let (protected, others): (Vec<String>, Vec<String>) = tables
+            .into_iter()
+            .partition(|t| self.mapping.is_protected(t));
+        // The odds tables' workers must never wait on the whole sample: one statement each, outside
+        // the snapshot below (nothing of the plan references them).
+        for table in &protected {
+            self.first_rows(table, "first rows")?;
         }
-        self.close_references()?;
+        // Everything else from one snapshot, so a row and the rows it references are seen together.
+        self.source
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .context("starting a read-only snapshot of the source")?;
+        let sampled = self.sample_snapshot(&others);
+        let end = self.source.batch_execute(if sampled.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        });
+        sampled?;
+        end.context("ending the read-only snapshot of the source")?;
         Ok(self.sample)
+    }
+
+    fn sample_snapshot(&mut self, tables: &[String]) -> Result<()> {
+        let mut seeded: BTreeSet<String> = BTreeSet::new();
+        if tables.iter().any(|t| t == SEED_TABLE) {
+            self.first_rows(SEED_TABLE, "seed")?;
+            seeded.insert(SEED_TABLE.to_string());
+            for table in self.hanging_off(SEED_TABLE) {
+                if tables.contains(&table) {
+                    self.children(&table, &seeded)?;
+                    seeded.insert(table);
+                }
+            }
+        }
+        for table in tables.iter().filter(|t| !seeded.contains(*t)) {
+            self.first_rows(table, "first rows")?;
+        }
+        self.close_references()
     }
 
     /// Tables that hold detail of `seed` (its runners, their odds and statistics ...): non-masters

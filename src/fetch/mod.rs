@@ -6,6 +6,7 @@
 //! - [`tx`], [`step`], [`fields`], [`shape`], [`check`], [`statements`]: turning records into
 //!   checked, set-based statements against the live catalog;
 //! - [`route`]: which physical tables a phase writes and reads;
+//! - [`shadow`]: what this run already wrote, so unchanged rows are not sent again;
 //! - [`quarantine`], [`summary`], [`progress`], [`source`]: what could not be used, what was done.
 //!
 //! Library code returns data; only [`run`] and [`quarantine::list`] print.
@@ -88,8 +89,7 @@ impl Fetch<'_, '_> {
         }
     }
 
-    /// Runs `what` and returns what was done (also when it stops on an error: the summary is then
-    /// marked incomplete and returned with the error).
+    /// Runs `what`. What was written before an error stays committed and is in [`Fetch::summary`].
     pub fn execute(&mut self, what: &FetchWhat) -> Result<()> {
         match what {
             FetchWhat::Reference => reference::fetch(self),

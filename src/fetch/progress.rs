@@ -72,11 +72,15 @@ impl Progress for LogProgress {
     }
 
     fn end(&mut self) {
-        tracing::info!(
-            "{} done in {:.1}s",
-            self.what,
-            self.started.elapsed().as_secs_f64()
-        );
+        // `run` ends the progress again after an error: say it once
+        if !self.what.is_empty() {
+            tracing::info!(
+                "{} done in {:.1}s",
+                self.what,
+                self.started.elapsed().as_secs_f64()
+            );
+            self.what.clear();
+        }
     }
 }
 

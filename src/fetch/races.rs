@@ -43,6 +43,8 @@ pub fn fetch(f: &mut Fetch, endpoint: Endpoint, dates: &[NaiveDate]) -> Result<(
         ..CourseBook::default()
     };
     let mut courses_fetched = false;
+    // courses known to exist, so a long range asks the database once per course
+    let mut in_db: BTreeSet<String> = BTreeSet::new();
     f.progress.begin(noun(endpoint), dates.len() as u64);
     for date in dates {
         let what = format!("{} of {date}", noun(endpoint));
@@ -51,7 +53,7 @@ pub fn fetch(f: &mut Fetch, endpoint: Endpoint, dates: &[NaiveDate]) -> Result<(
             _ => f.source.fetch_racecards(*date, &f.regions),
         }
         .with_context(|| format!("fetching {what}"))?;
-        if !courses_fetched && needs_courses(f, &batch, &book)? {
+        if !courses_fetched && needs_courses(f, &batch, &book, &mut in_db)? {
             let courses = f
                 .source
                 .fetch_courses(&f.regions)
@@ -81,12 +83,17 @@ pub fn fetch(f: &mut Fetch, endpoint: Endpoint, dates: &[NaiveDate]) -> Result<(
 }
 
 /// True when the batch names a course neither the database nor the course book has.
-fn needs_courses(f: &mut Fetch, batch: &RaceBatch, book: &CourseBook) -> Result<bool> {
+fn needs_courses(
+    f: &mut Fetch,
+    batch: &RaceBatch,
+    book: &CourseBook,
+    in_db: &mut BTreeSet<String>,
+) -> Result<bool> {
     let unknown: Vec<String> = batch
         .races
         .iter()
         .map(|r| r.course_id.clone())
-        .filter(|id| !book.courses.contains_key(id))
+        .filter(|id| !book.courses.contains_key(id) && !in_db.contains(id))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -94,5 +101,7 @@ fn needs_courses(f: &mut Fetch, batch: &RaceBatch, book: &CourseBook) -> Result<
         return Ok(false);
     }
     let known = f.ingest.existing_ids("ra_courses", &unknown)?;
-    Ok(unknown.len() > known.len())
+    let missing = unknown.len() > known.len();
+    in_db.extend(known);
+    Ok(missing)
 }

@@ -186,8 +186,9 @@ mod tests {
         }
     }
 
-    /// Phase 5 (archive) is not built yet: this pins what the write path will do once it is. The
-    /// old masters are renamed `ra_old_*` by then and must never be written again.
+    /// Phase 5 (archive) was not built when the write path was: this pins the rule without a
+    /// database, whatever the archive does. The old masters are `ra_old_*` by then and must
+    /// never be written again.
     #[test]
     fn after_archive_only_new_masters_are_written() {
         let p = plan(Some(Phase::Archive));
