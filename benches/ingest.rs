@@ -182,6 +182,65 @@ fn ingest(ingest: &mut Ingest, days: &[Day], book: &CourseBook) -> Result<Durati
     Ok(started.elapsed())
 }
 
+/// One statement's share of the server's execution time.
+struct StatementTime {
+    text: String,
+    calls: i64,
+    total_ms: f64,
+    share: f64,
+}
+
+/// The statements that took the most server time in the observed database.
+fn top_statements(c: &mut Client) -> Result<Vec<StatementTime>> {
+    let rows = c.query(
+        "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110), calls, total_exec_time, \
+                total_exec_time / nullif(sum(total_exec_time) OVER (), 0) \
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+          ORDER BY total_exec_time DESC LIMIT 8",
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| StatementTime {
+            text: r.get(0),
+            calls: r.get(1),
+            total_ms: r.get(2),
+            share: r.get::<_, Option<f64>>(3).unwrap_or(0.0),
+        })
+        .collect())
+}
+
+struct Ceiling {
+    runners: i64,
+    odds: i64,
+    runners_seconds: f64,
+    seconds: f64,
+}
+
+/// What this schema takes at best on this machine: the runners and odds rows an ingest produced,
+/// inserted again in one statement per table with every foreign key checked, no parsing, no
+/// conflict handling. Rolled back, so the database is left as it was.
+fn insert_ceiling(c: &mut Client) -> Result<Ceiling> {
+    let mut tx = c.transaction()?;
+    tx.batch_execute(
+        "CREATE TEMP TABLE ceiling_runners AS SELECT * FROM ra_runners; \
+         CREATE TEMP TABLE ceiling_odds AS SELECT * FROM ra_runner_odds; \
+         DELETE FROM ra_runner_odds; DELETE FROM ra_runners;",
+    )?;
+    let started = Instant::now();
+    let runners = tx.execute("INSERT INTO ra_runners SELECT * FROM ceiling_runners", &[])? as i64;
+    let runners_seconds = started.elapsed().as_secs_f64();
+    let odds = tx.execute("INSERT INTO ra_runner_odds SELECT * FROM ceiling_odds", &[])? as i64;
+    let seconds = started.elapsed().as_secs_f64();
+    tx.rollback()?;
+    Ok(Ceiling {
+        runners,
+        odds,
+        runners_seconds,
+        seconds,
+    })
+}
+
 fn main() -> Result<()> {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it.
     if !std::env::args().any(|a| a == "--bench") {
@@ -205,7 +264,14 @@ fn main() -> Result<()> {
         Cluster::start(&Default::default()).context("starting a throwaway PostgreSQL cluster")?;
     const SINGLE: &[Phase] = &[Phase::Create];
     const DUAL: &[Phase] = &[Phase::Create, Phase::DualWrite];
-    let mut single_db = connect(&database(&cluster, "bench_single", SINGLE, &mapping)?)?;
+    let url_single_db = database(&cluster, "bench_single", SINGLE, &mapping)?;
+    let mut single_db = connect(&url_single_db)?;
+    let mut observer = connect(&url_single_db)?;
+    let statements = observer
+        .batch_execute(
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()",
+        )
+        .is_ok();
     let mut dual_db = connect(&database(&cluster, "bench_dual", DUAL, &mapping)?)?;
     let (pid_single, pid_dual) = (backend_pid(&mut single_db)?, backend_pid(&mut dual_db)?);
     let mut single = Ingest::new(&mut single_db, mapping.clone(), "public", "synthetic");
@@ -238,6 +304,13 @@ fn main() -> Result<()> {
     let rate = |d: Duration| runners as f64 / d.as_secs_f64();
     let (r_single, r_dual) = (rate(t_single), rate(t_dual));
     let ratio = t_dual.as_secs_f64() / t_single.as_secs_f64();
+    let server_time = if statements {
+        top_statements(&mut observer)?
+    } else {
+        Vec::new()
+    };
+    let ceiling = insert_ceiling(&mut observer)?;
+    let ceiling_rate = runners as f64 / ceiling.seconds;
 
     eprintln!("single-writer measurement done; now {WRITERS} concurrent writers per mode ...");
     let url_single = database(&cluster, "bench_single_concurrent", SINGLE, &mapping)?;
@@ -299,6 +372,17 @@ fn main() -> Result<()> {
             "rows": written(&dual),
         },
         "dual_over_single_cpu": cpu_dual / cpu_single,
+        "schema_ceiling": {
+            "what": "the rows the single-write ingest ended with, inserted again server-side with one INSERT ... SELECT per table (FK checks included), in a rolled-back transaction",
+            "runners_rows": ceiling.runners, "odds_rows": ceiling.odds,
+            "runners_seconds": ceiling.runners_seconds, "odds_seconds": ceiling.seconds - ceiling.runners_seconds,
+            "seconds": ceiling.seconds,
+            "runner_records_per_sec": ceiling_rate,
+            "single_write_over_ceiling": t_single.as_secs_f64() / ceiling.seconds,
+        },
+        "server_time_single_write": server_time.iter().map(|s| json!({
+            "statement": s.text, "calls": s.calls, "total_ms": s.total_ms, "share": s.share,
+        })).collect::<Vec<_>>(),
         "dual_over_single": ratio,
         "concurrent": {
             "writers": WRITERS,
@@ -328,6 +412,23 @@ fn main() -> Result<()> {
         t_dual.as_secs_f64()
     );
     println!("  dual / single time:     {ratio:.2}x");
+    println!(
+        "  schema ceiling: {} runners ({:.2}s) + {} odds ({:.2}s) by INSERT ... SELECT with their foreign keys = {ceiling_rate:.0} runner records/s; single write takes {:.2}x that",
+        ceiling.runners,
+        ceiling.runners_seconds,
+        ceiling.odds,
+        ceiling.seconds - ceiling.runners_seconds,
+        t_single.as_secs_f64() / ceiling.seconds
+    );
+    for s in &server_time {
+        println!(
+            "  server {:>5.1}% {:>8.0} ms {:>6} calls  {}",
+            s.share * 100.0,
+            s.total_ms,
+            s.calls,
+            s.text
+        );
+    }
     println!(
         "  CPU (client thread + server process): single {cpu_single:.2}s = {:.0} runners/CPU-s, dual {cpu_dual:.2}s = {:.0} runners/CPU-s ({:.2}x)",
         runners as f64 / cpu_single,

@@ -153,7 +153,7 @@ fn main() -> Result<()> {
 
     // How long the writer's transactions take when nothing holds a lock it needs: idle, and while
     // the server is busy with plain reads (on 2 noisy cores this is not zero).
-    let writer = demo::Writer::start(phase3_url.clone(), "public".into());
+    let writer = ra_migrate::writers::Writer::sql(phase3_url.clone(), "public".into());
     std::thread::sleep(Duration::from_secs(3));
     let (idle_wait, _) = writer.window();
     writer.reset_window();
@@ -166,10 +166,11 @@ fn main() -> Result<()> {
         &Default::default(),
     )?;
     let (busy_wait, _) = writer.window();
-    let (_, reference_errors, _, reference_error) = writer.stop();
+    let reference = writer.stop();
     ensure!(
-        reference_errors == 0,
-        "the reference writer failed: {reference_error:?}"
+        reference.errors == 0,
+        "the reference writer failed: {:?}",
+        reference.last_error
     );
     drop(migrated);
     drop_database(&cluster, "bench_phase3")?;

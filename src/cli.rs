@@ -244,6 +244,10 @@ pub struct ValidateArgs {
     /// Key ranges per table for the content hash.
     #[arg(long, default_value_t = 64)]
     pub buckets: u32,
+    /// Also count orphans of relationships whose foreign key is validated and enforced (by
+    /// default PostgreSQL's own guarantee is reported instead of scanning again).
+    #[arg(long)]
+    pub deep: bool,
 }
 
 #[derive(Debug, Args)]

@@ -150,6 +150,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let opts = crate::validate::ValidateOptions {
                 sample_keys: args.sample,
                 buckets: args.buckets,
+                deep: args.deep,
             };
             let report = crate::validate::run(&mut client, &mapping, &g.schema, &label, &opts)?;
             let (md, json) = crate::validate::write_reports(&report, &args.report_dir)?;

@@ -1,26 +1,32 @@
 //! `demo`: the migration rehearsed end to end on a throwaway cluster: the legacy baseline with
-//! synthetic rows, an outside writer running the whole time (like the legacy statistics function
-//! and manual fixes), every phase applied and verified, then every phase rolled back; a summary of
-//! durations, rows, the longest writer wait and writer errors (must be 0).
+//! synthetic rows, an outside writer (like the legacy statistics function and manual fixes) and the
+//! built-in fetchers (synthetic race days) writing the whole time, every phase applied and
+//! verified, phase 5 back and forward, then every phase rolled back; a summary of durations, rows,
+//! the longest writer wait and fetch batch, writer errors (must be 0) and whether every fetched
+//! race and runner is still there, also written as a
+//! Markdown and JSON report with diagrams of the tables (every phase applied, and at the end) and
+//! the timing of every phase run.
 //!
 //! The sequence itself ([`rehearse`]) is shared with `rehearse` (a copy of a real database) and the
 //! `migrate` benchmark (writer waits per phase transition).
 
 use crate::backfill::Tuning;
+use crate::catalog::Catalog;
 use crate::cli::{DemoArgs, Global};
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::db::{self, LockPolicy};
 use crate::mapping::Mapping;
+use crate::overview::{self, Overview};
 use crate::phase::engine::{self, Ctx};
 use crate::phase::{Direction, Phase};
+use crate::report::{markdown_cell, write_report_files};
+use crate::writers::{Totals, Writer};
 use crate::{baseline, state};
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The demo's sequence: every phase forward, phase 5 back and forward again (lossless), then
@@ -42,7 +48,8 @@ pub struct Rehearsal<'a> {
     pub schema: &'a str,
     pub lock: LockPolicy,
     pub tuning: Tuning,
-    /// Where the validation before phase 4 writes its Markdown and JSON reports.
+    /// Where the validation before phase 4 and the rehearsal itself write their Markdown and JSON
+    /// reports.
     pub report_dir: PathBuf,
 }
 
@@ -59,7 +66,10 @@ pub struct StepRow {
     pub rows: Option<i64>,
     /// The longest outside write transaction while the step ran.
     pub max_writer_wait_ms: u128,
+    /// Errors of the outside writer and of the fetcher while the step ran.
     pub writer_errors: u64,
+    /// The longest fetcher batch (a race day in one transaction, its own work included).
+    pub max_fetch_batch_ms: u128,
     /// `ok`, `FAILED`, `N problem(s)`.
     pub verdict: String,
     /// What verification or validation found.
@@ -74,9 +84,32 @@ pub struct Summary {
     pub writer_errors: u64,
     pub writer_max_wait_ms: u128,
     pub writer_last_error: Option<String>,
+    /// The built-in fetchers writing race days from the synthetic source the whole time.
+    pub fetch_batches: u64,
+    pub fetch_errors: u64,
+    pub fetch_max_batch_ms: u128,
+    pub fetch_last_error: Option<String>,
+    pub fetched_races: usize,
+    pub fetched_runners: usize,
+    /// Of those, how many are in the old tables at the end (every phase rolled back): all of them.
+    pub fetched_races_kept: i64,
+    pub fetched_runners_kept: i64,
     /// The schema after rolling everything back is the schema before.
     pub restored: bool,
     pub passed: bool,
+    /// The tables right after phase 5 was applied (the last time): the whole new layout in place.
+    pub all_applied: Option<Overview>,
+    /// The tables at the end, with the timing of every phase run of the rehearsal.
+    pub at_end: Overview,
+    /// The report files, once written (the JSON report is this summary without them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportFiles>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportFiles {
+    pub markdown: PathBuf,
+    pub json: PathBuf,
 }
 
 /// Runs the sequence on `r.url` with an outside writer: phases forward, validation before phase 4
@@ -86,41 +119,118 @@ pub fn rehearse(r: &Rehearsal) -> Result<Summary> {
     let mut client = db::connect(r.url, "rehearsal")?;
     set_search_path(&mut client, r.schema)?;
     let schema_before = schema_fingerprint(&mut client, r.schema)?;
-    let writer = Writer::start(r.url.to_string(), r.schema.to_string());
-    let result = run_sequence(&mut client, r, &writer);
-    // Stop the writer on every path: it must not outlive the sequence that it measures.
-    let (writes, errors, max_wait, last_error) = writer.stop();
-    let steps = result?;
+    let writer = Writer::sql(r.url.to_string(), r.schema.to_string());
+    let fetcher = Writer::fetcher(
+        r.url.to_string(),
+        r.schema.to_string(),
+        r.mapping.clone(),
+        chrono::NaiveDate::from_ymd_opt(2031, 1, 1).expect("a date"),
+        Duration::from_millis(100),
+    );
+    let result = run_sequence(&mut client, r, &writer, &fetcher);
+    // Stop the writers on every path: they must not outlive the sequence that they measure.
+    let sql = writer.stop();
+    let fetched = fetcher.stop();
+    let (steps, all_applied) = result?;
     let schema_after = schema_fingerprint(&mut client, r.schema)?;
     let restored = schema_before == schema_after;
+    let (races_kept, runners_kept) = kept(&mut client, &fetched)?;
     let passed = restored
-        && errors == 0
+        && sql.errors == 0
+        && fetched.errors == 0
+        && races_kept == fetched.races.len() as i64
+        && runners_kept == fetched.runners.len() as i64
         && steps
             .iter()
             .all(|s| s.problems.is_empty() && s.writer_errors == 0);
-    Ok(Summary {
+    let at_end = layout(&mut client, r).context("gathering the tables at the end")?;
+    let mut summary = Summary {
         steps,
-        writer_transactions: writes,
-        writer_errors: errors,
-        writer_max_wait_ms: max_wait.as_millis(),
-        writer_last_error: last_error,
+        writer_transactions: sql.writes,
+        writer_errors: sql.errors,
+        writer_max_wait_ms: sql.max_wait.as_millis(),
+        writer_last_error: sql.last_error,
+        fetch_batches: fetched.writes,
+        fetch_errors: fetched.errors,
+        fetch_max_batch_ms: fetched.max_wait.as_millis(),
+        fetch_last_error: fetched.last_error.clone(),
+        fetched_races: fetched.races.len(),
+        fetched_runners: fetched.runners.len(),
+        fetched_races_kept: races_kept,
+        fetched_runners_kept: runners_kept,
         restored,
         passed,
-    })
+        all_applied,
+        at_end,
+        report: None,
+    };
+    let json = serde_json::to_value(&summary).context("serialising the rehearsal report")?;
+    let (markdown, json) = write_report_files(
+        &r.report_dir,
+        "demo",
+        summary.at_end.gathered_at,
+        &render_markdown(&summary),
+        &json,
+    )?;
+    summary.report = Some(ReportFiles { markdown, json });
+    Ok(summary)
 }
 
+/// How many of the races and runners the fetcher wrote are in the tables now.
+fn kept(client: &mut postgres::Client, fetched: &Totals) -> Result<(i64, i64)> {
+    let races: Vec<&String> = fetched.races.iter().collect();
+    let (race_ids, horse_ids): (Vec<&String>, Vec<&String>) =
+        fetched.runners.iter().map(|(r, h)| (r, h)).unzip();
+    let races_kept: i64 = client
+        .query_one(
+            "SELECT count(*) FROM ra_races WHERE id = ANY($1::text[])",
+            &[&races],
+        )
+        .context("counting the fetched races in ra_races")?
+        .get(0);
+    let runners_kept: i64 = client
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT race_id, horse_id FROM ra_runners \
+              WHERE race_id = ANY($1::text[]) \
+                AND (race_id, horse_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))) k",
+            &[&race_ids, &horse_ids],
+        )
+        .context("counting the fetched runners in ra_runners")?
+        .get(0);
+    Ok((races_kept, runners_kept))
+}
+
+fn layout(client: &mut postgres::Client, r: &Rehearsal) -> Result<Overview> {
+    let cat = Catalog::read(client, r.schema)
+        .with_context(|| format!("reading the catalog of schema {}", r.schema))?;
+    overview::gather(client, &cat, r.mapping)
+}
+
+/// The steps, and the tables as they were right after the last apply of phase 5.
 fn run_sequence(
     client: &mut postgres::Client,
     r: &Rehearsal,
     writer: &Writer,
-) -> Result<Vec<StepRow>> {
+    fetcher: &Writer,
+) -> Result<(Vec<StepRow>, Option<Overview>)> {
+    // One measurement window per step, for both writers.
+    let reset = || {
+        writer.reset_window();
+        fetcher.reset_window();
+    };
+    let window = || {
+        let (wait, sql_errors) = writer.window();
+        let (batch, fetch_errors) = fetcher.window();
+        (wait, sql_errors + fetch_errors, batch)
+    };
     let progress = crate::progress::for_stderr();
     let label = db::redact_url(r.url);
     let mut rows = Vec::new();
+    let mut all_applied = None;
     for (phase, direction) in sequence() {
         if phase == Phase::SwitchReaders && direction == Direction::Apply {
             // Phase 4's gate: a passing validation report newer than the last phase change.
-            writer.reset_window();
+            reset();
             let t = Instant::now();
             let report = crate::validate::run(
                 client,
@@ -133,7 +243,7 @@ fn run_sequence(
             let (md, _) = crate::validate::write_reports(&report, &r.report_dir)?;
             crate::validate::record(client, &report, Some(&md.display().to_string()))?;
             println!("validate: {} (report {})", report.verdict(), md.display());
-            let (wait, errors) = writer.window();
+            let (wait, errors, batch) = window();
             let mut problems = report.problems();
             if !report.passed() && problems.is_empty() {
                 problems.push(report.verdict());
@@ -146,11 +256,12 @@ fn run_sequence(
                 rows: None,
                 max_writer_wait_ms: wait.as_millis(),
                 writer_errors: errors,
+                max_fetch_batch_ms: batch.as_millis(),
                 verdict: if report.passed() { "ok" } else { "FAILED" }.into(),
                 problems,
             });
         }
-        writer.reset_window();
+        reset();
         let t = Instant::now();
         let mut ctx = Ctx {
             client: &mut *client,
@@ -167,7 +278,7 @@ fn run_sequence(
         let plan = engine::plan(&mut ctx, phase, direction).with_context(what)?;
         let outcome = engine::execute(&mut ctx, &plan).with_context(what)?;
         let copied = copied_rows(client, phase, direction)?;
-        let (wait, errors) = writer.window();
+        let (wait, errors, batch) = window();
         println!(
             "{} phase {phase}: {} steps, {}",
             direction.as_str(),
@@ -186,6 +297,7 @@ fn run_sequence(
             rows: copied,
             max_writer_wait_ms: wait.as_millis(),
             writer_errors: errors,
+            max_fetch_batch_ms: batch.as_millis(),
             verdict: if outcome.problems.is_empty() {
                 "ok".into()
             } else {
@@ -193,8 +305,13 @@ fn run_sequence(
             },
             problems: outcome.problems,
         });
+        // Between steps, so the writer's measurement windows do not include it.
+        if phase == Phase::Archive && direction == Direction::Apply {
+            all_applied =
+                Some(layout(client, r).context("gathering the tables with every phase applied")?);
+        }
     }
-    Ok(rows)
+    Ok((rows, all_applied))
 }
 
 /// The summary table, the writer's totals, whether the schema came back, and the verdict line.
@@ -206,6 +323,7 @@ pub fn render_summary(s: &Summary) -> String {
         "seconds",
         "rows copied",
         "longest writer wait (ms)",
+        "longest fetch batch (ms)",
         "writer errors",
         "verdict",
     ]);
@@ -215,6 +333,7 @@ pub fn render_summary(s: &Summary) -> String {
             format!("{:.2}", r.seconds),
             r.rows.map_or("-".into(), |n| n.to_string()),
             r.max_writer_wait_ms.to_string(),
+            ms_or_dash(r.max_fetch_batch_ms),
             r.writer_errors.to_string(),
             r.verdict.clone(),
         ]);
@@ -226,6 +345,10 @@ pub fn render_summary(s: &Summary) -> String {
     ));
     if let Some(e) = &s.writer_last_error {
         out.push_str(&format!("last writer error: {e}\n"));
+    }
+    out.push_str(&format!("{}\n", fetcher_line(s)));
+    if let Some(e) = &s.fetch_last_error {
+        out.push_str(&format!("last fetcher error: {e}\n"));
     }
     out.push_str(&format!(
         "schema after rolling every phase back: {}\n",
@@ -239,6 +362,103 @@ pub fn render_summary(s: &Summary) -> String {
         "verdict: {}\n",
         if s.passed { "PASS" } else { "FAIL" }
     ));
+    if let Some(f) = &s.report {
+        out.push_str(&format!(
+            "report: {} (and {})\n",
+            f.markdown.display(),
+            f.json.display()
+        ));
+    }
+    out
+}
+
+/// A batch time, or `-` when no fetch batch ended during the step.
+fn ms_or_dash(ms: u128) -> String {
+    if ms == 0 {
+        "-".into()
+    } else {
+        ms.to_string()
+    }
+}
+
+/// What the built-in fetchers did and whether all of it is still there.
+fn fetcher_line(s: &Summary) -> String {
+    format!(
+        "built-in fetchers (synthetic source): {} race-day batches, {} errors, longest batch {} ms; \
+         {} of {} fetched races and {} of {} fetched runners in the old tables at the end",
+        s.fetch_batches,
+        s.fetch_errors,
+        s.fetch_max_batch_ms,
+        s.fetched_races_kept,
+        s.fetched_races,
+        s.fetched_runners_kept,
+        s.fetched_runners
+    )
+}
+
+/// The report as a Markdown document: the verdict, the summary table, the diagrams of the tables
+/// with every phase applied and at the end, and the timing of every phase run.
+pub fn render_markdown(s: &Summary) -> String {
+    let mut out = String::from("# ra-migrate rehearsal report\n\n");
+    let _ = writeln!(
+        out,
+        "**{}**: every phase applied and rolled back with an outside writer and the built-in fetchers writing; {}.\n",
+        if s.passed { "PASS" } else { "FAIL" },
+        if s.restored {
+            "the schema after rolling every phase back is identical to before"
+        } else {
+            "the schema after rolling every phase back is DIFFERENT from before"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "- Schema: `{}`\n- Finished: {}\n- Outside writer: {} write transactions, {} errors, longest wait {} ms\n",
+        s.at_end.schema,
+        s.at_end.gathered_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        s.writer_transactions,
+        s.writer_errors,
+        s.writer_max_wait_ms
+    );
+    let _ = writeln!(out, "- {}\n", fetcher_line(s));
+    if let Some(e) = &s.writer_last_error {
+        let _ = writeln!(out, "Last writer error: `{}`\n", markdown_cell(e));
+    }
+    if let Some(e) = &s.fetch_last_error {
+        let _ = writeln!(out, "Last fetcher error: `{}`\n", markdown_cell(e));
+    }
+    out.push_str("## Steps\n\n| step | seconds | rows copied | longest writer wait (ms) | longest fetch batch (ms) | writer errors | verdict |\n|---|---:|---:|---:|---:|---:|---|\n");
+    for r in &s.steps {
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {} | {} | {} | {} | {} |",
+            markdown_cell(&r.step),
+            r.seconds,
+            r.rows.map_or("-".into(), |n| n.to_string()),
+            r.max_writer_wait_ms,
+            ms_or_dash(r.max_fetch_batch_ms),
+            r.writer_errors,
+            markdown_cell(&r.verdict)
+        );
+    }
+    let problems: Vec<String> = s
+        .steps
+        .iter()
+        .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.step)))
+        .collect();
+    if !problems.is_empty() {
+        out.push_str("\n### Problems\n\n");
+        for p in &problems {
+            let _ = writeln!(out, "- {}", markdown_cell(p));
+        }
+    }
+    if let Some(o) = &s.all_applied {
+        out.push_str("\n## Tables with every phase applied\n\n");
+        out.push_str(&o.diagram_markdown());
+    }
+    out.push_str("\n## Tables at the end (every phase rolled back)\n\n");
+    out.push_str(&s.at_end.diagram_markdown());
+    out.push_str("\n## Phase timing\n\nFrom the operation log, oldest first.\n\n");
+    out.push_str(&s.at_end.timing_markdown());
     out
 }
 
@@ -349,116 +569,4 @@ fn schema_fingerprint(client: &mut postgres::Client, schema: &str) -> Result<Str
         .with_context(|| format!("fingerprinting the structure of schema {schema}"))?
         .get(0);
     Ok(digest.unwrap_or_default())
-}
-
-/// An outside writer: plain SQL on the old tables, as the legacy statistics function and manual
-/// fixes do, measuring how long each write transaction takes (the lock wait it suffers).
-pub struct Writer {
-    stop: Arc<AtomicBool>,
-    stats: Arc<std::sync::Mutex<WriterStats>>,
-    handle: Option<JoinHandle<()>>,
-}
-
-#[derive(Default)]
-struct WriterStats {
-    writes: u64,
-    errors: u64,
-    max_wait: Duration,
-    window_errors: u64,
-    window_max: Duration,
-    last_error: Option<String>,
-}
-
-impl Writer {
-    /// Starts writing in a thread of its own: a small write transaction every 20 ms.
-    pub fn start(url: String, schema: String) -> Writer {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(std::sync::Mutex::new(WriterStats::default()));
-        let (s, st) = (stop.clone(), stats.clone());
-        let handle = std::thread::spawn(move || {
-            let connected = db::connect(&url, "demo writer")
-                .and_then(|mut c| set_search_path(&mut c, &schema).map(|_| c));
-            let mut c = match connected {
-                Ok(c) => c,
-                Err(e) => {
-                    let mut stats = st.lock().expect("stats");
-                    stats.errors += 1;
-                    stats.window_errors += 1;
-                    stats.last_error = Some(format!("{e:#}"));
-                    return;
-                }
-            };
-            let mut i: i64 = 0;
-            while !s.load(Ordering::Relaxed) {
-                i += 1;
-                let t = Instant::now();
-                // The old names until phase 5 archives them, then the layout in charge. Its own
-                // work stays cheap so its duration is the wait it suffers: it deletes horses, not
-                // owners (an owner's delete checks ra_runners.owner_id, which has no index: a scan
-                // of every runner, 0.3 s at production size, migration or not).
-                let mut r = Ok(());
-                for infix in ["", "mst_"] {
-                    r = c.batch_execute(&format!(
-                        "BEGIN;
-                         UPDATE ra_{infix}jockeys SET total_rides = coalesce(total_rides, 0) + 1, stats_updated_at = now()
-                           WHERE id = 'jky_{j}';
-                         INSERT INTO ra_{infix}horses (id, name, region) VALUES ('hrs_demo_{i}', 'Demo Horse {i}', 'gb');
-                         DELETE FROM ra_{infix}horses WHERE id = 'hrs_demo_{p}';
-                         INSERT INTO ra_{infix}owners (id, name) VALUES ('own_demo_{i}', 'Demo Owner {i}');
-                         UPDATE ra_{infix}owners SET name = 'Demo Owner {p} (renamed)' WHERE id = 'own_demo_{p}';
-                         COMMIT;",
-                        j = 1 + i % 3,
-                        p = i - 1
-                    ));
-                    match &r {
-                        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
-                            let _ = c.batch_execute("ROLLBACK");
-                        }
-                        _ => break,
-                    }
-                }
-                let took = t.elapsed();
-                let mut stats = st.lock().expect("stats");
-                stats.writes += 1;
-                stats.max_wait = stats.max_wait.max(took);
-                stats.window_max = stats.window_max.max(took);
-                if let Err(e) = r {
-                    stats.errors += 1;
-                    stats.window_errors += 1;
-                    stats.last_error = Some(format!("{e:?}"));
-                    let _ = c.batch_execute("ROLLBACK");
-                }
-                drop(stats);
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
-        Writer {
-            stop,
-            stats,
-            handle: Some(handle),
-        }
-    }
-
-    /// Starts a new measurement window.
-    pub fn reset_window(&self) {
-        let mut s = self.stats.lock().expect("stats");
-        s.window_errors = 0;
-        s.window_max = Duration::ZERO;
-    }
-
-    /// The longest write transaction and the errors since the window started.
-    pub fn window(&self) -> (Duration, u64) {
-        let s = self.stats.lock().expect("stats");
-        (s.window_max, s.window_errors)
-    }
-
-    /// Stops writing: (transactions, errors, longest transaction, last error).
-    pub fn stop(mut self) -> (u64, u64, Duration, Option<String>) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-        let s = self.stats.lock().expect("stats");
-        (s.writes, s.errors, s.max_wait, s.last_error.clone())
-    }
 }

@@ -14,6 +14,7 @@ pub mod ddl;
 pub mod demo;
 pub mod fetch;
 pub mod mapping;
+pub mod overview;
 pub mod phase;
 pub mod progress;
 pub mod purge;
@@ -26,5 +27,6 @@ pub mod status;
 pub mod synthetic;
 pub mod tls;
 pub mod validate;
+pub mod writers;
 
 pub use commands::run;

@@ -5,7 +5,10 @@ use crate::db::LockPolicy;
 use crate::phase::engine::Outcome;
 use crate::phase::{Direction, Plan};
 use crate::status::Status;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::path::{Path, PathBuf};
 
 /// The plan as a SQL script an operator can read (and run by hand in an emergency): a header, the
 /// notes, then every step with its lock and tables as comments.
@@ -205,4 +208,57 @@ pub fn readers_text(inv: &crate::readers::Inventory) -> String {
         ));
     }
     out
+}
+
+/// A Markdown table cell: pipes and line breaks would break the table.
+pub fn markdown_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Writes `<prefix>-<UTC timestamp>.md` and `.json` into `dir` (created if needed), never over an
+/// earlier report: a second report within the same second gets `-2`, `-3` ...
+pub fn write_report_files(
+    dir: &Path,
+    prefix: &str,
+    at: DateTime<Utc>,
+    markdown: &str,
+    json: &serde_json::Value,
+) -> Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the report directory {}", dir.display()))?;
+    let stamp = at.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut stem = format!("{prefix}-{stamp}");
+    let mut n = 1;
+    while dir.join(format!("{stem}.md")).exists() || dir.join(format!("{stem}.json")).exists() {
+        n += 1;
+        stem = format!("{prefix}-{stamp}-{n}");
+    }
+    let md_path = dir.join(format!("{stem}.md"));
+    let json_path = dir.join(format!("{stem}.json"));
+    std::fs::write(&md_path, markdown).with_context(|| format!("writing {}", md_path.display()))?;
+    let json = serde_json::to_string_pretty(json).context("serialising the JSON report")?;
+    std::fs::write(&json_path, json + "\n")
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    Ok((md_path, json_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_files_never_overwrite_an_earlier_report() {
+        let dir = std::env::temp_dir().join(format!("ra-report-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let when: DateTime<Utc> = "2025-01-02T03:04:05Z".parse().unwrap();
+        let json = serde_json::json!({"a": 1});
+        let (md1, js1) = write_report_files(&dir, "demo", when, "# one\n", &json).unwrap();
+        let (md2, _) = write_report_files(&dir, "demo", when, "# two\n", &json).unwrap();
+        assert_eq!(md1, dir.join("demo-20250102T030405Z.md"));
+        assert_eq!(js1, dir.join("demo-20250102T030405Z.json"));
+        assert_eq!(md2, dir.join("demo-20250102T030405Z-2.md"));
+        assert_eq!(std::fs::read_to_string(&md1).unwrap(), "# one\n");
+        assert_eq!(std::fs::read_to_string(&md2).unwrap(), "# two\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -20,6 +20,7 @@
 use crate::catalog::{mentioned_tables, Catalog, Table};
 use crate::mapping::{Kind, Mapping, TableMap};
 use crate::phase::{create, Phase};
+use crate::report::markdown_cell;
 use crate::state;
 use anyhow::{ensure, Context, Result};
 use chrono::{DateTime, Utc};
@@ -40,6 +41,8 @@ pub struct ValidateOptions {
     pub sample_keys: usize,
     /// Key ranges per table: a difference costs a drill-down into its ranges only.
     pub buckets: u32,
+    /// Also count orphans of relationships a valid, enforced constraint already guarantees.
+    pub deep: bool,
 }
 
 impl Default for ValidateOptions {
@@ -47,6 +50,7 @@ impl Default for ValidateOptions {
         ValidateOptions {
             sample_keys: 5,
             buckets: 64,
+            deep: false,
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct ValidationReport {
     /// Phase 4 or later is in effect: a stale reader is a failure, not a to-do.
     pub readers_must_be_switched: bool,
     pub protected: Vec<ProtectedResult>,
+    /// The tables, their foreign keys and states, and the timing of every phase run.
+    pub overview: crate::overview::Overview,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,7 +160,11 @@ pub struct FkResult {
     pub constraint: Option<String>,
     /// `convalidated` of that constraint: NOT VALID fails the report.
     pub validated: Option<bool>,
-    /// `None` when the check could not run (see `not_checked`).
+    /// The constraint is validated and its triggers are enabled: PostgreSQL checked every row
+    /// when it was validated and checks every write since, so no orphan can exist and the
+    /// relationship was not scanned again (unless `deep`).
+    pub enforced: bool,
+    /// `None` when the relationship was not scanned (`enforced`, or see `not_checked`).
     pub orphans: Option<i64>,
     /// Up to `sample_keys` orphans.
     pub samples: Vec<Orphan>,
@@ -463,13 +473,19 @@ impl ValidationReport {
                 .iter()
                 .filter(|t| t.outcome == Comparison::Equal)
                 .count();
-            let checked = self
+            let scanned = self
                 .foreign_keys
                 .iter()
                 .filter(|f| f.orphans.is_some())
                 .count();
+            let enforced = self
+                .foreign_keys
+                .iter()
+                .filter(|f| f.orphans.is_none() && f.enforced)
+                .count();
             return format!(
-                "PASSED: {compared} of {} masters identical, {checked} relationships without orphans, {} protected table(s) unchanged{}",
+                "PASSED: {compared} of {} masters identical, {} relationships intact ({enforced} enforced by a valid constraint, {scanned} scanned: no orphans), {} protected table(s) unchanged{}",
+                self.foreign_keys.len(),
                 self.tables.len(),
                 self.protected.len(),
                 if warnings > 0 {
@@ -571,10 +587,12 @@ pub fn run(
         _ => Vec::new(),
     };
     let relationships = relationships(&cat, mapping, &deferred);
-    let foreign_keys = check_relationships(&mut tx, &cat, relationships, opts.sample_keys)?;
+    let foreign_keys = check_relationships(&mut tx, &cat, schema, relationships, opts)?;
 
     let unknown_tables = unknown_tables(&cat, mapping);
     let stale_readers = stale_readers(&mut tx, &cat, mapping)?;
+    let overview = crate::overview::gather(&mut tx, &cat, mapping)
+        .context("gathering the tables, foreign keys and phase timing")?;
     tx.commit().context("ending the validation snapshot")?;
 
     // Outside the snapshot, one statement per table: a transaction holds its locks to the end, and
@@ -597,6 +615,7 @@ pub fn run(
         unknown_tables,
         stale_readers,
         protected,
+        overview,
     })
 }
 
@@ -976,12 +995,37 @@ fn relationships(
     out
 }
 
+/// `(table, constraint)` of the foreign keys in `schema` that PostgreSQL enforces: validated, and
+/// none of their triggers disabled (`ALTER TABLE ... DISABLE TRIGGER ALL` lets orphans in
+/// while the constraint still reads as valid).
+fn enforced_constraints(
+    c: &mut impl GenericClient,
+    schema: &str,
+) -> Result<BTreeSet<(String, String)>> {
+    let rows = c
+        .query(
+            "SELECT cl.relname::text, con.conname::text \
+               FROM pg_constraint con \
+               JOIN pg_class cl ON cl.oid = con.conrelid \
+               JOIN pg_namespace n ON n.oid = cl.relnamespace \
+              WHERE n.nspname = $1 AND con.contype = 'f' AND con.convalidated \
+                AND NOT EXISTS (SELECT 1 FROM pg_trigger t \
+                                 WHERE t.tgconstraint = con.oid AND t.tgenabled = 'D')",
+            &[&schema],
+        )
+        .context("reading which foreign keys PostgreSQL enforces")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 fn check_relationships(
     c: &mut impl GenericClient,
     cat: &Catalog,
+    schema: &str,
     rels: Vec<Relationship>,
-    sample_keys: usize,
+    opts: &ValidateOptions,
 ) -> Result<Vec<FkResult>> {
+    let sample_keys = opts.sample_keys;
+    let enforced = enforced_constraints(c, schema)?;
     let mut results: Vec<FkResult> = rels
         .iter()
         .map(|r| {
@@ -1017,6 +1061,8 @@ fn check_relationships(
                 references: r.references.clone(),
                 ref_columns: r.ref_columns.clone(),
                 origin: r.origin.clone(),
+                enforced: found
+                    .is_some_and(|k| enforced.contains(&(r.table.clone(), k.name.clone()))),
                 constraint: found.map(|k| k.name.clone()),
                 validated: found.map(|k| k.validated),
                 orphans: None,
@@ -1026,9 +1072,10 @@ fn check_relationships(
         })
         .collect();
     // One scan per referencing table for all its relationships: ra_runners has eight of them.
+    // Enforced ones are not scanned: their VALIDATE in phase 3 was that scan.
     let mut by_table: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
-        if r.not_checked.is_none() {
+        if r.not_checked.is_none() && (opts.deep || !r.enforced) {
             by_table.entry(r.table.clone()).or_default().push(i);
         }
     }
@@ -1394,6 +1441,7 @@ fn orphans_text(f: &FkResult) -> String {
     match (&f.not_checked, f.orphans) {
         (Some(why), _) => format!("not checked: {why}"),
         (None, Some(n)) => n.to_string(),
+        (None, None) if f.enforced => "0 (enforced by the constraint)".into(),
         (None, None) => "-".into(),
     }
 }
@@ -1514,15 +1562,10 @@ fn protected_text(s: ProtectedStatus) -> &'static str {
     }
 }
 
-/// A Markdown cell: pipes and line breaks would break the table.
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// The report as a Markdown document, verdict near the top.
 pub fn render_markdown(r: &ValidationReport) -> String {
     let mut out = String::from("# ra-migrate validation report\n\n");
-    out.push_str(&format!("**{}**\n\n", md(&r.verdict())));
+    out.push_str(&format!("**{}**\n\n", markdown_cell(&r.verdict())));
     out.push_str(&format!(
         "- Started: {}\n- Finished: {}\n- Database: `{}` (schema `{}`)\n- Phase: {}\n- Key ranges per table: {}; sample keys: {}\n\n",
         r.started_at.to_rfc3339(),
@@ -1537,12 +1580,12 @@ pub fn render_markdown(r: &ValidationReport) -> String {
     for x in &r.tables {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            md(x.old_table.as_deref().unwrap_or(&x.table)),
-            md(&x.new_table),
+            markdown_cell(x.old_table.as_deref().unwrap_or(&x.table)),
+            markdown_cell(&x.new_table),
             count_text(x.old_rows),
             count_text(x.new_rows),
-            md(&x.content_text()),
-            md(&samples_text(x))
+            markdown_cell(&x.content_text()),
+            markdown_cell(&samples_text(x))
         ));
     }
     out.push_str("\n## Relationships\n\n");
@@ -1553,11 +1596,11 @@ pub fn render_markdown(r: &ValidationReport) -> String {
         for f in &r.foreign_keys {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
-                md(&f.relationship()),
-                md(&f.origin),
-                md(&constraint_text(f)),
-                md(&orphans_text(f)),
-                md(&orphan_samples_text(f))
+                markdown_cell(&f.relationship()),
+                markdown_cell(&f.origin),
+                markdown_cell(&constraint_text(f)),
+                markdown_cell(&orphans_text(f)),
+                markdown_cell(&orphan_samples_text(f))
             ));
         }
     }
@@ -1569,7 +1612,7 @@ pub fn render_markdown(r: &ValidationReport) -> String {
         for p in &r.protected {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                md(&p.table),
+                markdown_cell(&p.table),
                 protected_text(p.status),
                 count_text(p.recorded_rows),
                 count_text(p.current_rows)
@@ -1580,31 +1623,24 @@ pub fn render_markdown(r: &ValidationReport) -> String {
         if !items.is_empty() {
             out.push_str(&format!("\n## {title}\n\n"));
             for i in items {
-                out.push_str(&format!("- {}\n", md(&i)));
+                out.push_str(&format!("- {}\n", markdown_cell(&i)));
             }
         }
     }
+    out.push_str("\n## Tables and foreign keys\n\n");
+    out.push_str(&r.overview.diagram_markdown());
+    out.push_str("\n## Phase timing\n\n");
+    out.push_str(&r.overview.timing_markdown());
     out
 }
 
 /// Writes `validate-<UTC timestamp>.md` and `.json` into `dir` (created if needed).
 pub fn write_reports(r: &ValidationReport, dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating the report directory {}", dir.display()))?;
-    let stamp = r.finished_at.format("%Y%m%dT%H%M%SZ").to_string();
-    // Two runs within one second must not overwrite each other's evidence.
-    let mut stem = format!("validate-{stamp}");
-    let mut n = 1;
-    while dir.join(format!("{stem}.md")).exists() || dir.join(format!("{stem}.json")).exists() {
-        n += 1;
-        stem = format!("validate-{stamp}-{n}");
-    }
-    let md_path = dir.join(format!("{stem}.md"));
-    let json_path = dir.join(format!("{stem}.json"));
-    std::fs::write(&md_path, render_markdown(r))
-        .with_context(|| format!("writing {}", md_path.display()))?;
-    let json = serde_json::to_string_pretty(&r.to_json()?)?;
-    std::fs::write(&json_path, json + "\n")
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    Ok((md_path, json_path))
+    crate::report::write_report_files(
+        dir,
+        "validate",
+        r.finished_at,
+        &render_markdown(r),
+        &r.to_json()?,
+    )
 }

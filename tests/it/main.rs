@@ -5,6 +5,7 @@ mod common;
 mod crash;
 mod fetch;
 mod lifecycle;
+mod overview;
 mod phases;
 mod rehearse;
 mod safety;

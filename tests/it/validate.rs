@@ -196,6 +196,7 @@ fn samples_are_capped_while_counts_stay_exact() {
     let opts = ValidateOptions {
         sample_keys: 2,
         buckets: 7,
+        deep: false,
     };
     let r = validate_with(&mut c, &Mapping::builtin().unwrap(), &opts);
     let owners = table(&r, "ra_owners");
@@ -211,6 +212,7 @@ fn samples_are_capped_while_counts_stay_exact() {
     let opts = ValidateOptions {
         sample_keys: 0,
         buckets: 1,
+        deep: false,
     };
     let r = validate_with(&mut c, &Mapping::builtin().unwrap(), &opts);
     let owners = table(&r, "ra_owners");
@@ -635,6 +637,63 @@ fn write_reports_writes_markdown_and_json_with_the_verdict() {
     assert_eq!(v["database"], "test database");
     assert!(v["tables"].as_array().unwrap().len() == 10);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_valid_enforced_constraint_is_trusted_but_not_once_its_triggers_are_disabled_and_deep_scans_it()
+{
+    let (_db, mut c) = after_phase_1();
+    fill_new_masters(&mut c);
+    c.batch_execute(
+        "ALTER TABLE ra_horse_pedigree ADD CONSTRAINT pedigree_sire_fk
+           FOREIGN KEY (sire_id) REFERENCES ra_mst_sires(id);",
+    )
+    .unwrap();
+    let r = validate(&mut c);
+    let sire = fk(&r, "ra_horse_pedigree", "sire_id", "ra_mst_sires");
+    assert!(sire.enforced, "{sire:?}");
+    assert_eq!(
+        sire.orphans, None,
+        "an enforced relationship is not scanned again"
+    );
+    assert!(r.passed(), "{}", validate::render_terminal(&r));
+    assert!(validate::render_terminal(&r).contains("enforced by the constraint"));
+
+    // With the constraint's triggers off PostgreSQL no longer guarantees it: scanned, orphan found.
+    c.batch_execute(
+        "ALTER TABLE ra_horse_pedigree DISABLE TRIGGER ALL;
+         UPDATE ra_horse_pedigree SET sire_id = 'sir_nowhere'
+          WHERE horse_id = (SELECT min(horse_id) FROM ra_horse_pedigree);",
+    )
+    .unwrap();
+    let r = validate(&mut c);
+    let sire = fk(&r, "ra_horse_pedigree", "sire_id", "ra_mst_sires");
+    assert!(!sire.enforced);
+    assert_eq!(sire.orphans, Some(1));
+    assert!(!r.passed());
+
+    // Triggers back on, the orphan stays: only --deep scans what the catalog says is enforced.
+    c.batch_execute("ALTER TABLE ra_horse_pedigree ENABLE TRIGGER ALL")
+        .unwrap();
+    assert!(
+        fk(
+            &validate(&mut c),
+            "ra_horse_pedigree",
+            "sire_id",
+            "ra_mst_sires"
+        )
+        .enforced
+    );
+    let deep = ValidateOptions {
+        deep: true,
+        ..ValidateOptions::default()
+    };
+    let r = validate_with(&mut c, &Mapping::builtin().unwrap(), &deep);
+    assert_eq!(
+        fk(&r, "ra_horse_pedigree", "sire_id", "ra_mst_sires").orphans,
+        Some(1)
+    );
+    assert!(!r.passed());
 }
 
 #[test]
