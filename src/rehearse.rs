@@ -17,7 +17,8 @@
 //!    read-only REPEATABLE READ snapshot; the protected odds tables are read one statement each,
 //!    outside it, so their workers never wait on the sample. Without `--sample` every table is
 //!    copied schema-only. Sequences start where the source's stand;
-//! 3. `init`, then the `demo` sequence with its outside writer (`demo::rehearse`).
+//! 3. `init`, then the `demo` sequence with its outside writer and the built-in fetchers
+//!    (`demo::rehearse`).
 
 use crate::backfill::Tuning;
 use crate::catalog::Catalog;

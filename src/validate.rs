@@ -485,8 +485,8 @@ impl ValidationReport {
                 .count();
             return format!(
                 "PASSED: {compared} of {} masters identical, {} relationships intact ({enforced} enforced by a valid constraint, {scanned} scanned: no orphans), {} protected table(s) unchanged{}",
-                self.foreign_keys.len(),
                 self.tables.len(),
+                self.foreign_keys.len(),
                 self.protected.len(),
                 if warnings > 0 {
                     format!(" ({warnings} warning(s))")

@@ -19,6 +19,7 @@ use super::auth::Credentials;
 use super::backoff;
 use super::error::ApiError;
 use super::limiter::RateLimiter;
+use super::payload::page::{read_page, PageError, Unreadable};
 use super::rng::Rng;
 
 /// The vendor's documented base URL (paths below it start with `/v1`).
@@ -169,6 +170,8 @@ pub struct Paged {
     /// `GET /v1/results?start_date=2025-10-07&end_date=2025-10-07&region=gb`.
     pub request: String,
     pub items: Vec<Value>,
+    /// Elements that were not valid JSON on their own (the rest of their page was kept).
+    pub unreadable: Vec<Unreadable>,
     /// The `total` the server reported on the last page.
     pub total: u64,
     pub pages: u32,
@@ -291,6 +294,9 @@ impl ApiClient {
     /// caps `limit` below `page_size` is still paged correctly. A server that stops advancing (an
     /// empty page before `total`, the same page again, or an echoed `skip` that is not the one asked
     /// for) is an error, not an early end.
+    ///
+    /// An element that is not valid JSON on its own (nested too deep, a lone surrogate) does not
+    /// cost its page: it is returned in [`Paged::unreadable`] and counts as received.
     pub fn get_paged(
         &self,
         path: &str,
@@ -304,28 +310,44 @@ impl ApiClient {
             problem,
         };
         let mut items: Vec<Value> = Vec::new();
+        let mut unreadable: Vec<Unreadable> = Vec::new();
         let mut pages = 0u32;
-        let mut previous_first: Option<Value> = None;
+        let mut previous_first: Option<(Option<Value>, Option<Unreadable>)> = None;
         loop {
-            let skip = items.len() as u64;
+            let skip = (items.len() + unreadable.len()) as u64;
             let mut page_query = query.to_vec();
             page_query.push(("limit", page_size.to_string()));
             page_query.push(("skip", skip.to_string()));
-            let mut page =
-                self.get_json(path, &page_query)?
-                    .ok_or_else(|| ApiError::EndpointNotFound {
-                        request: describe(path, &page_query),
-                    })?;
+            let page_request = describe(path, &page_query);
+            let body = self
+                .execute(path, &page_query, &page_request)?
+                .ok_or_else(|| ApiError::EndpointNotFound {
+                    request: page_request.clone(),
+                })?;
             pages += 1;
-            // moved out of the page rather than cloned: a day of racecards is megabytes
-            let batch = match page.get_mut(items_key).map(Value::take) {
-                Some(Value::Array(batch)) => batch,
-                _ => {
+            let read = match read_page(&body, items_key) {
+                Ok(read) => read,
+                Err(PageError::Json(error)) => {
+                    return Err(ApiError::InvalidJson {
+                        request: page_request,
+                        error,
+                        body_excerpt: self.excerpt(&body),
+                    }
+                    .into())
+                }
+                Err(PageError::NoItems) => {
                     return Err(
                         shape(format!("no `{items_key}` array on the page at skip={skip}")).into(),
                     )
                 }
             };
+            drop(body);
+            let received = read.received() as u64;
+            let first = (
+                read.items.first().cloned(),
+                read.unreadable.first().cloned(),
+            );
+            let page = read.rest;
             if let Some(echoed) = page.get("skip").and_then(as_u64) {
                 if echoed != skip {
                     return Err(shape(format!(
@@ -337,30 +359,33 @@ impl ApiClient {
             let total = match page.get("total").and_then(as_u64) {
                 Some(t) => t,
                 // no total: a short page is the last one
-                None if (batch.len() as u64) < u64::from(page_size) => skip + batch.len() as u64,
+                None if received < u64::from(page_size) => skip + received,
                 None => {
                     return Err(shape(format!("no `total` on a full page at skip={skip}")).into())
                 }
             };
-            if batch.is_empty() && skip < total {
+            if received == 0 && skip < total {
                 return Err(shape(format!(
                     "empty page at skip={skip} although total={total}; the server stopped advancing"
                 ))
                 .into());
             }
-            if skip > 0 && batch.first() == previous_first.as_ref() {
+            if skip > 0 && previous_first.as_ref() == Some(&first) {
                 return Err(shape(format!(
                     "the page at skip={skip} repeats the previous page; the server ignores skip"
                 ))
                 .into());
             }
-            previous_first = batch.first().cloned();
-            items.extend(batch);
-            tracing::debug!(%request, pages, collected = items.len(), total, "page received");
-            if items.len() as u64 >= total {
+            previous_first = Some(first);
+            items.extend(read.items);
+            unreadable.extend(read.unreadable);
+            let collected = skip + received;
+            tracing::debug!(%request, pages, collected, total, "page received");
+            if collected >= total {
                 return Ok(Paged {
                     request,
                     items,
+                    unreadable,
                     total,
                     pages,
                 });

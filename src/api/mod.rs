@@ -61,13 +61,16 @@ impl Source for ApiClient {
 
     fn fetch_racecards(&self, date: NaiveDate, regions: &[String]) -> Result<RaceBatch> {
         let paged = self.racecards_pro(date, regions)?;
-        Ok(payload::parse_racecards(&paged.items, &paged.request))
+        let mut batch = payload::parse_racecards(&paged.items, &paged.request);
+        batch.reject_unreadable(&paged.request, &paged.unreadable);
+        Ok(batch)
     }
 
     fn fetch_results(&self, date: NaiveDate, regions: &[String]) -> Result<RaceBatch> {
         let mut batch = RaceBatch::new(Endpoint::Results);
         for paged in self.results(date, date, regions)? {
             batch.append(payload::parse_results(&paged.items, &paged.request));
+            batch.reject_unreadable(&paged.request, &paged.unreadable);
         }
         Ok(batch)
     }

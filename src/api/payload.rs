@@ -7,17 +7,19 @@
 //! Parsing never fails a batch because of one bad element: a race without `race_id`, a runner
 //! without `horse_id`, a malformed odds entry each become a [`Rejected`] carrying the raw JSON, for
 //! the caller to quarantine; everything else in the batch is kept. Only a response without the
-//! expected top-level array is an error (the whole response is unusable).
+//! expected top-level array is an error (the whole response is unusable). An element that is not
+//! even valid JSON on its own is split off its page by [`page::read_page`] and rejected here too.
 
 mod bookmakers;
 mod course;
 mod horse;
+pub mod page;
 mod racecard;
 mod records;
 mod result;
 pub mod scalar;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 use serde_json::Value;
@@ -89,6 +91,28 @@ impl RaceBatch {
         });
     }
 
+    /// Rejects elements of the pages of `request` that were not valid JSON on their own, keeping
+    /// their text exactly as received.
+    pub fn reject_unreadable(&mut self, request: &str, unreadable: &[page::Unreadable]) {
+        for u in unreadable {
+            let name = page::peek_scalar(&u.raw, "race_id")
+                .map(|id| format!(" (race_id {id})"))
+                .unwrap_or_default();
+            let error = format!(
+                "{} element{name} is not valid JSON on its own: {}",
+                self.endpoint.path(),
+                u.error
+            );
+            tracing::warn!(endpoint = self.endpoint.path(), %request, %error, "record rejected");
+            self.rejected.push(Rejected {
+                endpoint: self.endpoint.path().to_string(),
+                request: request.to_string(),
+                raw_json: u.raw.clone(),
+                error,
+            });
+        }
+    }
+
     /// Adds another batch of the same endpoint (e.g. the next date).
     pub fn append(&mut self, other: RaceBatch) {
         self.races.extend(other.races);
@@ -107,6 +131,46 @@ impl RaceBatch {
     /// races and runners that point at them.
     pub fn entities(&self) -> Entities {
         Entities::from_batch(self)
+    }
+}
+
+/// The first element seen with each key (a race id in a response, a horse id in a race), so a
+/// second copy is settled here, where its raw JSON is at hand: an identical copy is ignored, a
+/// different one rejected. Left to the write path, the copy's key would also mark the kept record
+/// as unwritable (its odds and masters with it).
+#[derive(Default)]
+struct FirstSeen<'a>(HashMap<String, &'a Value>);
+
+impl<'a> FirstSeen<'a> {
+    /// True when no element with `key` was kept yet; otherwise deals with the copy.
+    fn is_first(
+        &self,
+        key: &str,
+        item: &Value,
+        what: &str,
+        batch: &mut RaceBatch,
+        request: &str,
+    ) -> bool {
+        match self.0.get(key) {
+            None => true,
+            Some(first) if *first == item => {
+                batch.warnings.push(format!(
+                    "{what} is listed twice with the same values; the copy was ignored"
+                ));
+                false
+            }
+            Some(_) => {
+                let error = format!(
+                    "{what} is listed twice with different values; the first was kept, this one is not"
+                );
+                batch.reject(request, item, error);
+                false
+            }
+        }
+    }
+
+    fn keep(&mut self, key: String, item: &'a Value) {
+        self.0.insert(key, item);
     }
 }
 

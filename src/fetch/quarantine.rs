@@ -1,6 +1,7 @@
 //! Records the fetchers could not use, kept whole in `ra_migrate.quarantine`: written in the same
 //! transaction as the rest of their batch, and listed by `ra-migrate quarantine`.
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -35,23 +36,38 @@ impl From<&Rejected> for Quarantined {
     }
 }
 
+/// `text` with every NUL written as the JSON escape `\u0000`: the one character PostgreSQL text
+/// cannot hold arrives in ids and values (`"\u0000"` is valid JSON), and then in the error naming
+/// them or in a payload kept as received. Refusing the quarantine row would fail the whole batch.
+pub fn storable(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\\u0000"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// Stores `items` (one statement); `source` is `api` or `synthetic`.
 pub fn store(client: &mut impl GenericClient, source: &str, items: &[Quarantined]) -> Result<u64> {
     if items.is_empty() {
         return Ok(0);
     }
-    let col = |f: fn(&Quarantined) -> &str| -> Vec<&str> { items.iter().map(f).collect() };
+    let fields: [fn(&Quarantined) -> &str; 4] = [
+        |q| &q.endpoint,
+        |q| &q.request,
+        |q| &q.payload,
+        |q| &q.error,
+    ];
+    let cols: Vec<Vec<Cow<str>>> = fields
+        .iter()
+        .map(|f| items.iter().map(|q| storable(f(q))).collect())
+        .collect();
+    let col = |i: usize| -> Vec<&str> { cols[i].iter().map(|s| s.as_ref()).collect() };
     let sources: Vec<&str> = items.iter().map(|_| source).collect();
     client
         .execute(
             statements::QUARANTINE,
-            &[
-                &sources,
-                &col(|q| &q.endpoint),
-                &col(|q| &q.request),
-                &col(|q| &q.payload),
-                &col(|q| &q.error),
-            ],
+            &[&sources, &col(0), &col(1), &col(2), &col(3)],
         )
         .context("storing quarantined records in ra_migrate.quarantine")
 }
@@ -146,6 +162,12 @@ pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_in_a_quarantined_record_is_stored_as_its_json_escape() {
+        assert_eq!(storable("rac_1\0x"), "rac_1\\u0000x");
+        assert!(matches!(storable("plain"), Cow::Borrowed("plain")));
+    }
 
     #[test]
     fn excerpts_are_one_line_and_marked_when_cut() {

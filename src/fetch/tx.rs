@@ -257,8 +257,18 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             self.dropped.entry(step.table).or_default().insert(key);
             return;
         }
-        tracing::warn!(table = step.table, %key, %error, batch = %self.ctx.label, "record quarantined");
         self.bad.entry(step.table).or_default().insert(key);
+        self.hold(step, row, error);
+    }
+
+    /// Quarantines `row` without marking its key unwritable: for a second copy of a key whose
+    /// first copy is written (rows referencing the key must still be written with it).
+    fn hold(&mut self, step: &Step, row: &Row, error: String) {
+        if step.optional {
+            return;
+        }
+        let key = row.key(&step.key);
+        tracing::warn!(table = step.table, %key, %error, batch = %self.ctx.label, "record quarantined");
         self.quarantine.push(Quarantined {
             endpoint: self.ctx.endpoint.clone(),
             request: self.ctx.request.clone(),
@@ -309,7 +319,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                 let prev = step.rows.last().expect("a row per key seen");
                 if prev.values != row.values {
                     let shown = k.replace('\u{1f}', ", ");
-                    self.reject(step, &row, format!("a second, different record with the key ({shown}) in the same batch; the first was kept"));
+                    self.hold(step, &row, format!("a second, different record with the key ({shown}) in the same batch; the first was kept"));
                 }
                 continue;
             }

@@ -42,9 +42,9 @@ fn results() -> Value {
 /// A fake Racing API: basic auth enforced, `limit`/`skip` honoured (at most `page_cap` items a
 /// page), and scripted responses served first for a path (a 429, a 500, a broken body).
 #[derive(Clone)]
-struct FakeApi {
-    racecards: Value,
-    results: Value,
+pub(crate) struct FakeApi {
+    pub(crate) racecards: Value,
+    pub(crate) results: Value,
     courses: Value,
     horses: BTreeMap<String, Value>,
     page_cap: usize,
@@ -52,7 +52,7 @@ struct FakeApi {
 }
 
 impl FakeApi {
-    fn new() -> FakeApi {
+    pub(crate) fn new() -> FakeApi {
         FakeApi {
             racecards: racecards(),
             results: results(),
@@ -64,7 +64,7 @@ impl FakeApi {
     }
 
     /// Serves `response` to the next request of `path` (in the order scripted).
-    fn then(self, path: &str, response: Response) -> FakeApi {
+    pub(crate) fn then(self, path: &str, response: Response) -> FakeApi {
         self.script
             .lock()
             .unwrap()
@@ -72,7 +72,7 @@ impl FakeApi {
         self
     }
 
-    fn start(self) -> TestServer {
+    pub(crate) fn start(self) -> TestServer {
         TestServer::start(move |req, _| self.answer(req))
     }
 
@@ -114,7 +114,7 @@ impl FakeApi {
 }
 
 /// `ra-migrate --database-url .. <args>`, talking to `server` when given.
-fn ra(db: &TestDb, server: Option<&TestServer>, args: &[&str]) -> Output {
+pub(crate) fn ra(db: &TestDb, server: Option<&TestServer>, args: &[&str]) -> Output {
     ra_with_password(db, server, PASS, args)
 }
 
@@ -146,7 +146,7 @@ fn ra_with_password(
     cmd.output().expect("running ra-migrate")
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
         out.status.code(),
@@ -184,7 +184,7 @@ fn fails(db: &TestDb, server: Option<&TestServer>, args: &[&str], code: i32) -> 
 }
 
 /// A legacy database with the tool's state installed.
-fn legacy(phases: &[&str]) -> TestDb {
+pub(crate) fn legacy(phases: &[&str]) -> TestDb {
     let db = TestDb::legacy();
     ok(&db, None, &["init"]);
     for p in phases {
@@ -193,7 +193,7 @@ fn legacy(phases: &[&str]) -> TestDb {
     db
 }
 
-fn count(c: &mut Client, sql: &str) -> i64 {
+pub(crate) fn count(c: &mut Client, sql: &str) -> i64 {
     c.query_one(sql, &[])
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .get(0)
@@ -757,6 +757,44 @@ fn non_numeric_positions_are_null_and_the_code_is_kept_where_a_column_exists() {
         ),
         "1"
     );
+}
+
+/// Two runners naming the same jockey differently: the jockey is written once, nothing is
+/// quarantined, and both runners are written with their odds.
+#[test]
+fn a_jockey_named_two_ways_in_one_batch_keeps_both_runners() {
+    let db = legacy(&[]);
+    let mut c = db.client();
+    let mut api = FakeApi::new();
+    api.racecards["racecards"][0]["runners"][1]["jockey_id"] = json!("jky_284934");
+    api.racecards["racecards"][0]["runners"][1]["jockey"] = json!("L. Williams");
+    let server = api.start();
+    let s = fetch_json(&db, Some(&server), &["racecards", "--date", "2025-10-13"]);
+    assert_eq!(s["quarantined"], 0, "{s}");
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_11744434' AND jockey_id = 'jky_284934'"
+        ),
+        2,
+        "both runners, with the jockey"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_runner_odds WHERE race_id = 'rac_11744434'"
+        ),
+        4,
+        "both runners' odds"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_jockeys WHERE id = 'jky_284934'"
+        ),
+        1
+    );
+    assert!(quarantined(&mut c).is_empty());
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod api;
 mod common;
 mod crash;
 mod fetch;
+mod fuzz;
 mod lifecycle;
 mod overview;
 mod phases;

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::records::{Endpoint, OddsRecord, RaceRecord, RunnerRecord};
-use super::scalar::{list, Flag, Reader, Scalar};
-use super::{bookmakers::bookmaker_code, RaceBatch};
+use super::scalar::{list, named, Flag, Reader, Scalar};
+use super::{bookmakers::bookmaker_code, FirstSeen, RaceBatch};
 
 /// A racecard race as sent. Unknown fields are ignored; `runners` stay raw so each can be
 /// accepted or quarantined on its own.
@@ -118,16 +118,23 @@ pub struct RawOdds {
 /// odds entries go to `rejected`, unreadable values to `warnings`.
 pub fn parse_racecards(items: &[Value], request: &str) -> RaceBatch {
     let mut batch = RaceBatch::new(Endpoint::Racecards);
+    let mut seen = FirstSeen::default();
     for item in items {
-        parse_race(item, request, &mut batch);
+        parse_race(item, request, &mut batch, &mut seen);
     }
     batch
 }
 
-fn parse_race(item: &Value, request: &str, batch: &mut RaceBatch) {
+fn parse_race<'a>(item: &'a Value, request: &str, batch: &mut RaceBatch, seen: &mut FirstSeen<'a>) {
     let race = match RacecardRace::deserialize(item) {
         Ok(r) => r,
-        Err(e) => return batch.reject(request, item, format!("racecard: {e}")),
+        Err(e) => {
+            return batch.reject(
+                request,
+                item,
+                format!("racecard{}: {e}", named(item, "race_id")),
+            )
+        }
     };
     let Some(race_id) = race.race_id.text() else {
         return batch.reject(request, item, "racecard has no race_id".into());
@@ -201,16 +208,36 @@ fn parse_race(item: &Value, request: &str, batch: &mut RaceBatch) {
         tote_tricast: None,
         tote_trifecta: None,
     };
+    if !seen.is_first(
+        &race_id,
+        item,
+        &format!("racecard {race_id}"),
+        batch,
+        request,
+    ) {
+        return;
+    }
+    seen.keep(race_id.clone(), item);
     batch.races.push(record);
+    let mut runners = FirstSeen::default();
     for runner in &race.runners {
-        parse_runner(runner, &race_id, request, batch);
+        parse_runner(runner, &race_id, request, batch, &mut runners);
     }
 }
 
-fn parse_runner(item: &Value, race_id: &str, request: &str, batch: &mut RaceBatch) {
+fn parse_runner<'a>(
+    item: &'a Value,
+    race_id: &str,
+    request: &str,
+    batch: &mut RaceBatch,
+    seen: &mut FirstSeen<'a>,
+) {
     let runner = match RacecardRunner::deserialize(item) {
         Ok(r) => r,
-        Err(e) => return batch.reject(request, item, format!("runner in {race_id}: {e}")),
+        Err(e) => {
+            let horse = named(item, "horse_id");
+            return batch.reject(request, item, format!("runner{horse} in {race_id}: {e}"));
+        }
     };
     let Some(horse_id) = runner.horse_id.text() else {
         return batch.reject(
@@ -219,6 +246,11 @@ fn parse_runner(item: &Value, race_id: &str, request: &str, batch: &mut RaceBatc
             format!("runner in {race_id} has no horse_id"),
         );
     };
+    let what = format!("runner {horse_id} in {race_id}");
+    if !seen.is_first(&horse_id, item, &what, batch, request) {
+        return;
+    }
+    seen.keep(horse_id.clone(), item);
     let mut r = Reader {
         context: format!("racecards/pro {race_id} {horse_id}"),
         warnings: &mut batch.warnings,
@@ -328,4 +360,29 @@ fn parse_odds(item: &Value, race_id: &str, horse_id: &str, request: &str, batch:
         updated: r.naive_datetime("updated", &raw.updated),
     };
     batch.odds.push(record);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_race_or_runner_of_the_wrong_shape_is_named_in_its_error() {
+        let items = [
+            json!({"race_id": "rac_1", "course_id": "crs_1", "date": "2025-10-13", "runners": 7}),
+            json!({"race_id": "rac_2", "course_id": "crs_1", "date": "2025-10-13",
+                   "runners": [{"horse_id": "hrs_1", "lbs": [1]}]}),
+        ];
+        let batch = parse_racecards(&items, "GET /v1/racecards/pro");
+        let errors: Vec<&str> = batch.rejected.iter().map(|r| r.error.as_str()).collect();
+        assert_eq!(
+            errors,
+            [
+                "racecard rac_1: expected an array, found a number",
+                "runner hrs_1 in rac_2: expected a scalar, found an array"
+            ]
+        );
+    }
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::records::{Endpoint, RaceRecord, RunnerRecord};
-use super::scalar::{list, position, Reader, Scalar};
-use super::RaceBatch;
+use super::scalar::{list, named, position, Reader, Scalar};
+use super::{FirstSeen, RaceBatch};
 
 /// A result race as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -95,16 +95,23 @@ pub struct ResultRunner {
 /// to `rejected`, unreadable values to `warnings`.
 pub fn parse_results(items: &[Value], request: &str) -> RaceBatch {
     let mut batch = RaceBatch::new(Endpoint::Results);
+    let mut seen = FirstSeen::default();
     for item in items {
-        parse_race(item, request, &mut batch);
+        parse_race(item, request, &mut batch, &mut seen);
     }
     batch
 }
 
-fn parse_race(item: &Value, request: &str, batch: &mut RaceBatch) {
+fn parse_race<'a>(item: &'a Value, request: &str, batch: &mut RaceBatch, seen: &mut FirstSeen<'a>) {
     let race = match ResultRace::deserialize(item) {
         Ok(r) => r,
-        Err(e) => return batch.reject(request, item, format!("result: {e}")),
+        Err(e) => {
+            return batch.reject(
+                request,
+                item,
+                format!("result{}: {e}", named(item, "race_id")),
+            )
+        }
     };
     let Some(race_id) = race.race_id.text() else {
         return batch.reject(request, item, "result has no race_id".into());
@@ -174,16 +181,30 @@ fn parse_race(item: &Value, request: &str, batch: &mut RaceBatch) {
         tote_tricast: race.tote_tricast.text(),
         tote_trifecta: race.tote_trifecta.text(),
     };
+    if !seen.is_first(&race_id, item, &format!("result {race_id}"), batch, request) {
+        return;
+    }
+    seen.keep(race_id.clone(), item);
     batch.races.push(record);
+    let mut runners = FirstSeen::default();
     for runner in &race.runners {
-        parse_runner(runner, &race_id, request, batch);
+        parse_runner(runner, &race_id, request, batch, &mut runners);
     }
 }
 
-fn parse_runner(item: &Value, race_id: &str, request: &str, batch: &mut RaceBatch) {
+fn parse_runner<'a>(
+    item: &'a Value,
+    race_id: &str,
+    request: &str,
+    batch: &mut RaceBatch,
+    seen: &mut FirstSeen<'a>,
+) {
     let runner = match ResultRunner::deserialize(item) {
         Ok(r) => r,
-        Err(e) => return batch.reject(request, item, format!("runner in {race_id}: {e}")),
+        Err(e) => {
+            let horse = named(item, "horse_id");
+            return batch.reject(request, item, format!("runner{horse} in {race_id}: {e}"));
+        }
     };
     let Some(horse_id) = runner.horse_id.text() else {
         return batch.reject(
@@ -192,6 +213,11 @@ fn parse_runner(item: &Value, race_id: &str, request: &str, batch: &mut RaceBatc
             format!("runner in {race_id} has no horse_id"),
         );
     };
+    let what = format!("runner {horse_id} in {race_id}");
+    if !seen.is_first(&horse_id, item, &what, batch, request) {
+        return;
+    }
+    seen.keep(horse_id.clone(), item);
     let mut r = Reader {
         context: format!("results {race_id} {horse_id}"),
         warnings: &mut batch.warnings,

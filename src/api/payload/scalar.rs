@@ -76,6 +76,15 @@ pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
     }
 }
 
+/// `" <id>"` when `item` has a readable scalar `key`, for naming an element that failed to
+/// deserialise as a whole (so the operator can tell which race or runner it was); else `""`.
+pub fn named(item: &Value, key: &str) -> String {
+    match Scalar::deserialize(item.get(key).unwrap_or(&Value::Null)) {
+        Ok(Scalar(Some(id))) => format!(" {id}"),
+        _ => String::new(),
+    }
+}
+
 fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
