@@ -205,7 +205,7 @@ fn one<T: for<'a> postgres::types::FromSql<'a>>(c: &mut Client, sql: &str) -> T 
         .get(0)
 }
 
-const TABLES: [&str; 16] = [
+pub(crate) const TABLES: [&str; 16] = [
     "ra_regions",
     "ra_courses",
     "ra_bookmakers",
