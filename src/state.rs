@@ -53,6 +53,22 @@ pub fn require_init(client: &mut impl GenericClient) -> Result<()> {
     if !ok {
         bail!("ra-migrate is not initialised in this database: run `ra-migrate init` first");
     }
+    let needed = embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version() as i32)
+        .max()
+        .unwrap_or(0);
+    let installed: Option<i32> = client
+        .query_one(&format!("SELECT max(version) FROM {HISTORY_TABLE}"), &[])
+        .context("reading the version of the tool's state tables")?
+        .get(0);
+    let installed = installed.unwrap_or(0);
+    if installed < needed {
+        bail!(
+            "the tool's state tables in this database are at version {installed}, this ra-migrate needs version {needed}: run `ra-migrate init` (it only adds to schema ra_migrate and keeps every record)"
+        );
+    }
     Ok(())
 }
 

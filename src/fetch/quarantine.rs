@@ -1,5 +1,6 @@
 //! Records the fetchers could not use, kept whole in `ra_migrate.quarantine`: written in the same
-//! transaction as the rest of their batch, and listed by `ra-migrate quarantine`.
+//! transaction as the rest of their batch, once per distinct record and error while unresolved
+//! (a re-fetch counts it again on the same row), and listed by `ra-migrate quarantine`.
 
 use std::borrow::Cow;
 use std::process::ExitCode;
@@ -83,14 +84,18 @@ pub struct Entry {
     pub error: String,
     pub payload: String,
     pub resolved_at: Option<String>,
+    /// How many fetches refused it while it was unresolved (a re-fetch of the same day counts).
+    pub times_seen: i32,
+    pub last_seen_at: String,
 }
 
-/// The newest `limit` quarantined records, newest first.
+/// The `limit` quarantined records seen most recently, newest first.
 pub fn entries(client: &mut impl GenericClient, limit: i64) -> Result<Vec<Entry>> {
     Ok(client
         .query(
-            "SELECT id, created_at::text, source, endpoint, request, error, payload, resolved_at::text
-             FROM ra_migrate.quarantine ORDER BY id DESC LIMIT $1",
+            "SELECT id, created_at::text, source, endpoint, request, error, payload, resolved_at::text,
+                    times_seen, last_seen_at::text
+             FROM ra_migrate.quarantine ORDER BY last_seen_at DESC, id DESC LIMIT $1",
             &[&limit],
         )
         .context("reading ra_migrate.quarantine")?
@@ -104,6 +109,8 @@ pub fn entries(client: &mut impl GenericClient, limit: i64) -> Result<Vec<Entry>
             error: r.get(5),
             payload: r.get(6),
             resolved_at: r.get(7),
+            times_seen: r.get(8),
+            last_seen_at: r.get(9),
         })
         .collect())
 }
@@ -130,11 +137,12 @@ pub fn render(entries: &[Entry]) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["id", "time", "endpoint", "error", "payload"]);
+        .set_header(["id", "last seen", "seen", "endpoint", "error", "payload"]);
     for e in entries {
         t.add_row([
             e.id.to_string(),
-            e.created_at.chars().take(19).collect(),
+            e.last_seen_at.chars().take(19).collect(),
+            format!("{}x", e.times_seen),
             e.endpoint.clone(),
             excerpt(&e.error, 160),
             excerpt(&e.payload, 80),

@@ -859,6 +859,15 @@ fn a_runner_without_horse_id_is_quarantined_and_its_race_is_written() {
     let listed: Value = serde_json::from_str(&ok(&db, None, &["--json", "quarantine"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["source"], "api");
+    assert_eq!(listed[0]["times_seen"], 1);
+
+    // fetching the day again refuses the same runner: counted on its row, not stored twice
+    let again = fetch_json(&db, Some(&server), &["racecards", "--date", "2025-10-13"]);
+    assert_eq!(again["quarantined"], 1);
+    let listed: Value = serde_json::from_str(&ok(&db, None, &["--json", "quarantine"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["times_seen"], 2);
+    assert!(ok(&db, None, &["quarantine"]).contains("2x"));
     assert!(
         listed[0]["request"]
             .as_str()

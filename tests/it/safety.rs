@@ -166,3 +166,28 @@ fn awkward_names_are_quoted_everywhere() {
     assert_eq!(v, "o'k");
     std::fs::remove_dir_all(&reports).ok();
 }
+
+#[test]
+fn state_tables_older_than_the_binary_are_refused_until_init_upgrades_them() {
+    let db = TestDb::legacy();
+    let (code, out) = run(&db.url, &["init"]);
+    assert_eq!(code, Some(0), "{out}");
+    // as if installed by an earlier release, before the quarantine counted repeats
+    db.client()
+        .batch_execute(
+            "DELETE FROM ra_migrate.refinery_schema_history WHERE version = 3;
+             DROP INDEX ra_migrate.quarantine_unresolved_once;
+             ALTER TABLE ra_migrate.quarantine DROP COLUMN times_seen, DROP COLUMN last_seen_at;",
+        )
+        .unwrap();
+    let (code, out) = run(&db.url, &["status"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("version 2") && out.contains("run `ra-migrate init`"),
+        "{out}"
+    );
+    let (code, out) = run(&db.url, &["init"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&db.url, &["status"]);
+    assert_eq!(code, Some(0), "{out}");
+}
