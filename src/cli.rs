@@ -209,6 +209,9 @@ pub enum FetchWhat {
         /// At most this many horses.
         #[arg(long, default_value_t = 500)]
         limit: usize,
+        /// Ask again for a horse whose profile was absent (404) only after this many days.
+        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        recheck_absent_days: u32,
     },
     /// Racecards (races and runners, entities first) for a date or a date range.
     Racecards(DateRange),

@@ -12,13 +12,14 @@ use super::Fetch;
 /// Profiles per transaction: at 2 requests/s, about half a minute of fetching.
 const PER_BATCH: usize = 50;
 
-pub fn enrich(f: &mut Fetch, limit: usize) -> Result<()> {
-    let ids = f.ingest.enrichment_candidates(limit)?;
+pub fn enrich(f: &mut Fetch, limit: usize, recheck_absent_days: u32) -> Result<()> {
+    let ids = f.ingest.enrichment_candidates(limit, recheck_absent_days)?;
     f.progress.begin("horse profiles", ids.len() as u64);
     for chunk in ids.chunks(PER_BATCH) {
         let mut profiles = Vec::new();
         let mut rejected = Vec::new();
         let mut failure = None;
+        let mut absent = Vec::new();
         for id in chunk {
             let request = describe(&format!("/v1/horses/{id}/pro"), &[]);
             match f
@@ -34,6 +35,7 @@ pub fn enrich(f: &mut Fetch, limit: usize) -> Result<()> {
                 Ok(HorseLookup::Absent) => {
                     tracing::info!("{id}: the API has no profile (404)");
                     f.tally.absent_profiles += 1;
+                    absent.push(id.clone());
                 }
                 Ok(HorseLookup::Rejected(r)) => rejected.push(r),
                 Err(e) => {
@@ -60,6 +62,7 @@ pub fn enrich(f: &mut Fetch, limit: usize) -> Result<()> {
             };
             f.ingest.profiles(&profiles, &rejected, &ctx)?;
         }
+        f.ingest.remember_absent(&absent)?;
         if let Some(e) = failure {
             return Err(e);
         }

@@ -234,6 +234,22 @@ impl<'c> Ingest<'c> {
         )
     }
 
+    /// Records horses whose profile the API does not have, so the next runs skip them for a while.
+    pub fn remember_absent(&mut self, horse_ids: &[String]) -> Result<()> {
+        if horse_ids.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .execute(
+                "INSERT INTO ra_migrate.absent_profile AS a (horse_id) SELECT DISTINCT unnest($1::text[]) \
+                 ON CONFLICT (horse_id) DO UPDATE \
+                 SET last_checked_at = now(), times_checked = a.times_checked + 1",
+                &[&horse_ids],
+            )
+            .context("recording horses without a profile in ra_migrate.absent_profile")?;
+        Ok(())
+    }
+
     /// Which of `ids` exist in the read table of `logical` (keyed by `id`).
     pub fn existing_ids(&mut self, logical: &str, ids: &[String]) -> Result<Vec<String>> {
         let table = self.read_table(logical)?;
@@ -269,7 +285,13 @@ impl<'c> Ingest<'c> {
     /// Up to `limit` horses that lack a profile, those with the least known first. A profile is
     /// the only source of `colour_code`; a horse without a date of birth is known only from
     /// results or as someone's parent.
-    pub fn enrichment_candidates(&mut self, limit: usize) -> Result<Vec<String>> {
+    /// Horses lacking a profile, those without a date of birth first; a horse whose profile was
+    /// absent (404) within the last `recheck_absent_days` is not asked for again.
+    pub fn enrichment_candidates(
+        &mut self,
+        limit: usize,
+        recheck_absent_days: u32,
+    ) -> Result<Vec<String>> {
         let table = self.read_table("ra_horses")?;
         let columns: Vec<String> = self
             .client
@@ -301,12 +323,16 @@ impl<'c> Ingest<'c> {
             "id"
         };
         let sql = format!(
-            "SELECT id::text FROM {} WHERE {predicate} ORDER BY {order} LIMIT $1",
+            "SELECT id::text FROM {} WHERE ({predicate}) \
+               AND NOT EXISTS (SELECT 1 FROM ra_migrate.absent_profile a \
+                                WHERE a.horse_id = id::text \
+                                  AND a.last_checked_at > now() - make_interval(days => $2)) \
+             ORDER BY {order} LIMIT $1",
             self.qualified(&table)
         );
         Ok(self
             .client
-            .query(&sql, &[&(limit as i64)])
+            .query(&sql, &[&(limit as i64), &(recheck_absent_days as i32)])
             .with_context(|| format!("choosing horses to enrich from {table}"))?
             .iter()
             .map(|r| r.get(0))

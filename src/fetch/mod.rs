@@ -93,7 +93,10 @@ impl Fetch<'_, '_> {
     pub fn execute(&mut self, what: &FetchWhat) -> Result<()> {
         match what {
             FetchWhat::Reference => reference::fetch(self),
-            FetchWhat::Entities { limit } => entities::enrich(self, *limit),
+            FetchWhat::Entities {
+                limit,
+                recheck_absent_days,
+            } => entities::enrich(self, *limit, *recheck_absent_days),
             FetchWhat::Racecards(range) => races::fetch(self, Endpoint::Racecards, &dates(range)?),
             FetchWhat::Results(range) => races::fetch(self, Endpoint::Results, &dates(range)?),
         }
@@ -136,7 +139,7 @@ fn command_text(what: &FetchWhat) -> String {
     };
     match what {
         FetchWhat::Reference => "reference".to_string(),
-        FetchWhat::Entities { limit } => format!("entities (at most {limit} horses)"),
+        FetchWhat::Entities { limit, .. } => format!("entities (at most {limit} horses)"),
         FetchWhat::Racecards(r) => format!("racecards {}", range(r)),
         FetchWhat::Results(r) => format!("results {}", range(r)),
     }

@@ -1123,6 +1123,37 @@ fn entities_enrich_horses_lacking_a_profile_and_link_sires_by_the_id_rule() {
         asked.contains(&"/v1/horses/hrs_6181308/pro".to_string()),
         "{asked:?}"
     );
+
+    // the absent profile is remembered: the next run does not ask for it again (it asks for the
+    // sire, dam and damsire horses the profile brought in, which the fake API does not have) ...
+    let asked_for_404 = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v1/horses/hrs_404/pro")
+            .count()
+    };
+    assert_eq!(asked_for_404(), 1);
+    fetch_json(&db, Some(&server), &["entities", "--limit", "10"]);
+    assert_eq!(
+        asked_for_404(),
+        1,
+        "asked again for a horse known to be absent"
+    );
+    // ... until the recheck interval has passed
+    c.batch_execute(
+        "UPDATE ra_migrate.absent_profile SET last_checked_at = now() - interval '31 days'",
+    )
+    .unwrap();
+    fetch_json(&db, Some(&server), &["entities", "--limit", "10"]);
+    assert_eq!(asked_for_404(), 2);
+    assert_eq!(
+        one::<i32>(
+            &mut c,
+            "SELECT times_checked FROM ra_migrate.absent_profile WHERE horse_id = 'hrs_404'"
+        ),
+        2
+    );
 }
 
 #[test]

@@ -175,7 +175,8 @@ fn state_tables_older_than_the_binary_are_refused_until_init_upgrades_them() {
     // as if installed by an earlier release, before the quarantine counted repeats
     db.client()
         .batch_execute(
-            "DELETE FROM ra_migrate.refinery_schema_history WHERE version = 3;
+            "DELETE FROM ra_migrate.refinery_schema_history WHERE version >= 3;
+             DROP TABLE ra_migrate.absent_profile;
              DROP INDEX ra_migrate.quarantine_unresolved_once;
              ALTER TABLE ra_migrate.quarantine DROP COLUMN times_seen, DROP COLUMN last_seen_at;",
         )
