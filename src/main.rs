@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     match ra_migrate::run() {
         Ok(code) => code,
         Err(e) => {
@@ -10,4 +11,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `ra-migrate plan 3 | head`: when the reader goes away, `println!` panics on the broken pipe.
+/// End quietly as a shell tool does (status 141, as if killed by SIGPIPE) instead of printing a
+/// panic. SIGPIPE itself stays ignored, so a dropped database socket is still an error, not a kill.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

@@ -192,3 +192,25 @@ fn state_tables_older_than_the_binary_are_refused_until_init_upgrades_them() {
     let (code, out) = run(&db.url, &["status"]);
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
+    let db = TestDb::legacy();
+    let (code, out) = run(&db.url, &["init"]);
+    assert_eq!(code, Some(0), "{out}");
+    // `ra-migrate plan 1 | true`: the reader is gone before the plan is printed
+    let mut child = bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["plan", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
