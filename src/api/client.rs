@@ -19,7 +19,7 @@ use super::auth::Credentials;
 use super::backoff;
 use super::error::ApiError;
 use super::limiter::RateLimiter;
-use super::payload::page::{read_page, PageError, Unreadable};
+use super::payload::page::{read_page, PageError, Unreadable, RUNNERS};
 use super::rng::Rng;
 
 /// The vendor's documented base URL (paths below it start with `/v1`).
@@ -296,7 +296,8 @@ impl ApiClient {
     /// for) is an error, not an early end.
     ///
     /// An element that is not valid JSON on its own (nested too deep, a lone surrogate) does not
-    /// cost its page: it is returned in [`Paged::unreadable`] and counts as received.
+    /// cost its page: it is returned in [`Paged::unreadable`] and counts as received. A race
+    /// unreadable only for some of its runners is kept without them (they are returned instead).
     pub fn get_paged(
         &self,
         path: &str,
@@ -314,7 +315,8 @@ impl ApiClient {
         let mut pages = 0u32;
         let mut previous_first: Option<(Option<Value>, Option<Unreadable>)> = None;
         loop {
-            let skip = (items.len() + unreadable.len()) as u64;
+            let skip =
+                (items.len() + unreadable.iter().filter(|u| u.within.is_none()).count()) as u64;
             let mut page_query = query.to_vec();
             page_query.push(("limit", page_size.to_string()));
             page_query.push(("skip", skip.to_string()));
@@ -325,7 +327,7 @@ impl ApiClient {
                     request: page_request.clone(),
                 })?;
             pages += 1;
-            let read = match read_page(&body, items_key) {
+            let read = match read_page(&body, items_key, Some(RUNNERS)) {
                 Ok(read) => read,
                 Err(PageError::Json(error)) => {
                     return Err(ApiError::InvalidJson {

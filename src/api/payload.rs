@@ -95,14 +95,28 @@ impl RaceBatch {
     /// their text exactly as received.
     pub fn reject_unreadable(&mut self, request: &str, unreadable: &[page::Unreadable]) {
         for u in unreadable {
-            let name = page::peek_scalar(&u.raw, "race_id")
-                .map(|id| format!(" (race_id {id})"))
-                .unwrap_or_default();
-            let error = format!(
-                "{} element{name} is not valid JSON on its own: {}",
-                self.endpoint.path(),
-                u.error
-            );
+            let error = match &u.within {
+                None => {
+                    let name = page::peek_scalar(&u.raw, "race_id")
+                        .map(|id| format!(" (race_id {id})"))
+                        .unwrap_or_default();
+                    format!(
+                        "{} element{name} is not valid JSON on its own: {}",
+                        self.endpoint.path(),
+                        u.error
+                    )
+                }
+                Some(race_id) => {
+                    let name = page::peek_scalar(&u.raw, "horse_id")
+                        .map(|id| format!(" (horse_id {id})"))
+                        .unwrap_or_default();
+                    format!(
+                        "{} runner{name} in race_id {race_id} is not valid JSON on its own (the race is kept without it): {}",
+                        self.endpoint.path(),
+                        u.error
+                    )
+                }
+            };
             tracing::warn!(endpoint = self.endpoint.path(), %request, %error, "record rejected");
             self.rejected.push(Rejected {
                 endpoint: self.endpoint.path().to_string(),

@@ -332,13 +332,15 @@ pub fn lock_races(cat: &Catalog, races: &str) -> String {
     )
 }
 
-/// Stores refused records; one seen again while unresolved (a re-fetch) is counted on its row.
+/// Stores refused records in the order given; one seen again while unresolved (a re-fetch) is
+/// counted on its row.
 pub const QUARANTINE: &str =
     "INSERT INTO ra_migrate.quarantine AS q (source, endpoint, request, payload, error, times_seen) \
      SELECT source, endpoint, min(request), payload, error, count(*)::int \
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) \
-            AS u(source, endpoint, request, payload, error) \
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY \
+            AS u(source, endpoint, request, payload, error, n) \
       GROUP BY source, endpoint, payload, error \
+      ORDER BY min(n) \
      ON CONFLICT (source, endpoint, md5(payload), md5(error)) WHERE resolved_at IS NULL \
      DO UPDATE SET times_seen = q.times_seen + EXCLUDED.times_seen, last_seen_at = now(), \
                    request = EXCLUDED.request";

@@ -420,9 +420,8 @@ fn build(case: &PageCase, ids: &Ids) -> (Value, Taint) {
                         };
                         let n = runners.len();
                         taint.runners.insert((i, runner % n));
-                        // the page is split into races, not runners: a runner that is not valid
-                        // JSON on its own takes its race to the quarantine
-                        taint.races[i] |= matches!(value, Hostile::Marker(_) | Hostile::Deep(..));
+                        // a runner that is not valid JSON on its own goes alone: its race is
+                        // kept without it
                         let r = &mut runners[runner % n];
                         if *level == Level::Runner || kind == Kind::Results {
                             Some((r, &runner_fields[*field % runner_fields.len()]))
@@ -474,8 +473,6 @@ fn build(case: &PageCase, ids: &Ids) -> (Value, Taint) {
                         .map(|r| {
                             let n = r.len();
                             taint.runners.insert((i, j % n));
-                            taint.races[i] |=
-                                matches!(value, Hostile::Marker(_) | Hostile::Deep(..));
                             &mut r[j % n]
                         }),
                 };
@@ -875,7 +872,7 @@ fn parse_case(case: &PageCase, ids: &Ids) -> usize {
     let (value, _) = build(case, ids);
     let body = render(&value, case.cut);
     let request = format!("GET {}?case={}", kind.path(), ids.case);
-    let read = page::read_page(&body, kind.key());
+    let read = page::read_page(&body, kind.key(), Some(page::RUNNERS));
     let page = match (read, case.cut) {
         (Err(page::PageError::Json(_)), Some(_)) => return 0,
         (read, cut) => {
@@ -1026,7 +1023,7 @@ fn fetch_text(db: &TestDb, api: FakeApi, body: String) -> (std::process::Output,
 }
 
 #[test]
-fn a_runner_nested_deeper_than_the_parser_allows_quarantines_its_race_and_the_day_is_written() {
+fn a_runner_nested_deeper_than_the_parser_allows_is_quarantined_and_its_race_is_written() {
     let db = legacy(&[]);
     let mut api = two_races();
     let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
@@ -1036,20 +1033,40 @@ fn a_runner_nested_deeper_than_the_parser_allows_quarantines_its_race_and_the_da
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let q = quarantine_since(&mut c, 0);
     assert_eq!(q.len(), 1, "{q:?}");
-    assert!(q[0].0.contains(&deep) && q[0].0.contains("\"race_id\":\"rac_fz2\""));
+    // the runner alone, named with its race
+    assert!(q[0].0.contains(&deep) && q[0].0.contains("\"horse_id\":\"hrs_fz200\""));
+    assert!(!q[0].0.contains("\"race_id\":\"rac_fz2\""), "{}", q[0].0);
     assert!(
-        q[0].1.contains("rac_fz2") && q[0].1.contains("recursion limit"),
+        q[0].1.contains("hrs_fz200")
+            && q[0].1.contains("rac_fz2")
+            && q[0].1.contains("recursion limit"),
         "{}",
         q[0].1
     );
     assert_eq!(
         count(&mut c, "SELECT count(*) FROM ra_races WHERE id = 'rac_fz2'"),
+        1,
+        "the race is kept without the runner"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_fz2' AND horse_id = 'hrs_fz200'"
+        ),
         0
     );
     assert_eq!(
         count(
             &mut c,
-            "SELECT count(*) FROM ra_horses WHERE id IN ('hrs_fz200', 'hrs_fz201')"
+            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_fz2' AND horse_id = 'hrs_fz201'"
+        ),
+        1,
+        "its other runner is written"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_horses WHERE id = 'hrs_fz200'"
         ),
         0
     );
@@ -1064,7 +1081,7 @@ fn a_runner_nested_deeper_than_the_parser_allows_quarantines_its_race_and_the_da
 }
 
 #[test]
-fn a_lone_surrogate_or_a_number_beyond_f64_quarantines_only_its_race() {
+fn a_lone_surrogate_or_a_number_beyond_f64_quarantines_only_its_runner() {
     let db = legacy(&[]);
     let api = two_races();
     let mut page = api.racecards.clone();
@@ -1075,6 +1092,7 @@ fn a_lone_surrogate_or_a_number_beyond_f64_quarantines_only_its_race() {
         .unwrap()
         .push(api.racecards["racecards"][1].clone());
     page["racecards"][2]["race_id"] = json!("rac_fz3");
+    page["racecards"][2]["race_name"] = json!("ODD");
     for (j, r) in page["racecards"][2]["runners"]
         .as_array_mut()
         .unwrap()
@@ -1087,32 +1105,41 @@ fn a_lone_surrogate_or_a_number_beyond_f64_quarantines_only_its_race() {
     let body = page
         .to_string()
         .replace("\"LONE\"", "\"For Love \\ud800 Of Beauty\"")
-        .replace("\"BIG\"", "1e400");
+        .replace("\"BIG\"", "1e400")
+        .replace("\"ODD\"", "\"Odd \\udfff race\"");
     let (out, mut c) = fetch_text(&db, api, body);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let q = quarantine_since(&mut c, 0);
-    assert_eq!(q.len(), 2, "{q:?}");
+    assert_eq!(q.len(), 3, "{q:?}");
+    // two runners alone, each named with its race; a race whose own field is unreadable, whole
+    let held = |needle: &str| {
+        q.iter()
+            .find(|(payload, _)| payload.contains(needle))
+            .unwrap_or_else(|| panic!("nothing holding {needle}: {q:?}"))
+    };
+    let (payload, error) = held("\\ud800");
     assert!(
-        q[0].0.contains("\\ud800") && q[0].1.contains("rac_11744434"),
-        "{q:?}"
+        error.contains("rac_11744434") && !payload.contains("race_id"),
+        "{error}"
     );
+    let (payload, error) = held("1e400");
     assert!(
-        q[1].0.contains("1e400") && q[1].1.contains("rac_fz2"),
-        "{q:?}"
+        error.contains("rac_fz2") && !payload.contains("race_id"),
+        "{error}"
     );
+    let (payload, _) = held("\\udfff");
+    assert!(payload.contains("\"race_id\":\"rac_fz3\""), "{payload}");
     assert_eq!(
         count(
             &mut c,
             "SELECT count(*) FROM ra_runners WHERE race_id IN ('rac_11744434', 'rac_fz2')"
         ),
-        0
+        2,
+        "each race keeps its readable runner"
     );
     assert_eq!(
-        count(
-            &mut c,
-            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_fz3'"
-        ),
-        2
+        count(&mut c, "SELECT count(*) FROM ra_races WHERE id = 'rac_fz3'"),
+        0
     );
 }
 

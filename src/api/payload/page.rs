@@ -21,7 +21,24 @@ pub struct Unreadable {
     pub raw: String,
     /// Why `serde_json` refused it (with line and column within the element).
     pub error: String,
+    /// For a nested element (a runner) whose item (its race) was kept without it: the item's id.
+    /// `None` for an element of the page itself.
+    pub within: Option<String>,
 }
+
+/// Elements nested in every item that are salvaged one by one as well, so that one unreadable
+/// runner costs only itself: the array's key in the item, and the item's id key (for naming).
+#[derive(Debug, Clone, Copy)]
+pub struct Children<'a> {
+    pub key: &'a str,
+    pub parent_id: &'a str,
+}
+
+/// Both paged endpoints of the API (racecards, results) list races holding runners.
+pub const RUNNERS: Children = Children {
+    key: "runners",
+    parent_id: "race_id",
+};
 
 /// One page: its items, what could not be read of them, and the rest of the response (`total`,
 /// `skip`, ...) with the items array taken out.
@@ -33,9 +50,14 @@ pub struct Page {
 }
 
 impl Page {
-    /// Items received, readable or not (what paging counts).
+    /// Items received, readable or not (what paging counts); nested elements are not items.
     pub fn received(&self) -> usize {
-        self.items.len() + self.unreadable.len()
+        self.items.len()
+            + self
+                .unreadable
+                .iter()
+                .filter(|u| u.within.is_none())
+                .count()
     }
 }
 
@@ -48,8 +70,13 @@ pub enum PageError {
     NoItems,
 }
 
-/// Reads a page whose items are the array `items_key` of the top-level object.
-pub fn read_page(body: &str, items_key: &str) -> Result<Page, PageError> {
+/// Reads a page whose items are the array `items_key` of the top-level object; an unreadable item
+/// keeps its readable `children` when only some of them are what it cannot be read for.
+pub fn read_page(
+    body: &str,
+    items_key: &str,
+    children: Option<Children>,
+) -> Result<Page, PageError> {
     match serde_json::from_str::<Value>(body) {
         Ok(mut value) => {
             let items = match value.get_mut(items_key).map(Value::take) {
@@ -65,12 +92,14 @@ pub fn read_page(body: &str, items_key: &str) -> Result<Page, PageError> {
                 rest: value,
             })
         }
-        Err(whole) => salvage(body, items_key).ok_or_else(|| PageError::Json(whole.to_string())),
+        Err(whole) => {
+            salvage(body, items_key, children).ok_or_else(|| PageError::Json(whole.to_string()))
+        }
     }
 }
 
 /// The page element by element, or `None` when its structure is broken.
-fn salvage(body: &str, items_key: &str) -> Option<Page> {
+fn salvage(body: &str, items_key: &str, children: Option<Children>) -> Option<Page> {
     let (array, elements) = split(body.as_bytes(), items_key)?;
     // everything but the items must parse as it is: an empty array stands in for them
     let rest_text = format!("{}[]{}", &body[..array.0], &body[array.1..]);
@@ -85,13 +114,52 @@ fn salvage(body: &str, items_key: &str) -> Option<Page> {
         let raw = &body[start..end];
         match serde_json::from_str::<Value>(raw) {
             Ok(v) => page.items.push(v),
-            Err(e) => page.unreadable.push(Unreadable {
-                raw: raw.to_string(),
-                error: e.to_string(),
-            }),
+            Err(e) => match children.and_then(|c| salvage_children(raw, c)) {
+                Some((item, nested)) => {
+                    page.items.push(item);
+                    page.unreadable.extend(nested);
+                }
+                None => page.unreadable.push(Unreadable {
+                    raw: raw.to_string(),
+                    error: e.to_string(),
+                    within: None,
+                }),
+            },
         }
     }
     Some(page)
+}
+
+/// An unreadable item whose flaw lies only in some of its children: the item with its readable
+/// children, and the others. `None` when the item itself cannot be read without them.
+fn salvage_children(raw: &str, c: Children) -> Option<(Value, Vec<Unreadable>)> {
+    let (array, elements) = split(raw.as_bytes(), c.key)?;
+    let shell = format!("{}[]{}", &raw[..array.0], &raw[array.1..]);
+    let mut item: Value = serde_json::from_str(&shell).ok()?;
+    let parent = match item.get(c.parent_id) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "?".to_string(),
+        Some(other) => other.to_string(),
+    };
+    let mut kept = Vec::new();
+    let mut unreadable = Vec::new();
+    for (start, end) in elements {
+        let text = &raw[start..end];
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => kept.push(v),
+            Err(e) => unreadable.push(Unreadable {
+                raw: text.to_string(),
+                error: e.to_string(),
+                within: Some(parent.clone()),
+            }),
+        }
+    }
+    if unreadable.is_empty() {
+        return None;
+    }
+    item.as_object_mut()?
+        .insert(c.key.to_string(), Value::Array(kept));
+    Some((item, unreadable))
 }
 
 /// Byte spans of the top-level object's `items_key` array and of each of its elements. `None`
@@ -258,7 +326,12 @@ mod tests {
 
     #[test]
     fn a_valid_page_is_read_as_it_is() {
-        let p = read_page(r#"{"results":[{"a":1},{"b":2}],"total":2}"#, "results").unwrap();
+        let p = read_page(
+            r#"{"results":[{"a":1},{"b":2}],"total":2}"#,
+            "results",
+            None,
+        )
+        .unwrap();
         assert_eq!(p.items.len(), 2);
         assert!(p.unreadable.is_empty());
         assert_eq!(p.rest, serde_json::json!({"total": 2}));
@@ -270,7 +343,7 @@ mod tests {
             r#"{{"racecards":[{{"race_id":"a"}}, {{"race_id":"b","x":{}}} ,{{"race_id":"c"}}],"total":3}}"#,
             deep(5000)
         );
-        let p = read_page(&body, "racecards").unwrap();
+        let p = read_page(&body, "racecards", None).unwrap();
         assert_eq!(p.items.len(), 2);
         assert_eq!(p.items[1]["race_id"], "c");
         assert_eq!(p.unreadable.len(), 1);
@@ -287,7 +360,7 @@ mod tests {
     #[test]
     fn a_lone_surrogate_or_a_number_beyond_f64_makes_only_its_element_unreadable() {
         let body = r#"{"results":[{"horse":"\ud800"},{"ok":true},{"n":1e400}],"total":3}"#;
-        let p = read_page(body, "results").unwrap();
+        let p = read_page(body, "results", None).unwrap();
         assert_eq!(p.items, [serde_json::json!({"ok": true})]);
         assert_eq!(p.unreadable.len(), 2);
         assert_eq!(p.unreadable[0].raw, r#"{"horse":"\ud800"}"#);
@@ -300,7 +373,10 @@ mod tests {
         let body = r#"{"results":[{"horse":"\ud800"},{"ok":true}],"total":2}"#;
         for cut in 0..body.len() {
             assert!(
-                matches!(read_page(&body[..cut], "results"), Err(PageError::Json(_))),
+                matches!(
+                    read_page(&body[..cut], "results", None),
+                    Err(PageError::Json(_))
+                ),
                 "cut at {cut}"
             );
         }
@@ -312,18 +388,44 @@ mod tests {
             r#"[{"a":"\ud800"}]"#,
         ] {
             assert!(
-                matches!(read_page(broken, "results"), Err(PageError::Json(_))),
+                matches!(read_page(broken, "results", None), Err(PageError::Json(_))),
                 "{broken}"
             );
         }
         assert_eq!(
-            read_page(r#"{"total":0}"#, "results"),
+            read_page(r#"{"total":0}"#, "results", None),
             Err(PageError::NoItems)
         );
         assert_eq!(
-            read_page(r#"{"results":"none"}"#, "results"),
+            read_page(r#"{"results":"none"}"#, "results", None),
             Err(PageError::NoItems)
         );
+    }
+
+    #[test]
+    fn a_race_unreadable_only_for_a_runner_is_kept_without_it() {
+        let body = format!(
+            r#"{{"racecards":[{{"race_id":"rac_1","runners":[{{"horse_id":"hrs_1"}},{{"horse_id":"hrs_2","x":{}}},{{"horse_id":"hrs_3","n":1e400}}]}},{{"race_id":"rac_2","x":"\ud800","runners":[]}}],"total":2}}"#,
+            deep(300)
+        );
+        let p = read_page(&body, "racecards", Some(RUNNERS)).unwrap();
+        // rac_1 kept with its readable runner; its two unreadable runners named by their race
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.items[0]["race_id"], "rac_1");
+        assert_eq!(
+            p.items[0]["runners"],
+            serde_json::json!([{"horse_id": "hrs_1"}])
+        );
+        let within: Vec<Option<&str>> = p.unreadable.iter().map(|u| u.within.as_deref()).collect();
+        assert_eq!(within, [Some("rac_1"), Some("rac_1"), None]);
+        assert!(p.unreadable[0].raw.starts_with(r#"{"horse_id":"hrs_2""#));
+        assert_eq!(p.unreadable[1].raw, r#"{"horse_id":"hrs_3","n":1e400}"#);
+        // rac_2's own field is unreadable: the whole race is; runners are not page items
+        assert!(p.unreadable[2].raw.starts_with(r#"{"race_id":"rac_2""#));
+        assert_eq!(p.received(), 2);
+        // without children the race goes whole, as before
+        let whole = read_page(&body, "racecards", None).unwrap();
+        assert_eq!((whole.items.len(), whole.unreadable.len()), (0, 2));
     }
 
     #[test]
@@ -341,7 +443,7 @@ mod tests {
     #[test]
     fn strings_with_brackets_and_escaped_quotes_do_not_confuse_the_split() {
         let body = r#"{"results":[{"a":"]}\"[{","b":"\ud800"},{"c":"}"}],"total":2}"#;
-        let p = read_page(body, "results").unwrap();
+        let p = read_page(body, "results", None).unwrap();
         assert_eq!(p.items, [serde_json::json!({"c": "}"})]);
         assert_eq!(p.unreadable[0].raw, r#"{"a":"]}\"[{","b":"\ud800"}"#);
     }
