@@ -78,7 +78,9 @@ pub enum Command {
     Verify(PhaseArg),
     /// Compare old and new layouts: row counts, content per key range (drilling down to keys and
     /// columns), foreign keys, unknown tables, stale readers, protected tables. Exit 1 on any difference.
-    #[command(after_help = "Example:\n  ra-migrate validate --report-dir reports")]
+    #[command(
+        after_help = "Examples:\n  ra-migrate validate --report-dir reports\n  ra-migrate validate --deep --sample 10"
+    )]
     Validate(ValidateArgs),
     /// Everything that still reads the old tables: pg_stat_statements, views, functions, SQL files.
     #[command(
@@ -203,8 +205,12 @@ pub enum SourceKind {
 #[derive(Debug, Subcommand)]
 pub enum FetchWhat {
     /// Courses (API), bookmakers (the static list plus any seen in racecard odds), regions.
+    #[command(after_help = "Example:\n  ra-migrate fetch reference --region gb --region ire")]
     Reference,
     /// Enrich horses that lack a profile through /horses/{id}/pro (pedigree, sire/dam ids).
+    #[command(
+        after_help = "Examples:\n  ra-migrate fetch entities --limit 100\n  ra-migrate fetch entities --limit 1000 --recheck-absent-days 7"
+    )]
     Entities {
         /// At most this many horses.
         #[arg(long, default_value_t = 500)]
@@ -214,8 +220,14 @@ pub enum FetchWhat {
         recheck_absent_days: u32,
     },
     /// Racecards (races and runners, entities first) for a date or a date range.
+    #[command(
+        after_help = "Examples:\n  ra-migrate fetch racecards --date 2025-10-13\n  ra-migrate fetch racecards --date 2025-10-13 --to 2025-10-19 --source synthetic"
+    )]
     Racecards(DateRange),
     /// Results for a date or a date range: update runners (positions, prices, times).
+    #[command(
+        after_help = "Examples:\n  ra-migrate fetch results --date 2025-10-13\n  ra-migrate fetch results --date 2025-10-01 --to 2025-10-07 --region gb"
+    )]
     Results(DateRange),
 }
 
@@ -291,4 +303,31 @@ pub struct RehearseArgs {
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
     pub keep: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command an operator can run shows an example in its `--help`.
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        fn walk(cmd: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name()).trim().to_string();
+            let leaf = !cmd.has_subcommands();
+            let help = cmd.render_long_help().to_string();
+            if leaf && !help.contains("Example") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands_mut() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&mut Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no example in --help: {missing:?}");
+    }
 }
