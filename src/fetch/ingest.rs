@@ -252,6 +252,12 @@ impl<'c> Ingest<'c> {
 
     /// Which of `ids` exist in the read table of `logical` (keyed by `id`).
     pub fn existing_ids(&mut self, logical: &str, ids: &[String]) -> Result<Vec<String>> {
+        // PostgreSQL text cannot hold NUL: such an id exists nowhere, and asking would fail the
+        // whole batch instead of quarantining the one record that carries it
+        let ids: Vec<&String> = ids.iter().filter(|id| !id.contains('\0')).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let table = self.read_table(logical)?;
         let sql = format!(
             "SELECT id::text FROM {} WHERE id::text = ANY($1)",

@@ -1167,6 +1167,38 @@ fn a_nul_in_an_id_named_in_an_error_is_quarantined_not_failing_the_batch() {
 }
 
 #[test]
+fn a_nul_in_a_course_id_is_quarantined_with_its_race_not_failing_the_course_lookup() {
+    let db = legacy(&[]);
+    let mut api = two_races();
+    // the racecards fetch asks the database which courses it knows before writing: a NUL in the
+    // id it asks about must not fail the day
+    api.racecards["racecards"][1]["course_id"] = json!("crs_\u{0}624");
+    let body = api.racecards.to_string();
+    let (out, mut c) = fetch_text(&db, api, body);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let q = quarantine_since(&mut c, 0);
+    // the race, named for its NUL; its runners and odds with it
+    assert!(
+        q.iter()
+            .any(|(_, e)| e.contains("ra_races.course_id") && e.contains("NUL")),
+        "{q:?}"
+    );
+    assert!(q.iter().all(|(p, _)| p.contains("rac_fz2")), "{q:?}");
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM ra_races WHERE id = 'rac_fz2'"),
+        0
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_11744434'"
+        ),
+        2,
+        "the other race of the day is written"
+    );
+}
+
+#[test]
 fn a_duplicate_runner_with_different_values_keeps_the_first_with_its_odds_and_quarantines_the_copy()
 {
     let db = legacy(&[]);
