@@ -17,21 +17,7 @@ fn status(c: &mut Client, phase: u8) -> Option<(String, bool)> {
 }
 
 fn run(db: &TestDb, args: &[&str]) -> (Option<i32>, String) {
-    let out = bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    crate::common::run_url(&db.url, args)
 }
 
 /// Starts `args`, waits until its database session is there, then after `delay` kills it by

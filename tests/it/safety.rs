@@ -3,23 +3,7 @@
 use crate::common::{bin, data_fingerprint, pg_dump_schema, table_fingerprint, TestDb};
 use std::process::Stdio;
 
-fn run(url: &str, args: &[&str]) -> (Option<i32>, String) {
-    let out = bin()
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
+use crate::common::run_url as run;
 
 /// `postgres://user@host:port/db` -> the same with a password (the test cluster trusts anyway).
 fn with_password(url: &str, password: &str) -> String {

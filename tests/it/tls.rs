@@ -17,7 +17,7 @@ use postgres::{Client, NoTls};
 use ra_migrate::cluster::{Cluster, ClusterOptions};
 use ra_migrate::db;
 
-use crate::common::{bin, LEGACY_SCALE};
+use crate::common::LEGACY_SCALE;
 
 /// The `openssl` command line tool.
 const OPENSSL: &str = "/usr/bin/openssl";
@@ -433,13 +433,7 @@ fn cli_init_and_status_over_sslmode_require() {
         ra_migrate::baseline::seed(&mut c, LEGACY_SCALE).expect("seeding");
     }
     for args in [&["init"][..], &["status"][..]] {
-        let out = bin()
-            .arg("--database-url")
-            .arg(&url)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("running ra-migrate");
+        let out = crate::common::ra_url(&url, args);
         assert!(
             out.status.success(),
             "ra-migrate {args:?} over sslmode=require failed: {}\n{}",

@@ -1,7 +1,7 @@
 //! `validate` against a real PostgreSQL: the legacy database after phase 1, with the new masters
 //! filled by plain SQL (standing in for the backfill), then one kind of damage per test.
 
-use crate::common::{bin, TestDb};
+use crate::common::{ok, TestDb};
 use postgres::Client;
 use ra_migrate::mapping::Mapping;
 use ra_migrate::phase::Phase;
@@ -10,24 +10,7 @@ use ra_migrate::validate::{
     self, Comparison, DiffKind, FkResult, ProtectedStatus, TableResult, ValidateOptions,
     ValidationReport,
 };
-use std::process::Stdio;
 
-fn ok(db: &TestDb, args: &[&str]) {
-    let out = bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running ra-migrate");
-    assert!(
-        out.status.success(),
-        "ra-migrate {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The legacy database with phase 1 applied: empty `ra_mst_*` tables.
 fn after_phase_1() -> (TestDb, Client) {

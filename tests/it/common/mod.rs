@@ -568,13 +568,31 @@ fn harness_url_with_db_replaces_the_database() {
 
 /// Runs the `ra-migrate` binary on `db` with `args` (stdin closed, as in CI).
 pub fn ra(db: &TestDb, args: &[&str]) -> std::process::Output {
+    ra_url(&db.url, args)
+}
+
+/// [`ra`] against any connection string (one with a password, say).
+pub fn ra_url(url: &str, args: &[&str]) -> std::process::Output {
     bin()
         .arg("--database-url")
-        .arg(&db.url)
+        .arg(url)
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
         .expect("running ra-migrate")
+}
+
+/// [`ra_url`]: the exit code and stdout followed by stderr.
+pub fn run_url(url: &str, args: &[&str]) -> (Option<i32>, String) {
+    let out = ra_url(url, args);
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 /// [`ra`], asserting success; returns stdout.
