@@ -48,7 +48,16 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     let mut runners = fields::runners(endpoint, &batch.runners);
     let mut odds = fields::odds(&batch.odds);
 
-    // Facts first: what cannot be stored must not leave its horse, jockey or course behind.
+    // The masters the facts refer to go through the same checks first, so a runner whose sire
+    // (say) cannot be stored is refused before its horse or jockey is written on its behalf.
+    let all = batch.entities();
+    let mut masters = vec![fields::horses(&all.horses)];
+    masters.extend(PEOPLE.map(|kind| fields::people(kind, &all.people)));
+    masters.extend(SIRE_KINDS.map(|kind| fields::sire_likes(kind, &all.sire_likes)));
+    for step in &mut masters {
+        cx.precheck(step)?;
+    }
+    // Facts next: what cannot be stored must not leave its horse, jockey or course behind.
     cx.precheck(&mut races)?;
     let bad_races = cx.bad_keys("ra_races");
     let race_field = runners.field("race_id").expect("runners have race_id");

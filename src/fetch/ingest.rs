@@ -19,7 +19,7 @@ use super::batches::{self, CourseBook};
 use super::quarantine;
 use super::route::{Role, WritePlan};
 use super::shadow::Shadow;
-use super::tx::{is_data_error, BatchContext, Prepared, TxCtx};
+use super::tx::{is_data_error, BatchContext, Prepared, Refusals, TxCtx};
 
 /// Deadlocks and serialization failures with concurrent writers: retried this many times.
 const MAX_CONFLICT_RETRIES: u32 = 3;
@@ -126,8 +126,11 @@ impl<'c> Ingest<'c> {
         self.batch(ctx, |cx| batches::profiles(cx, profiles, rejected))
     }
 
-    /// Runs `body` in one transaction and commits it with its quarantined records; on a data
-    /// error, once more in careful mode.
+    /// Runs `body` in one transaction and commits it with its quarantined records. On a data
+    /// error, once more in careful mode, which isolates the rows the database refuses. When a try
+    /// refused a row after it had written others (a runner whose trainer the database refused,
+    /// after its horse was written), it is rolled back and run once more with every refusal known
+    /// up front: nothing may stay written on behalf of a quarantined record.
     pub fn batch(
         &mut self,
         ctx: &BatchContext,
@@ -135,6 +138,9 @@ impl<'c> Ingest<'c> {
     ) -> Result<BatchOutcome> {
         let mut careful = false;
         let mut conflicts = 0u32;
+        let mut known = Refusals::new();
+        let mut replayed = false;
+        let mut was_careful = false;
         loop {
             let mut tx = self
                 .client
@@ -153,17 +159,30 @@ impl<'c> Ingest<'c> {
             }
             let prep = self.prepared.as_mut().expect("prepared above");
             let result = {
-                let mut cx = TxCtx::new(&mut tx, prep, &self.shadow, careful, ctx);
+                let mut cx = TxCtx::new(&mut tx, prep, &self.shadow, careful, ctx, &known);
                 body(&mut cx).map(|()| {
                     (
                         std::mem::take(&mut cx.quarantine),
                         std::mem::take(&mut cx.written),
                         std::mem::take(&mut cx.remembered),
+                        (std::mem::take(&mut cx.refused), cx.refused_late),
                     )
                 })
             };
             match result {
-                Ok((quarantined, written, remembered)) => {
+                Ok((_, _, _, (refused, true))) if !replayed => {
+                    tx.rollback().with_context(|| {
+                        format!(
+                            "rolling back {} to write it again without its refused rows",
+                            ctx.label
+                        )
+                    })?;
+                    known = refused;
+                    replayed = true;
+                    careful = false;
+                }
+                Ok((quarantined, written, remembered, _)) => {
+                    let careful = was_careful;
                     quarantine::store(&mut tx, &self.source, &quarantined)?;
                     tx.commit().with_context(|| {
                         format!("committing {} (nothing of it was written)", ctx.label)
@@ -190,6 +209,7 @@ impl<'c> Ingest<'c> {
                     tracing::warn!(batch = %ctx.label, error = %format!("{e:#}"), "a statement failed on its data; writing the batch again, isolating the records at fault");
                     tx.rollback().context("rolling back the failed batch")?;
                     careful = true;
+                    was_careful = true;
                 }
                 Err(e) if conflicts < MAX_CONFLICT_RETRIES && is_conflict(&e) => {
                     // another writer of the same rows won a deadlock: the whole batch again

@@ -182,6 +182,9 @@ fn db_error_text(e: &anyhow::Error) -> String {
     format!("{e:#}")
 }
 
+/// Rows refused, by (logical table, key), with the reason.
+pub type Refusals = HashMap<(&'static str, String), String>;
+
 /// One batch transaction's state.
 pub struct TxCtx<'t, 'c> {
     pub tx: &'t mut Transaction<'c>,
@@ -196,6 +199,13 @@ pub struct TxCtx<'t, 'c> {
     /// Keys of rows this transaction inserted (where the step asked).
     new_keys: HashMap<&'static str, HashSet<String>>,
     shadow: &'t Shadow,
+    /// Rows a previous, careful try of this batch found the database refuses, by table and key,
+    /// with why: refused up front this time, before anything is written on their behalf.
+    known: &'t Refusals,
+    /// Every row refused in this try, by table and key, with why.
+    pub refused: Refusals,
+    /// A row was refused after this try had written rows, perhaps on its behalf.
+    pub refused_late: bool,
     /// Rows written, for the shadow once the transaction commits.
     pub remembered: Vec<Written>,
     pub written: BTreeMap<(String, Role), u64>,
@@ -208,6 +218,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         shadow: &'t Shadow,
         careful: bool,
         ctx: &'t BatchContext,
+        known: &'t Refusals,
     ) -> Self {
         TxCtx {
             tx,
@@ -219,6 +230,9 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             dropped: HashMap::new(),
             new_keys: HashMap::new(),
             shadow,
+            known,
+            refused: HashMap::new(),
+            refused_late: false,
             remembered: Vec::new(),
             written: BTreeMap::new(),
         }
@@ -257,7 +271,9 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             self.dropped.entry(step.table).or_default().insert(key);
             return;
         }
-        self.bad.entry(step.table).or_default().insert(key);
+        self.bad.entry(step.table).or_default().insert(key.clone());
+        self.refused_late |= !self.written.is_empty();
+        self.refused.insert((step.table, key), error.clone());
         self.hold(step, row, error);
     }
 
@@ -286,6 +302,10 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         let compiled = self.prep.compile(step)?;
         step.checked = true;
         self.dedupe(step);
+        let (known, table, key) = (self.known, step.table, step.key.clone());
+        if !known.is_empty() {
+            self.reject_where(step, |row| known.get(&(table, row.key(&key))).cloned());
+        }
         self.follow_fks(step, &compiled);
         let pending = step.resolve.as_ref().map(|r| r.field);
         let shapes: Vec<&Shape> = std::iter::once(&compiled.shape)

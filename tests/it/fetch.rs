@@ -993,6 +993,59 @@ fn a_constraint_only_the_database_knows_is_bisected_to_the_one_bad_runner() {
         2,
         "the other runner's odds"
     );
+    // and nothing was written on its behalf by the careful pass that found it
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_horses WHERE id = 'hrs_77301'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_master_the_database_refuses_takes_its_runner_and_leaves_nothing_behind() {
+    let db = legacy(&[]);
+    let mut c = db.client();
+    c.batch_execute(
+        "ALTER TABLE ra_trainers ADD CONSTRAINT no_refused CHECK (name IS DISTINCT FROM 'Refused Trainer')",
+    )
+    .unwrap();
+    let mut api = FakeApi::new();
+    api.racecards["racecards"][0]["runners"][1]["trainer"] = json!("Refused Trainer");
+    let server = api.start();
+    let s = fetch_json(&db, Some(&server), &["racecards", "--date", "2025-10-13"]);
+    assert_eq!(
+        s["quarantined"], 4,
+        "the trainer, the runner and its two odds: {s}"
+    );
+    let q = quarantined(&mut c);
+    assert!(q.iter().any(|(_, _, e)| e.contains("no_refused")), "{q:?}");
+    // the runner's horse, jockey and owner were written by the first try, before the trainer was
+    // refused: the batch is written again without them
+    for (table, id) in [
+        ("ra_horses", "hrs_52021291"),
+        ("ra_jockeys", "jky_266652"),
+        ("ra_owners", "own_1173416"),
+        ("ra_trainers", "trn_365184"),
+    ] {
+        assert_eq!(
+            count(
+                &mut c,
+                &format!("SELECT count(*) FROM {table} WHERE id = '{id}'")
+            ),
+            0,
+            "{table} {id}"
+        );
+    }
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_runners WHERE race_id = 'rac_11744434'"
+        ),
+        1,
+        "the other runner is written"
+    );
 }
 
 #[test]

@@ -764,8 +764,9 @@ fn fetch_case(db: &TestDb, c: &mut Client, case: &PageCase, ids: &Ids) -> usize 
                 }
             }
             None => {
-                // nothing left behind for it: its horse and jockey had ids of their own
-                for (field, table) in [("horse_id", "ra_horses"), ("jockey_id", "ra_jockeys")] {
+                // nothing left behind for it: its horse, whose id is its own in this case
+                // (jockeys keep the fixture's ids, shared by every case in the database)
+                for (field, table, prefix) in [("horse_id", "ra_horses", "hrs_")] {
                     let Some(id) = runner.get(field).and_then(Value::as_str) else {
                         continue;
                     };
@@ -775,7 +776,7 @@ fn fetch_case(db: &TestDb, c: &mut Client, case: &PageCase, ids: &Ids) -> usize 
                         .filter(|r| r.3.get(field).and_then(Value::as_str) == Some(id))
                         .count()
                         > 1;
-                    if shared || !id.starts_with(&field[..3]) {
+                    if shared || !id.starts_with(prefix) {
                         continue;
                     }
                     assert_eq!(
@@ -787,7 +788,12 @@ fn fetch_case(db: &TestDb, c: &mut Client, case: &PageCase, ids: &Ids) -> usize 
                             )
                         ),
                         0,
-                        "{what}: quarantined runner {token:?} left {table} {id:?} behind"
+                        "{what}: quarantined runner {token:?} left {table} {id:?} behind: {:?}",
+                        quarantine
+                            .iter()
+                            .filter(|(p, _)| p.contains(token.as_str()))
+                            .map(|(_, e)| e)
+                            .collect::<Vec<_>>()
                     );
                 }
             }

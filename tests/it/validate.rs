@@ -11,7 +11,6 @@ use ra_migrate::validate::{
     ValidationReport,
 };
 
-
 /// The legacy database with phase 1 applied: empty `ra_mst_*` tables.
 fn after_phase_1() -> (TestDb, Client) {
     let db = TestDb::legacy();
