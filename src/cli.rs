@@ -89,7 +89,7 @@ pub enum Command {
     Readers(ReadersArgs),
     /// Drop the ra_old_* tables of phase 5 after the retention, if nothing read or wrote them since.
     #[command(
-        after_help = "Examples:\n  ra-migrate purge\n  ra-migrate purge --dump ./backups --yes"
+        after_help = "Examples:\n  ra-migrate purge\n  ra-migrate purge --accept-activity\n  ra-migrate purge --dump ./backups --yes"
     )]
     Purge(PurgeArgs),
     /// Show the operation log: every apply, rollback and verify, newest first.
@@ -289,6 +289,10 @@ pub struct PurgeArgs {
     /// Really drop them (otherwise only shows what would be dropped).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Take the reads and writes of the archived tables so far as known (their reader was found
+    /// and switched): their counters become the new baseline, then purge checks as usual.
+    #[arg(long)]
+    pub accept_activity: bool,
 }
 
 #[derive(Debug, Args)]

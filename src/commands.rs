@@ -152,10 +152,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                 buckets: args.buckets,
                 deep: args.deep,
             };
-            let report = crate::validate::run(&mut client, &mapping, &g.schema, &label, &opts)?;
-            let (md, json) = crate::validate::write_reports(&report, &args.report_dir)?;
             // Validation reads the archived tables itself; that is not a reader purge must wait for.
-            crate::purge::record_baseline(&mut client)?;
+            let report = crate::purge::excluding_own_reads(&mut client, |c| {
+                crate::validate::run(c, &mapping, &g.schema, &label, &opts)
+            })?;
+            let (md, json) = crate::validate::write_reports(&report, &args.report_dir)?;
             crate::validate::record(&mut client, &report, Some(&md.display().to_string()))?;
             if g.json {
                 println!("{}", serde_json::to_string_pretty(&report.to_json()?)?);
@@ -176,6 +177,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut client = connect(g, "purge")?;
             state::require_init(&mut client)?;
             db::acquire_operator_lock(&mut client)?;
+            if args.accept_activity {
+                crate::purge::record_baseline(&mut client)?;
+                println!(
+                    "activity so far accepted: the archived tables' counters are the new baseline"
+                );
+            }
             let plan = crate::purge::plan(&mut client, &mapping, &g.schema, retention)?;
             for (t, size) in &plan.tables {
                 println!(
@@ -375,7 +382,8 @@ fn connect(g: &Global, purpose: &str) -> Result<postgres::Client> {
     db::connect(url(g)?, purpose)
 }
 
-fn lock_policy(g: &Global) -> LockPolicy {
+/// `--lock-timeout-ms` and `--lock-retries` as the policy every DDL transaction follows.
+pub(crate) fn lock_policy(g: &Global) -> LockPolicy {
     LockPolicy {
         timeout: Duration::from_millis(g.lock_timeout_ms),
         retries: g.lock_retries,

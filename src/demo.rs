@@ -502,7 +502,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
         url: &url,
         mapping: &mapping,
         schema: "public",
-        lock: LockPolicy::default(),
+        lock: crate::commands::lock_policy(g),
         tuning: Tuning::default(),
         report_dir: PathBuf::from("reports"),
     })?;

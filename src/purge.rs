@@ -84,11 +84,16 @@ pub fn plan(
             .iter()
             .find(|(t, _)| t == table)
             .map(|(_, c)| *c);
-        if before.is_some_and(|b| *count > b) {
-            refusals.push(format!(
-                "{table} was read or written since the archive ({} scans/writes): find that reader before dropping it",
-                count - before.unwrap_or(0)
-            ));
+        match before {
+            Some(b) if *count > b => refusals.push(format!(
+                "{table} was read or written since the archive ({} scans/writes): find that reader before dropping it (once it is switched, `--accept-activity` takes the counts so far as known)",
+                count - b
+            )),
+            Some(_) => {}
+            // without a baseline silence cannot be shown: refuse rather than assume it
+            None => refusals.push(format!(
+                "{table} has no activity baseline from the archive, so reads since then cannot be ruled out: pass `--accept-activity` to take its counts so far as the baseline"
+            )),
         }
     }
     let mut tables = Vec::new();
@@ -196,22 +201,75 @@ pub fn execute(
     }
 }
 
-/// Records the archived tables' activity counters as the new baseline (after phase 5, and after
-/// the tool itself read them, e.g. `validate`).
-pub fn record_baseline(client: &mut Client) -> Result<()> {
-    let Ok((rec, _)) = record(client) else {
-        return Ok(());
-    };
-    // Counters reach pg_stat_user_tables when a session flushes its statistics.
+/// Scans and writes per archived table, as `pg_stat_user_tables` counts them.
+type Counts = Vec<(String, i64)>;
+
+/// What phase 5 recorded and the archived tables' activity counters now; `None` when phase 5
+/// is not in effect (nothing is archived, nothing to watch).
+fn archived_activity(client: &mut Client) -> Result<Option<(Record, Counts)>> {
+    match state::phase_row(client, Phase::Archive)? {
+        Some(r) if r.status == Status::Applied => {
+            let rec: Record = serde_json::from_value(r.detail.clone())
+                .context("reading what phase 5 recorded")?;
+            // Counters reach pg_stat_user_tables when a session flushes its statistics.
+            client
+                .batch_execute("SELECT pg_stat_force_next_flush()")
+                .ok();
+            let counts = archive::activity(client, &rec)
+                .context("reading the archived tables' activity counters")?;
+            Ok(Some((rec, counts)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn store_baseline(client: &mut Client, counts: &[(String, i64)]) -> Result<()> {
     client
-        .batch_execute("SELECT pg_stat_force_next_flush()")
-        .ok();
-    let counts = archive::activity(client, &rec)?;
-    client.execute(
-        "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('baseline', $1::jsonb) WHERE phase = 5",
-        &[&serde_json::to_value(&counts)?],
-    )?;
+        .execute(
+            "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('baseline', $1::jsonb) WHERE phase = 5",
+            &[&serde_json::to_value(counts)?],
+        )
+        .context("recording the archived tables' activity baseline")?;
     Ok(())
+}
+
+/// Records the archived tables' activity counters as the baseline purge compares with (right
+/// after phase 5 archived them).
+pub fn record_baseline(client: &mut Client) -> Result<()> {
+    if let Some((_, counts)) = archived_activity(client)? {
+        store_baseline(client, &counts)?;
+    }
+    Ok(())
+}
+
+/// Runs `read`, the tool reading the archived tables itself (`validate`), without its reads
+/// counting as activity purge must wait for: the baseline moves by what `read` added and no more,
+/// so a reader that came before it still shows.
+pub fn excluding_own_reads<T>(
+    client: &mut Client,
+    read: impl FnOnce(&mut Client) -> Result<T>,
+) -> Result<T> {
+    let before = archived_activity(client)?;
+    let out = read(client)?;
+    if let Some((rec, before)) = before {
+        if let Some((_, after)) = archived_activity(client)? {
+            let baseline: Vec<(String, i64)> = rec
+                .baseline
+                .iter()
+                .map(|(table, base)| {
+                    let count =
+                        |c: &[(String, i64)]| c.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
+                    let own = match (count(&before), count(&after)) {
+                        (Some(b), Some(a)) => (a - b).max(0),
+                        _ => 0,
+                    };
+                    (table.clone(), base + own)
+                })
+                .collect();
+            store_baseline(client, &baseline)?;
+        }
+    }
+    Ok(out)
 }
 
 fn humanize(d: Duration) -> String {

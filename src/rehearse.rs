@@ -24,7 +24,7 @@ use crate::backfill::Tuning;
 use crate::catalog::Catalog;
 use crate::cli::{Global, RehearseArgs};
 use crate::cluster::{Cluster, ClusterOptions};
-use crate::db::{self, LockPolicy};
+use crate::db;
 use crate::demo::{self, Rehearsal};
 use crate::mapping::{Kind, Mapping};
 use crate::state;
@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The unit of the sample: a race, with its runners and everything they reference.
 const SEED_TABLE: &str = "ra_races";
@@ -141,11 +141,7 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         url: &url,
         mapping: &mapping,
         schema,
-        lock: LockPolicy {
-            timeout: Duration::from_millis(g.lock_timeout_ms),
-            retries: g.lock_retries,
-            ..LockPolicy::default()
-        },
+        lock: crate::commands::lock_policy(g),
         tuning: Tuning::default(),
         report_dir: PathBuf::from("reports"),
     })?;

@@ -469,8 +469,14 @@ fn purge_waits_for_retention_and_silence_then_drops_exactly_the_archive() {
     assert_eq!(out.status.code(), Some(1), "refused after a read");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ra_old_horses was read or written"), "{err}");
-    // the operator accepts that read: validate re-takes the baseline of the tool's own reads
+    // validate reads the archive itself: its own reads do not count, and the outside read stays
     ok(&db, &["validate", "--report-dir", &report_dir()]);
+    let out = ra(&db, &["purge", "--retention", "0s"]);
+    assert_eq!(out.status.code(), Some(1), "still refused after validate");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ra_old_horses was read or written"));
+    // the operator found that reader and accepts its reads
+    let accepted = ok(&db, &["purge", "--retention", "0s", "--accept-activity"]);
+    assert!(accepted.contains("activity so far accepted"), "{accepted}");
     let before = tables(&mut c);
     let preview = ok(&db, &["purge", "--retention", "0s"]);
     assert!(preview.contains("nothing dropped"), "{preview}");
