@@ -95,7 +95,9 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
     check_plan(&mut plan, ctx.mapping)?;
     for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
         step.waits = step
-            .tables
+            .locks_only
+            .as_ref()
+            .unwrap_or(&step.tables)
             .iter()
             .filter(|t| cat.tables.contains_key(*t))
             .cloned()

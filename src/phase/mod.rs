@@ -156,6 +156,10 @@ pub struct Step {
     /// A foreign-key violation (orphans) leaves the constraint NOT VALID and is reported, instead
     /// of stopping the phase.
     pub tolerate_fk_violation: bool,
+    /// The relations `lock` is taken on, when not every table the statement names: a view's
+    /// definition only reads the tables it names (ACCESS SHARE), the view itself is what
+    /// `CREATE OR REPLACE VIEW` locks exclusively.
+    pub locks_only: Option<BTreeSet<String>>,
 }
 
 impl Step {
@@ -170,6 +174,7 @@ impl Step {
             body: Vec::new(),
             copy: None,
             tolerate_fk_violation: false,
+            locks_only: None,
         }
     }
 }

@@ -71,11 +71,13 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
             .with_context(|| format!("rewriting view {name}"))?;
         let after = format!("CREATE OR REPLACE VIEW {name} AS {rewritten}");
         let before = format!("CREATE OR REPLACE VIEW {name} AS {select}");
-        steps.push(Step::new(
+        let mut step = Step::new(
             format!("switch view {name} to the new tables"),
             after.clone(),
             Lock::AccessExclusive,
-        ));
+        );
+        step.locks_only = Some([name.clone()].into());
+        steps.push(step);
         record.views.push(Switched {
             name,
             before,
@@ -128,11 +130,13 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
 pub fn plan_rollback(record: &Record) -> Result<Plan> {
     let mut steps = Vec::new();
     for v in record.views.iter().rev() {
-        steps.push(Step::new(
+        let mut step = Step::new(
             format!("restore view {} exactly as it was", v.name),
             v.before.clone(),
             Lock::AccessExclusive,
-        ));
+        );
+        step.locks_only = Some([v.name.clone()].into());
+        steps.push(step);
     }
     for f in record.functions.iter().rev() {
         steps.push(Step::new(

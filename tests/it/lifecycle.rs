@@ -408,6 +408,11 @@ fn readers_are_found_switched_by_phase_4_and_restored_by_its_rollback() {
     for p in 1..=3 {
         apply(&db, p);
     }
+    // a view is replaced under its own lock: the tables it reads are only read, never locked
+    // exclusively (writers of ra_runners must not wait for phase 4)
+    let plan = ok(&db, &["plan", "4", "--functions"]);
+    assert!(plan.contains("CREATE OR REPLACE VIEW"), "{plan}");
+    assert!(!plan.contains("LOCK TABLE"), "{plan}");
     // the gate: no passing validation since the last phase change
     let out = ra(&db, &["apply", "4", "--yes"]);
     assert_eq!(
