@@ -378,7 +378,8 @@ fn url(g: &Global) -> Result<&str> {
         .context("no database given: pass --database-url or set DATABASE_URL")
 }
 
-fn connect(g: &Global, purpose: &str) -> Result<postgres::Client> {
+/// The database of `--database-url` / `DATABASE_URL`, or an error saying how to give one.
+pub(crate) fn connect(g: &Global, purpose: &str) -> Result<postgres::Client> {
     db::connect(url(g)?, purpose)
 }
 

@@ -314,9 +314,10 @@ impl ApiClient {
         let mut unreadable: Vec<Unreadable> = Vec::new();
         let mut pages = 0u32;
         let mut previous_first: Option<(Option<Value>, Option<Unreadable>)> = None;
+        // page elements received so far, readable or not (a race's runners are not elements)
+        let mut collected = 0u64;
         loop {
-            let skip =
-                (items.len() + unreadable.iter().filter(|u| u.within.is_none()).count()) as u64;
+            let skip = collected;
             let mut page_query = query.to_vec();
             page_query.push(("limit", page_size.to_string()));
             page_query.push(("skip", skip.to_string()));
@@ -381,7 +382,7 @@ impl ApiClient {
             previous_first = Some(first);
             items.extend(read.items);
             unreadable.extend(read.unreadable);
-            let collected = skip + received;
+            collected += received;
             tracing::debug!(%request, pages, collected, total, "page received");
             if collected >= total {
                 return Ok(Paged {

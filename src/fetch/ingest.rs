@@ -45,17 +45,6 @@ pub struct BatchOutcome {
     pub careful: bool,
 }
 
-impl BatchOutcome {
-    /// Rows written to `table` (physical name).
-    pub fn rows(&self, table: &str) -> u64 {
-        self.written
-            .iter()
-            .filter(|((t, _), _)| t == table)
-            .map(|(_, n)| n)
-            .sum()
-    }
-}
-
 /// Everything written by one `Ingest`.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
@@ -308,11 +297,10 @@ impl<'c> Ingest<'c> {
             .collect())
     }
 
-    /// Up to `limit` horses that lack a profile, those with the least known first. A profile is
-    /// the only source of `colour_code`; a horse without a date of birth is known only from
-    /// results or as someone's parent.
-    /// Horses lacking a profile, those without a date of birth first; a horse whose profile was
-    /// absent (404) within the last `recheck_absent_days` is not asked for again.
+    /// Up to `limit` horses that lack a profile (no `colour_code` or no `dob`: only a profile
+    /// gives them), those without a date of birth first (known only from results or as someone's
+    /// parent), then by id; a horse whose profile was absent (404) within the last
+    /// `recheck_absent_days` is not asked for again.
     pub fn enrichment_candidates(
         &mut self,
         limit: usize,

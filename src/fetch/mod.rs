@@ -39,7 +39,7 @@ use serde::Serialize;
 use crate::api::Endpoint;
 use crate::cli::{DateRange, FetchArgs, FetchWhat, Global};
 use crate::mapping::Mapping;
-use crate::{db, state};
+use crate::state;
 
 use ingest::Ingest;
 use progress::{Progress, Tick};
@@ -149,13 +149,9 @@ pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
     if let FetchWhat::Racecards(r) | FetchWhat::Results(r) = &args.what {
         dates(r)?;
     }
-    let url = g
-        .database_url
-        .as_deref()
-        .context("no database given: pass --database-url or set DATABASE_URL")?;
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let source = source::open(args)?;
-    let mut client = db::connect(url, "fetch")?;
+    let mut client = crate::commands::connect(g, "fetch")?;
     state::require_init(&mut client)?;
     let regions: Vec<String> = args
         .regions

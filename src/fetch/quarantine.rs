@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::api::Rejected;
 use crate::cli::{Global, QuarantineArgs};
-use crate::{db, state};
+use crate::state;
 
 use super::statements;
 
@@ -152,11 +152,7 @@ pub fn render(entries: &[Entry]) -> String {
 }
 
 pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
-    let url = g
-        .database_url
-        .as_deref()
-        .context("no database given: pass --database-url or set DATABASE_URL")?;
-    let mut client = db::connect(url, "quarantine")?;
+    let mut client = crate::commands::connect(g, "quarantine")?;
     state::require_init(&mut client)?;
     let entries = entries(&mut client, args.limit)?;
     if g.json {

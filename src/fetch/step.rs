@@ -167,10 +167,6 @@ impl<'a> Step<'a> {
             .iter()
             .position(|f| f.columns.first() == Some(&column))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
 }
 
 /// Text of an optional string field.

@@ -74,14 +74,6 @@ impl Summary {
         }
     }
 
-    /// Rows written to `table` under `target`, 0 when none.
-    pub fn rows(&self, table: &str, target: Role) -> u64 {
-        self.tables
-            .iter()
-            .find(|t| t.table == table && t.target == target)
-            .map_or(0, |t| t.rows)
-    }
-
     pub fn render(&self) -> String {
         let mut out = format!(
             "fetch {} from {}: {}{}\n",

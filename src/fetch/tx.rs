@@ -238,10 +238,6 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         }
     }
 
-    pub fn context(&self) -> &BatchContext {
-        self.ctx
-    }
-
     /// Quarantines a record that never became a row (rejected by the parser, or a parent of one).
     pub fn quarantine_raw(&mut self, q: Quarantined) {
         self.quarantine.push(q);

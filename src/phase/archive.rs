@@ -85,8 +85,8 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps.push(Step::new(
             format!("drop the dual-write function of {}", p.old.name),
             format!(
-                "DROP FUNCTION IF EXISTS ra_migrate.dual_write_{}()",
-                p.old.name
+                "DROP FUNCTION IF EXISTS {}()",
+                dual_write::function_name(&p.old.name)
             ),
             Lock::None,
         ));
@@ -112,8 +112,8 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps.push(Step::new(
             format!("drop the reverse-write function of {}", p.old.name),
             format!(
-                "DROP FUNCTION IF EXISTS ra_migrate.reverse_write_{}()",
-                p.old.name
+                "DROP FUNCTION IF EXISTS {}()",
+                dual_write::reverse_function_name(&p.old.name)
             ),
             Lock::None,
         ));
@@ -188,7 +188,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     }
     steps.push(Step::new(
         "drop the TRUNCATE guard function",
-        "DROP FUNCTION IF EXISTS ra_migrate.refuse_truncate_during_migration()",
+        format!("DROP FUNCTION IF EXISTS {}()", dual_write::GUARD_FUNCTION),
         Lock::None,
     ));
     for t in mapping.archived() {

@@ -20,7 +20,7 @@ pub const REVERSE_TRIGGER: &str = "ra_migrate_reverse_write";
 /// by the backfill, whose copies are not new writes.
 pub const REPLICATING: &str = "ra_migrate.replicating";
 pub const TRUNCATE_GUARD: &str = "ra_migrate_no_truncate";
-const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migration";
+pub(crate) const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migration";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -116,11 +116,11 @@ pub fn upsert_clause(cat: &Catalog, columns: &[String], key: &[String]) -> Strin
     }
 }
 
-fn function_name(old: &str) -> String {
+pub(crate) fn function_name(old: &str) -> String {
     format!("ra_migrate.dual_write_{old}")
 }
 
-fn reverse_function_name(old: &str) -> String {
+pub(crate) fn reverse_function_name(old: &str) -> String {
     format!("ra_migrate.reverse_write_{old}")
 }
 

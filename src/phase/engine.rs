@@ -357,7 +357,12 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     let mut problems = warnings;
     problems.extend(verify(ctx, phase, direction)?);
     if phase == Phase::Archive && direction == Direction::Apply {
-        crate::purge::record_baseline(ctx.client)?;
+        // The archive is committed: a failure here must not read as a failed apply.
+        if let Err(e) = crate::purge::record_baseline(ctx.client) {
+            problems.push(format!(
+                "{e:#}: purge will refuse until `ra-migrate purge --accept-activity` records one"
+            ));
+        }
     }
     let outcome = if problems.is_empty() {
         "ok"
