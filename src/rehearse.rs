@@ -370,119 +370,67 @@ fn load_sql(psql: &Path, url: &str, sql: &str, what: &str) -> Result<()> {
     written.context("feeding the dump to psql")
 }
 
-/// The connection string without its password, and the password.
+/// The connection string without its password, and the password (for `PGPASSWORD`, so it never
+/// appears on a command line). Parsed the way the connection itself is (`tls`).
 fn without_password(url: &str) -> (String, Option<String>) {
+    use crate::tls::{percent_decode, tokenize_key_value};
     for scheme in ["postgres://", "postgresql://"] {
-        if let Some(rest) = url.strip_prefix(scheme) {
-            let (main, query) = match rest.split_once('?') {
-                Some((m, q)) => (m, Some(q)),
-                None => (rest, None),
-            };
-            let mut password = None;
-            let main = match main.rfind('@') {
-                Some(at) => {
-                    let (userinfo, host) = main.split_at(at);
-                    match userinfo.split_once(':') {
-                        Some((user, pw)) => {
-                            password = Some(percent_decode(pw));
-                            format!("{user}{host}")
-                        }
-                        None => main.to_string(),
-                    }
-                }
-                None => main.to_string(),
-            };
-            let query: Vec<&str> = query
-                .map(|q| q.split('&').collect::<Vec<_>>())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|kv| match kv.strip_prefix("password=") {
-                    Some(pw) => {
+        let Some(rest) = url.strip_prefix(scheme) else {
+            continue;
+        };
+        // the query starts at the first `?` after the credentials: a password may hold one
+        let after_creds = rest.find('@').map_or(0, |at| at + 1);
+        let (main, query) = match rest[after_creds..].find('?') {
+            Some(i) => (&rest[..after_creds + i], Some(&rest[after_creds + i + 1..])),
+            None => (rest, None),
+        };
+        let mut password = None;
+        let main = match main.rfind('@') {
+            Some(at) => {
+                let (userinfo, host) = main.split_at(at);
+                match userinfo.split_once(':') {
+                    Some((user, pw)) => {
                         password = Some(percent_decode(pw));
-                        false
+                        format!("{user}{host}")
                     }
-                    None => true,
-                })
-                .collect();
-            let mut out = format!("{scheme}{main}");
-            if !query.is_empty() {
-                out.push('?');
-                out.push_str(&query.join("&"));
-            }
-            return (out, password);
-        }
-    }
-    // key=value form: values may be single-quoted with backslash escapes.
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut chars = url.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut key = String::new();
-        while let Some(&c) = chars.peek() {
-            if c == '=' || c.is_whitespace() {
-                break;
-            }
-            key.push(c);
-            chars.next();
-        }
-        if key.is_empty() {
-            break;
-        }
-        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == '=') {
-            chars.next();
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'\'') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next()),
-                    '\'' => break,
-                    c => value.push(c),
+                    None => main.to_string(),
                 }
             }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
+            None => main.to_string(),
+        };
+        let query: Vec<&str> = query
+            .map(|q| q.split('&').collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|kv| match kv.strip_prefix("password=") {
+                Some(pw) => {
+                    password = Some(percent_decode(pw));
+                    false
                 }
-                value.push(c);
-                chars.next();
-            }
+                None => true,
+            })
+            .collect();
+        let mut out = format!("{scheme}{main}");
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(&query.join("&"));
         }
-        pairs.push((key, value));
+        return (out, password);
     }
+    // key=value form; a string that does not tokenise is passed on for pg_dump to report
+    let Some(pairs) = tokenize_key_value(url) else {
+        return (url.to_string(), None);
+    };
     let password = pairs
         .iter()
-        .find(|(k, _)| k == "password")
-        .map(|(_, v)| v.clone());
+        .find(|(k, _, _)| k == "password")
+        .map(|(_, v, _)| v.clone());
     let rest: Vec<String> = pairs
         .iter()
-        .filter(|(k, _)| k != "password")
-        .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
+        .filter(|(k, _, _)| k != "password")
+        .map(|(k, v, _)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
         .collect();
     (rest.join(" "), password)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Every sequence of the schema continues where the source's stands (phase 1 starts the new
@@ -974,6 +922,14 @@ mod tests {
         assert_eq!(
             without_password("postgres://u@h/db"),
             ("postgres://u@h/db".to_string(), None)
+        );
+        // a `?` in the password is not the start of the query: it never reaches pg_dump's argv
+        assert_eq!(
+            without_password("postgres://u:pa?ss@h/db?sslmode=require"),
+            (
+                "postgres://u@h/db?sslmode=require".to_string(),
+                Some("pa?ss".to_string())
+            )
         );
     }
 

@@ -260,7 +260,7 @@ fn split_key_value(s: &str) -> (String, Result<Params>) {
 
 /// `(key, value, byte range of the whole parameter)` for each parameter, or `None` when the
 /// string is malformed.
-fn tokenize_key_value(s: &str) -> Option<Vec<(String, String, std::ops::Range<usize>)>> {
+pub(crate) fn tokenize_key_value(s: &str) -> Option<Vec<(String, String, std::ops::Range<usize>)>> {
     let b = s.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
@@ -319,7 +319,7 @@ fn tokenize_key_value(s: &str) -> Option<Vec<(String, String, std::ops::Range<us
     }
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -152,10 +152,19 @@ fn fetched_content(c: &mut Client) -> Vec<(String, String)> {
         ("ra_trainers", ""),
         ("ra_owners", ""),
         ("ra_horse_pedigree", ""),
+        ("ra_courses", ""),
+        ("ra_sires", ""),
+        ("ra_dams", ""),
+        ("ra_damsires", ""),
         ("ra_mst_races", ""),
         ("ra_mst_horses", ""),
         ("ra_mst_jockeys", ""),
+        ("ra_mst_trainers", ""),
         ("ra_mst_owners", ""),
+        ("ra_mst_courses", ""),
+        ("ra_mst_sires", ""),
+        ("ra_mst_dams", ""),
+        ("ra_mst_damsires", ""),
     ]
     .iter()
     .map(|(t, minus)| {
