@@ -9,7 +9,7 @@ use crate::mapping::Mapping;
 use crate::readers;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -58,8 +58,19 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
         "the built-in fetchers read existing ids and enrichment candidates from the new masters from now on".to_string(),
     ];
     let mut record = Record::default();
+    // Only masters have new tables to read; a reader of a deprecated table alone is the
+    // operator's to change (it blocks phase 5, which archives that table).
+    let deprecated_only =
+        |tables: &BTreeSet<String>| !tables.iter().any(|t| renames.contains_key(t));
     for v in cat.views_reading(&old) {
         let name = format!("{}.{}", cat.quote(&v.schema), cat.quote(&v.name));
+        if deprecated_only(&v.reads) {
+            notes.push(format!(
+                "view {name} reads only deprecated {}: it has no new table to switch to; change it by hand before phase 5 archives that",
+                v.reads.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+            continue;
+        }
         if v.relkind == "m" {
             notes.push(format!(
                 "materialized view {name} reads old tables: recreate it over the new tables by hand (it blocks phase 5 until then)"
@@ -86,6 +97,14 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
     }
     for f in cat.functions_mentioning(&old) {
         if f.schema == crate::state::SCHEMA {
+            continue;
+        }
+        if deprecated_only(&f.mentions) {
+            notes.push(format!(
+                "function {} names only deprecated {}: change it by hand before phase 5 archives that",
+                f.signature,
+                f.mentions.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
             continue;
         }
         if !switch_functions {
@@ -157,7 +176,8 @@ pub fn plan_rollback(record: &Record) -> Result<Plan> {
 
 /// The switched views read no old table any more; switched functions no longer name one.
 pub fn verify(cat: &Catalog, mapping: &Mapping, record: &Record) -> Vec<String> {
-    let old = readers::old_names(mapping);
+    // what phase 4 switches: the masters (a deprecated table has nothing to switch to)
+    let old: BTreeSet<String> = mapping.renames().into_keys().collect();
     let mut problems = Vec::new();
     for v in cat.views_reading(&old) {
         let name = format!("{}.{}", cat.quote(&v.schema), cat.quote(&v.name));

@@ -369,6 +369,28 @@ fn backfill_killed_at_several_points_resumes_to_a_green_report() {
 }
 
 #[test]
+fn a_view_of_the_deprecated_table_alone_is_left_to_the_operator_and_phase_4_verifies() {
+    let db = TestDb::legacy();
+    db.client()
+        .batch_execute(
+            "CREATE VIEW recent_results AS SELECT race_id, horse_id FROM ra_race_results",
+        )
+        .unwrap();
+    ok(&db, &["init"]);
+    for p in 1..=3 {
+        apply(&db, p);
+    }
+    let plan = ok(&db, &["plan", "4"]);
+    assert!(
+        plan.contains("recent_results") && plan.contains("deprecated"),
+        "{plan}"
+    );
+    assert!(!plan.contains("CREATE OR REPLACE VIEW"), "{plan}");
+    // applied and verified: nothing was planned for it, so nothing can fail to switch
+    apply(&db, 4);
+}
+
+#[test]
 fn readers_are_found_switched_by_phase_4_and_restored_by_its_rollback() {
     let db = TestDb::legacy();
     let mut c = db.client();
