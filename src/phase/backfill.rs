@@ -24,6 +24,24 @@ pub struct Record {
 /// implicit relationships, pointed at the new masters.
 pub fn relationships(cat: &Catalog, mapping: &Mapping, phase1: &create::Record) -> Vec<DeferredFk> {
     let mut out = phase1.deferred.clone();
+    for fk in implicit(cat, mapping) {
+        let already = out.iter().any(|d| {
+            d.table == fk.table && d.columns == fk.columns && d.references == fk.references
+        });
+        if !already {
+            out.push(fk);
+        }
+    }
+    out
+}
+
+/// What `DeferredFk::from_constraint` says of a relationship the legacy schema never enforced.
+pub const IMPLICIT: &str = "(implicit in the plan, never enforced)";
+
+/// The mapping's implicit relationships (never enforced by the legacy schema), pointed at the new
+/// masters.
+pub fn implicit(cat: &Catalog, mapping: &Mapping) -> Vec<DeferredFk> {
+    let mut out: Vec<DeferredFk> = Vec::new();
     for t in &mapping.tables {
         let Some(table) = cat.table(&t.name) else {
             continue;
@@ -41,12 +59,6 @@ pub fn relationships(cat: &Catalog, mapping: &Mapping, phase1: &create::Record) 
             if !table.columns.iter().any(|c| c.name == imp.column) || ref_key.len() != 1 {
                 continue;
             }
-            let already = out.iter().any(|d| {
-                d.table == t.name && d.columns == [imp.column.clone()] && d.references == new_ref
-            });
-            if already {
-                continue;
-            }
             out.push(DeferredFk {
                 table: t.name.clone(),
                 constraint: format!("{}_{}_mst_fkey", t.name, imp.column),
@@ -54,7 +66,7 @@ pub fn relationships(cat: &Catalog, mapping: &Mapping, phase1: &create::Record) 
                 references: new_ref.to_string(),
                 ref_columns: ref_key.clone(),
                 from_table: t.name.clone(),
-                from_constraint: "(implicit in the plan, never enforced)".into(),
+                from_constraint: IMPLICIT.into(),
                 def: format!(
                     "FOREIGN KEY ({}) REFERENCES {}({})",
                     cat.quote(&imp.column),

@@ -1,11 +1,14 @@
 //! All integration tests, in one binary, against a real PostgreSQL (see `common`).
 
 mod api;
+mod archive_rollback;
 mod common;
 mod crash;
 mod fetch;
 mod fuzz;
 mod lifecycle;
+mod lock_order;
+mod nothing_lost;
 mod overview;
 mod phases;
 mod rehearse;
