@@ -26,6 +26,10 @@ pub struct Copy {
     pub upper_next: String,
     /// Counts the source rows, for progress.
     pub count: String,
+    /// Removes from the new table the rows of the same key range that the old one no longer has
+    /// (left there by an earlier run while dual-write was off); same four forms and parameters.
+    #[serde(default)]
+    pub prune: [String; 4],
 }
 
 #[derive(Debug, Clone)]
@@ -91,17 +95,53 @@ pub fn plan_copy(
         format!("({key_list}) <= {}", bound(2)),
     );
     let overriding = crate::phase::dual_write::overriding(new, columns);
-    let conflict = format!("ON CONFLICT ({key_list}) DO NOTHING");
-    let stmt = |wheres: &[&str]| {
-        let filter = if wheres.is_empty() {
+    // The old row, locked FOR SHARE, is the current truth (dual-write carries every change made
+    // since into the copy in the same transaction as the change), so a copy that differs is stale:
+    // left from a run while dual-write was off. It is overwritten; an equal one is not touched.
+    let others: Vec<&String> = columns.iter().filter(|c| !key.contains(c)).collect();
+    let conflict = if others.is_empty() {
+        format!("ON CONFLICT ({key_list}) DO NOTHING")
+    } else {
+        let sets: Vec<String> = others
+            .iter()
+            .map(|c| format!("{0} = EXCLUDED.{0}", q(c)))
+            .collect();
+        // As text: a column type without equality (json) still compares.
+        let stored: Vec<String> = others.iter().map(|c| format!("n.{}", q(c))).collect();
+        let wanted: Vec<String> = others
+            .iter()
+            .map(|c| format!("EXCLUDED.{}", q(c)))
+            .collect();
+        format!(
+            "ON CONFLICT ({key_list}) DO UPDATE SET {} WHERE ROW({})::text IS DISTINCT FROM ROW({})::text",
+            sets.join(", "),
+            stored.join(", "),
+            wanted.join(", ")
+        )
+    };
+    let filter_of = |wheres: &[&str]| {
+        if wheres.is_empty() {
             // keep $1/$2 in every form so all four take the same parameters
             "$1::text[] IS NULL AND $2::text[] IS NULL".to_string()
         } else {
             wheres.join(" AND ")
-        };
+        }
+    };
+    let stmt = |wheres: &[&str]| {
+        let filter = filter_of(wheres);
         format!(
             "WITH batch AS (SELECT {cols} FROM {old_q} WHERE {filter} ORDER BY {key_list} FOR SHARE) \
-             INSERT INTO {new_q} ({cols}){overriding} SELECT {cols} FROM batch {conflict}"
+             INSERT INTO {new_q} AS n ({cols}){overriding} SELECT {cols} FROM batch {conflict}"
+        )
+    };
+    let n_key: Vec<String> = key_cols.iter().map(|k| format!("n.{k}")).collect();
+    let n_key_list = n_key.join(", ");
+    let same_key: Vec<String> = key_cols.iter().map(|k| format!("o.{k} = n.{k}")).collect();
+    let prune = |wheres: &[&str]| {
+        let filter = filter_of(wheres);
+        format!(
+            "DELETE FROM {new_q} n WHERE {filter} AND NOT EXISTS (SELECT 1 FROM {old_q} o WHERE {})",
+            same_key.join(" AND ")
         )
     };
     let lower_only = stmt(&[&lower]);
@@ -109,6 +149,16 @@ pub fn plan_copy(
     let both = stmt(&[&lower, &upper]);
     let fixed_lower = lower_only.replace(&lower, &format!("{lower} AND $2::text[] IS NULL"));
     let fixed_upper = upper_only.replace(&upper, &format!("$1::text[] IS NULL AND {upper}"));
+    let (n_lower, n_upper) = (
+        format!("({n_key_list}) > {}", bound(1)),
+        format!("({n_key_list}) <= {}", bound(2)),
+    );
+    let prune_forms = [
+        prune(&[]),
+        prune(&[&n_lower, "$2::text[] IS NULL"]),
+        prune(&["$1::text[] IS NULL", &n_upper]),
+        prune(&[&n_lower, &n_upper]),
+    ];
     let key_text: Vec<String> = key_cols.iter().map(|k| format!("{k}::text")).collect();
     let key_array = format!("ARRAY[{}]", key_text.join(", "));
     Copy {
@@ -122,6 +172,7 @@ pub fn plan_copy(
             "SELECT {key_array} FROM {old_q} WHERE {lower} ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1"
         ),
         count: format!("SELECT count(*) FROM {old_q}"),
+        prune: prune_forms,
     }
 }
 
@@ -198,6 +249,15 @@ pub fn run(
             let n = tx
                 .execute(&copy.statements[form], &[&lower, &upper])
                 .with_context(|| format!("copying a batch of {} into {}", copy.old, copy.new))?;
+            if !copy.prune[form].is_empty() {
+                tx.execute(&copy.prune[form], &[&lower, &upper])
+                    .with_context(|| {
+                        format!(
+                            "removing from {} the rows of a batch that {} no longer has",
+                            copy.new, copy.old
+                        )
+                    })?;
+            }
             let last = upper.as_ref().map(serde_json::to_string).transpose()?;
             tx.execute(
                 "INSERT INTO ra_migrate.backfill_checkpoint (table_name, last_key, rows_copied, done)

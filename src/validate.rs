@@ -621,7 +621,7 @@ pub fn run(
 
 // ---- content comparison ----
 
-fn compare_table(
+pub(crate) fn compare_table(
     c: &mut impl GenericClient,
     cat: &Catalog,
     m: &TableMap,

@@ -109,6 +109,25 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 Lock::ShareRowExclusive,
             ));
         }
+        if p.new
+            .triggers
+            .iter()
+            .any(|t| t.name == dual_write::EARLY_WRITE_GUARD)
+        {
+            steps.push(Step::new(
+                format!(
+                    "{} is the table of record now: drop {}",
+                    p.new_name,
+                    dual_write::EARLY_WRITE_GUARD
+                ),
+                format!(
+                    "DROP TRIGGER {} ON {}",
+                    dual_write::EARLY_WRITE_GUARD,
+                    cat.qualified(&p.new_name)
+                ),
+                Lock::ShareRowExclusive,
+            ));
+        }
         steps.push(Step::new(
             format!("drop the reverse-write function of {}", p.old.name),
             format!(
@@ -189,6 +208,14 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     steps.push(Step::new(
         "drop the TRUNCATE guard function",
         format!("DROP FUNCTION IF EXISTS {}()", dual_write::GUARD_FUNCTION),
+        Lock::None,
+    ));
+    steps.push(Step::new(
+        "drop the early-write guard function",
+        format!(
+            "DROP FUNCTION IF EXISTS {}()",
+            dual_write::EARLY_WRITE_FUNCTION
+        ),
         Lock::None,
     ));
     for t in mapping.archived() {

@@ -8,7 +8,7 @@ use super::{create, dual_write, DeferredFk, Direction, Lock, Phase, Plan, Step};
 use crate::backfill;
 use crate::catalog::Catalog;
 use crate::mapping::Mapping;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,7 @@ pub fn plan_apply(
     let mut steps = Vec::new();
     let mut notes = vec![
         "each batch is its own short transaction: it locks only the rows it copies (FOR SHARE), so writers of other rows never wait and a racing delete cannot resurrect a row".to_string(),
-        "rows the dual-write already copied are newer and are kept (ON CONFLICT DO NOTHING)".to_string(),
+        "the old row, locked while it is copied, is the truth: a copy that differs from it (left by an earlier run while dual-write was off) is overwritten, and copies whose old row is gone are removed, batch by batch; equal copies are not touched".to_string(),
         "progress is checkpointed per table in ra_migrate.backfill_checkpoint: after a crash, run apply 3 again to continue".to_string(),
     ];
     let mut record = Record::default();
@@ -116,12 +116,27 @@ pub fn plan_apply(
                 copy.upper_next.clone(),
                 copy.count.clone(),
             ])
+            .chain(copy.prune.iter().cloned())
             .collect();
         step.copy = Some(copy);
         steps.push(step);
         record.copied.push(p.new_name.clone());
     }
     for fk in relationships(cat, mapping, phase1) {
+        if fk.from_constraint == IMPLICIT {
+            // The legacy schema never enforced these: writers that rely on that (a pedigree row
+            // before its sire is fetched) keep working until the archive, when only the tool's
+            // fetchers write the new masters. Phase 5 adds the constraint; validate reports orphans.
+            let orphans = planned_orphans(client, cat, mapping, &fk)?;
+            notes.push(format!(
+                "{}.{} -> {}: never enforced by the legacy schema, so not enforced yet ({orphans} orphan value(s) now); `ra-migrate validate` reports its orphans and phase 5 adds {}",
+                fk.table,
+                fk.columns.join(", "),
+                fk.references,
+                fk.constraint
+            ));
+            continue;
+        }
         let (Some(child), Some(_)) = (cat.table(&fk.table), cat.table(&fk.references)) else {
             notes.push(format!(
                 "{} -> {}: a table is missing, the constraint is not added",
@@ -319,24 +334,23 @@ pub fn verify(
         }
     }
     // One snapshot for both sides: the dual-write writes both in the same transaction, so a
-    // consistent view shows equal counts even while writers run.
+    // consistent view shows equal content even while writers run. Content, not counts: a stale
+    // copy (a row changed while dual-write was off) has the right count and the wrong values.
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    for p in dual_write::pairs(cat, mapping)? {
-        let mut count = |t: &str| -> Result<i64> {
-            Ok(tx
-                .query_one(&format!("SELECT count(*) FROM {}", cat.qualified(t)), &[])?
-                .get(0))
-        };
-        let (o, n) = (count(&p.old.name)?, count(&p.new_name)?);
-        if o != n {
-            problems.push(format!(
-                "{}: {o} rows, {}: {n} rows",
-                p.old.name, p.new_name
-            ));
+    let opts = crate::validate::ValidateOptions::default();
+    for m in mapping.masters() {
+        let r = crate::validate::compare_table(&mut tx, cat, m, false, &opts)
+            .with_context(|| format!("comparing {} with its new table", m.name))?;
+        // Only the rows matter here; a column the new table lacks was refused at phase 1.
+        if !matches!(
+            r.outcome,
+            crate::validate::Comparison::Equal | crate::validate::Comparison::Absent
+        ) {
+            problems.extend(r.problem());
         }
     }
     tx.commit()?;

@@ -21,6 +21,12 @@ pub const REVERSE_TRIGGER: &str = "ra_migrate_reverse_write";
 pub const REPLICATING: &str = "ra_migrate.replicating";
 pub const TRUNCATE_GUARD: &str = "ra_migrate_no_truncate";
 pub(crate) const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migration";
+/// On each new master while dual-write runs: refuses writers' statements on the new name until the
+/// backfill has copied that master (its row in `ra_migrate.backfill_checkpoint` says `done`).
+pub const EARLY_WRITE_GUARD: &str = "ra_migrate_no_early_write";
+pub(crate) const EARLY_WRITE_FUNCTION: &str = "ra_migrate.refuse_write_before_backfill";
+/// SQLSTATE of the early-write refusal: object_not_in_prerequisite_state.
+pub const EARLY_WRITE_SQLSTATE: &str = "55000";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -140,6 +146,7 @@ fn sync_function(
     let old_key: Vec<String> = key_cols.iter().map(|k| format!("OLD.{k}")).collect();
     let new_key: Vec<String> = key_cols.iter().map(|k| format!("NEW.{k}")).collect();
     let new_vals: Vec<String> = cols.iter().map(|c| format!("NEW.{c}")).collect();
+    let old_vals: Vec<String> = cols.iter().map(|c| format!("OLD.{c}")).collect();
     let delete = format!(
         "DELETE FROM {target_q} WHERE ({}) = ({})",
         key_cols.join(", "),
@@ -152,10 +159,26 @@ fn sync_function(
         new_vals.join(", "),
         upsert_clause(cat, columns, key)
     );
+    // Under REPEATABLE READ or SERIALIZABLE a copy committed after the writer's snapshot (by the
+    // backfill) is invisible to the DELETE above, which then removes nothing and the copy would
+    // outlive its row. An insert of the same key does see committed rows: PostgreSQL answers a
+    // conflict with an invisible row with a serialization failure, which such writers retry.
+    // Without a conflict the probe row is undone at once.
+    let probe = format!(
+        "INSERT INTO {target_q} ({}){} VALUES ({}) ON CONFLICT ({}) DO NOTHING",
+        cols.join(", "),
+        overriding(target, columns),
+        old_vals.join(", "),
+        key_cols.join(", ")
+    );
     let body = format!(
         "BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
          PERFORM set_config('{REPLICATING}', 'on', true);\n  \
-         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n  END IF;\n  \
+         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n    \
+         IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n      \
+         BEGIN\n        {probe};\n        RAISE SQLSTATE 'RAMG0';\n      \
+         EXCEPTION\n        WHEN serialization_failure THEN RAISE;\n        WHEN OTHERS THEN NULL;\n      END;\n    \
+         END IF;\n  END IF;\n  \
          IF TG_OP <> 'DELETE' THEN\n    {insert};\n  END IF;\n  \
          PERFORM set_config('{REPLICATING}', 'off', true);\n  RETURN NULL;\nEND",
         old_key.join(", "),
@@ -168,7 +191,7 @@ fn sync_function(
         ),
         Lock::None,
     );
-    f.body = vec![delete, insert];
+    f.body = vec![delete, probe, insert];
     f
 }
 
@@ -185,8 +208,23 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         ),
         Lock::None,
     )];
+    steps.push(Step::new(
+        "guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)",
+        format!(
+            "CREATE OR REPLACE FUNCTION {EARLY_WRITE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$\n\
+             BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
+             IF EXISTS (SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = TG_TABLE_NAME AND done) THEN\n    RETURN NULL;\n  END IF;\n  \
+             RAISE EXCEPTION 'ra-migrate: % on % is refused until phase 3 has backfilled it: write the old table meanwhile (dual-write copies every change)', TG_OP, TG_TABLE_NAME\n    \
+             USING ERRCODE = '{EARLY_WRITE_SQLSTATE}';\nEND\n$ra_migrate$"
+        ),
+        Lock::None,
+    ));
+    steps.last_mut().expect("just pushed").body = vec![
+        "SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = 'x' AND done".to_string(),
+    ];
     let mut record = Record::default();
     let mut notes = vec![
+        "until phase 3 has copied a master, writers' statements on its new name are refused with SQLSTATE 55000 (the tool's own copies and fetchers are not): write the old names until then".to_string(),
         format!("the tool's own fetchers write both layouts in one transaction and set {APP_DUAL_WRITE} = on, which the triggers honour (no double work)"),
         "outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters".to_string(),
     ];
@@ -223,6 +261,13 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             format!("reverse trigger on {}: writers already moved to the new name keep the old table whole", p.new_name),
             format!(
                 "CREATE TRIGGER {REVERSE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH ROW EXECUTE FUNCTION {reverse}()"
+            ),
+            Lock::ShareRowExclusive,
+        ));
+        steps.push(Step::new(
+            format!("refuse writers' statements on {} until it is backfilled", p.new_name),
+            format!(
+                "CREATE TRIGGER {EARLY_WRITE_GUARD} BEFORE INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH STATEMENT EXECUTE FUNCTION {EARLY_WRITE_FUNCTION}()"
             ),
             Lock::ShareRowExclusive,
         ));
@@ -292,12 +337,14 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
     }
     for (new, func) in &record.reverse {
         if let Some(t) = cat.table(new) {
-            if t.triggers.iter().any(|tg| tg.name == REVERSE_TRIGGER) {
-                steps.push(Step::new(
-                    format!("remove {REVERSE_TRIGGER} from {new}"),
-                    format!("DROP TRIGGER {REVERSE_TRIGGER} ON {}", cat.qualified(new)),
-                    Lock::ShareRowExclusive,
-                ));
+            for trigger in [REVERSE_TRIGGER, EARLY_WRITE_GUARD] {
+                if t.triggers.iter().any(|tg| tg.name == trigger) {
+                    steps.push(Step::new(
+                        format!("remove {trigger} from {new}"),
+                        format!("DROP TRIGGER {trigger} ON {}", cat.qualified(new)),
+                        Lock::ShareRowExclusive,
+                    ));
+                }
             }
         }
         steps.push(Step::new(
@@ -309,6 +356,11 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
     steps.push(Step::new(
         "drop the TRUNCATE guard",
         format!("DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"),
+        Lock::None,
+    ));
+    steps.push(Step::new(
+        "drop the early-write guard",
+        format!("DROP FUNCTION IF EXISTS {EARLY_WRITE_FUNCTION}()"),
         Lock::None,
     ));
     Ok(Plan {
@@ -341,6 +393,17 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
         if !reverse {
             problems.push(format!(
                 "{}: reverse trigger {REVERSE_TRIGGER} is missing or disabled",
+                p.new_name
+            ));
+        }
+        if !p
+            .new
+            .triggers
+            .iter()
+            .any(|t| t.name == EARLY_WRITE_GUARD && t.enabled != "D")
+        {
+            problems.push(format!(
+                "{}: early-write guard {EARLY_WRITE_GUARD} is missing or disabled",
                 p.new_name
             ));
         }
@@ -463,6 +526,17 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
                 .filter(|t| t.name == TRIGGER || t.name == TRUNCATE_GUARD)
             {
                 problems.push(format!("{old}: trigger {} still exists", tg.name));
+            }
+        }
+    }
+    for (new, _) in &record.reverse {
+        if let Some(t) = cat.table(new) {
+            for tg in t
+                .triggers
+                .iter()
+                .filter(|t| t.name == REVERSE_TRIGGER || t.name == EARLY_WRITE_GUARD)
+            {
+                problems.push(format!("{new}: trigger {} still exists", tg.name));
             }
         }
     }

@@ -1,1 +1,328 @@
-//! Issue 17, dual-write side: writes on the new names before the backfill, REPEATABLE READ writers, re-applying phases 2 and 3, implicit relationships reported not enforced.
+//! Issue 17, dual-write side: writes on the new names before the backfill, REPEATABLE READ writers,
+//! re-applying phases 2 and 3, implicit relationships reported not enforced.
+
+use crate::common::{ok, ra, TestDb};
+use postgres::error::SqlState;
+use postgres::Client;
+
+fn horse_row(c: &mut Client, table: &str, id: &str) -> Option<String> {
+    c.query_opt(
+        &format!(
+            "SELECT ROW(id, name, sire_id, dam_id, damsire_id, dob, breeder, colour)::text FROM {table} WHERE id = $1"
+        ),
+        &[&id],
+    )
+    .unwrap()
+    .map(|r| r.get(0))
+}
+
+fn code_of(e: &postgres::Error) -> Option<String> {
+    e.code().map(|c| c.code().to_string())
+}
+
+/// Rows of `a` not in `b` plus rows of `b` not in `a`, compared as whole rows over `cols`.
+fn differences(c: &mut Client, a: &str, b: &str, cols: &str) -> i64 {
+    c.query_one(
+        &format!(
+            "SELECT (SELECT count(*) FROM (SELECT {cols} FROM {a} EXCEPT SELECT {cols} FROM {b}) x) \
+             + (SELECT count(*) FROM (SELECT {cols} FROM {b} EXCEPT SELECT {cols} FROM {a}) y)"
+        ),
+        &[],
+    )
+    .unwrap()
+    .get(0)
+}
+
+fn reports_dir() -> String {
+    let d = std::env::temp_dir().join(format!("ra-nothing-lost-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.to_string_lossy().to_string()
+}
+
+const HORSE_COLS: &str =
+    "id, name, sire_id, dam_id, damsire_id, dob, age, sex, colour, breeder, region";
+
+#[test]
+fn a_write_on_a_new_name_before_the_backfill_is_refused_and_the_old_row_is_untouched() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["apply", "2", "--yes"]);
+    let id: String = c
+        .query_one(
+            "SELECT id FROM ra_horses WHERE breeder IS NOT NULL AND dob IS NOT NULL ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let before = horse_row(&mut c, "ra_horses", &id).expect("the horse exists");
+    let rest_before: String = c
+        .query_one(
+            &format!("SELECT ROW(sire_id, dam_id, damsire_id, dob, breeder)::text FROM ra_horses WHERE id = '{id}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    // The twin has no copy of it yet: each of these would have destroyed or missed the old row.
+    for sql in [
+        format!("INSERT INTO ra_mst_horses (id, name) VALUES ('{id}', 'Early')"),
+        format!("INSERT INTO ra_mst_horses (id, name) VALUES ('{id}', 'Early') ON CONFLICT DO NOTHING"),
+        format!("INSERT INTO ra_mst_horses (id, name) VALUES ('{id}', 'Early') ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name"),
+        format!("UPDATE ra_mst_horses SET name = 'Renamed' WHERE id = '{id}'"),
+        format!("DELETE FROM ra_mst_horses WHERE id = '{id}'"),
+        "INSERT INTO ra_mst_horses (id, name) VALUES ('hrs_brand_new', 'New')".to_string(),
+    ] {
+        let err = c
+            .batch_execute(&sql)
+            .expect_err(&format!("{sql} must be refused before the backfill"));
+        assert_eq!(code_of(&err).as_deref(), Some("55000"), "{sql}: {err:?}");
+        let msg = err.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+        assert!(msg.contains("ra_mst_horses") && msg.contains("phase 3"), "{msg}");
+    }
+    assert_eq!(
+        horse_row(&mut c, "ra_horses", &id).as_deref(),
+        Some(before.as_str())
+    );
+    // The old name keeps working, and its writes reach the twin.
+    c.batch_execute(&format!(
+        "UPDATE ra_horses SET colour = 'grey' WHERE id = '{id}'"
+    ))
+    .unwrap();
+    assert_eq!(
+        horse_row(&mut c, "ra_horses", &id),
+        horse_row(&mut c, "ra_mst_horses", &id)
+    );
+
+    ok(&db, &["apply", "3", "--yes"]);
+    // Backfilled: the new name now behaves like the whole table, and writes there reach the old one.
+    let dup = c
+        .batch_execute(&format!(
+            "INSERT INTO ra_mst_horses (id, name) VALUES ('{id}', 'Early')"
+        ))
+        .expect_err("the key exists");
+    assert_eq!(dup.code(), Some(&SqlState::UNIQUE_VIOLATION), "{dup:?}");
+    c.batch_execute(&format!(
+        "UPDATE ra_mst_horses SET name = 'Renamed' WHERE id = '{id}'"
+    ))
+    .unwrap();
+    let old = horse_row(&mut c, "ra_horses", &id).unwrap();
+    assert!(old.contains("Renamed"), "{old}");
+    assert_eq!(Some(old), horse_row(&mut c, "ra_mst_horses", &id));
+    // Every other column of the old row survived the write through the new name.
+    let rest = |c: &mut Client| -> String {
+        c.query_one(
+            &format!("SELECT ROW(sire_id, dam_id, damsire_id, dob, breeder)::text FROM ra_horses WHERE id = '{id}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(rest(&mut c), rest_before);
+    c.batch_execute("INSERT INTO ra_mst_horses (id, name) VALUES ('hrs_brand_new', 'New')")
+        .unwrap();
+    assert!(horse_row(&mut c, "ra_horses", "hrs_brand_new").is_some());
+    assert_eq!(
+        differences(&mut c, "ra_horses", "ra_mst_horses", HORSE_COLS),
+        0
+    );
+}
+
+#[test]
+fn a_repeatable_read_writer_whose_snapshot_predates_the_backfill_loses_no_delete() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    // Rows only the backfill will copy (inserted before dual-write), nobody references them.
+    c.batch_execute(
+        "INSERT INTO ra_horses (id, name) VALUES ('hrs_rr_del', 'Gone'), ('hrs_rr_key', 'Renamed Key')",
+    )
+    .unwrap();
+    ok(&db, &["apply", "2", "--yes"]);
+
+    // The writer's snapshot is taken before the backfill commits.
+    let mut w = db.client();
+    let committed = {
+        let mut tx = w
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .unwrap();
+        tx.query_one("SELECT 1", &[]).unwrap();
+        ok(&db, &["apply", "3", "--yes"]);
+        assert!(horse_row(&mut c, "ra_mst_horses", "hrs_rr_del").is_some());
+        tx.batch_execute("DELETE FROM ra_horses WHERE id = 'hrs_rr_del'")
+            .and_then(|_| {
+                tx.batch_execute("UPDATE ra_horses SET id = 'hrs_rr_key2' WHERE id = 'hrs_rr_key'")
+            })
+            .and_then(|_| tx.commit())
+    };
+    // The writer's snapshot cannot see the backfilled copy, so it is told to retry (as
+    // REPEATABLE READ writers must) instead of committing a delete the copy would survive.
+    let e = committed.expect_err("the stale snapshot's delete must not commit silently");
+    assert_eq!(
+        e.code(),
+        Some(&SqlState::T_R_SERIALIZATION_FAILURE),
+        "{e:?}"
+    );
+    let mut tx = w
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .unwrap();
+    tx.batch_execute(
+        "DELETE FROM ra_horses WHERE id = 'hrs_rr_del'; \
+         UPDATE ra_horses SET id = 'hrs_rr_key2' WHERE id = 'hrs_rr_key'",
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    for table in ["ra_horses", "ra_mst_horses"] {
+        assert!(
+            horse_row(&mut c, table, "hrs_rr_del").is_none(),
+            "{table} kept a deleted row"
+        );
+        assert!(
+            horse_row(&mut c, table, "hrs_rr_key").is_none(),
+            "{table} kept the old key"
+        );
+        assert!(
+            horse_row(&mut c, table, "hrs_rr_key2").is_some(),
+            "{table} lacks the new key"
+        );
+    }
+    assert_eq!(
+        differences(&mut c, "ra_horses", "ra_mst_horses", HORSE_COLS),
+        0
+    );
+    let out = ok(&db, &["validate", "--report-dir", &reports_dir()]);
+    assert!(out.contains("ra_mst_horses"), "{out}");
+}
+
+#[test]
+fn reapplying_dual_write_and_backfill_converges_to_the_old_tables() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    for p in ["1", "2", "3"] {
+        ok(&db, &["apply", p, "--yes"]);
+    }
+    c.batch_execute("INSERT INTO ra_owners (id, name) VALUES ('own_gone', 'Gone Soon')")
+        .unwrap();
+    ok(&db, &["rollback", "3", "--yes"]);
+    ok(&db, &["rollback", "2", "--yes"]);
+    // Dual-write is off: none of this reaches the new masters.
+    let id: String = c
+        .query_one("SELECT id FROM ra_horses ORDER BY id LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "UPDATE ra_horses SET name = 'Changed While Off', colour = NULL WHERE id = '{id}';
+         DELETE FROM ra_owners WHERE id = 'own_gone';
+         INSERT INTO ra_owners (id, name) VALUES ('own_new_while_off', 'New While Off');"
+    ))
+    .unwrap();
+    ok(&db, &["apply", "2", "--yes"]);
+    let out = ra(&db, &["apply", "3", "--yes"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        horse_row(&mut c, "ra_mst_horses", &id),
+        horse_row(&mut c, "ra_horses", &id)
+    );
+    assert_eq!(
+        differences(&mut c, "ra_horses", "ra_mst_horses", HORSE_COLS),
+        0
+    );
+    assert_eq!(
+        differences(&mut c, "ra_owners", "ra_mst_owners", "id, name"),
+        0
+    );
+    let gone: i64 = c
+        .query_one(
+            "SELECT count(*) FROM ra_mst_owners WHERE id = 'own_gone'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(gone, 0, "a row deleted while dual-write was off came back");
+}
+
+#[test]
+fn phase_3_verification_compares_content_not_counts() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    for p in ["1", "2", "3"] {
+        ok(&db, &["apply", p, "--yes"]);
+    }
+    // A stale copy with the right count: only a content comparison sees it.
+    c.batch_execute(
+        "SET session_replication_role = replica;
+         UPDATE ra_mst_jockeys SET name = 'Stale' WHERE id = (SELECT min(id) FROM ra_mst_jockeys);
+         RESET session_replication_role;",
+    )
+    .unwrap();
+    let out = ra(&db, &["verify", "3"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("ra_mst_jockeys"), "{text}");
+}
+
+#[test]
+fn relationships_the_legacy_schema_never_enforced_are_reported_not_enforced_before_the_archive() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["apply", "2", "--yes"]);
+    let plan = ok(&db, &["plan", "3"]);
+    assert!(
+        plan.contains("ra_horse_pedigree.sire_id -> ra_mst_sires: never enforced"),
+        "{plan}"
+    );
+    ok(&db, &["apply", "3", "--yes"]);
+    // What the old layout accepts, the migrated one still accepts until the archive.
+    let horse = "hrs_pedigree_first";
+    c.batch_execute(&format!(
+        "INSERT INTO ra_horses (id, name) VALUES ('{horse}', 'Pedigree First')"
+    ))
+    .unwrap();
+    c.batch_execute(&format!(
+        "INSERT INTO ra_horse_pedigree (horse_id, sire_id, sire) VALUES ('{horse}', 'sir_not_fetched_yet', 'Unknown Sire')"
+    ))
+    .expect("a pedigree row whose sire is not fetched yet is accepted, as before");
+    let sire: Option<String> = c
+        .query_opt(
+            "SELECT s.id FROM ra_sires s WHERE EXISTS (SELECT 1 FROM ra_horse_pedigree p WHERE p.sire_id = s.id) \
+             AND NOT EXISTS (SELECT 1 FROM ra_horses h WHERE h.sire_id = s.id) ORDER BY 1 LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get(0));
+    if let Some(sire) = sire {
+        c.batch_execute(&format!("DELETE FROM ra_sires WHERE id = '{sire}'"))
+            .expect("a sire referenced only from the pedigree can be deleted, as before");
+    }
+    let constraints: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'ra_horse_pedigree'::regclass \
+             AND contype = 'f' AND confrelid IN ('ra_mst_sires'::regclass, 'ra_mst_dams'::regclass, 'ra_mst_damsires'::regclass)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(constraints, 0);
+    // ... and the orphans are reported.
+    let out = ra(&db, &["validate", "--report-dir", &reports_dir()]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("sire_id"), "{text}");
+}

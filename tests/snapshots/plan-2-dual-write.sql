@@ -1,9 +1,10 @@
 -- ra-migrate plan: apply phase 2 (dual-write)
--- 52 steps in one transaction, with the phase recorded in the same transaction.
+-- 63 steps in one transaction, with the phase recorded in the same transaction.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers.
 --
 -- Notes:
+--   * until phase 3 has copied a master, writers' statements on its new name are refused with SQLSTATE 55000 (the tool's own copies and fetchers are not): write the old names until then
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
@@ -19,7 +20,22 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 3: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 3: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
+--   lock: none; touches: backfill_checkpoint
+CREATE OR REPLACE FUNCTION ra_migrate.refuse_write_before_backfill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  IF EXISTS (SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = TG_TABLE_NAME AND done) THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'ra-migrate: % on % is refused until phase 3 has backfilled it: write the old table meanwhile (dual-write copies every change)', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = '55000';
+END
+$ra_migrate$;
+
+-- Step 4: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -29,6 +45,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_bookmakers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_bookmakers (id, name, code, is_active, created_at, type) VALUES (OLD.id, OLD.name, OLD.code, OLD.is_active, OLD.created_at, OLD.type) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
@@ -38,7 +63,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 4: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 5: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -48,6 +73,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_bookmakers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) VALUES (OLD.id, OLD.name, OLD.code, OLD.is_active, OLD.created_at, OLD.type) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
@@ -57,19 +91,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 5: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+-- Step 6: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 6: dual-write trigger on ra_bookmakers
+-- Step 7: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 8: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 7: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 9: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 8: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 10: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -79,6 +117,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_courses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.region_code, OLD.region, OLD.longitude, OLD.latitude, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
@@ -88,7 +135,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 9: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 11: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -98,6 +145,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_courses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.region_code, OLD.region, OLD.longitude, OLD.latitude, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
@@ -107,19 +163,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 10: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+-- Step 12: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
--- Step 11: dual-write trigger on ra_courses
+-- Step 13: refuse writers' statements on ra_mst_courses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 14: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 12: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 15: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 13: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 16: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -129,6 +189,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_horses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.sire_id, OLD.dam_id, OLD.damsire_id, OLD.dob, OLD.age, OLD.sex, OLD.sex_code, OLD.colour, OLD.colour_code, OLD.breeder, OLD.region, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
@@ -138,7 +207,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 14: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 17: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -148,6 +217,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_horses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.sire_id, OLD.dam_id, OLD.damsire_id, OLD.dob, OLD.age, OLD.sex, OLD.sex_code, OLD.colour, OLD.colour_code, OLD.breeder, OLD.region, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
@@ -157,19 +235,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 15: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+-- Step 18: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
--- Step 16: dual-write trigger on ra_horses
+-- Step 19: refuse writers' statements on ra_mst_horses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 20: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 17: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 21: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 18: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 22: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -179,6 +261,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_jockeys WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_rides, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_ride_date, OLD.last_win_date, OLD.days_since_last_ride, OLD.days_since_last_win, OLD.recent_14d_rides, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_rides, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -188,7 +279,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 19: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 23: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -198,6 +289,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_jockeys WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_rides, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_ride_date, OLD.last_win_date, OLD.days_since_last_ride, OLD.days_since_last_win, OLD.recent_14d_rides, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_rides, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -207,19 +307,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 20: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+-- Step 24: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
--- Step 21: dual-write trigger on ra_jockeys
+-- Step 25: refuse writers' statements on ra_mst_jockeys until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 26: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 22: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 27: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 23: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 28: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -229,6 +333,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_trainers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.location, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -238,7 +351,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 24: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 29: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -248,6 +361,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_trainers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.location, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -257,19 +379,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 25: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+-- Step 30: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
--- Step 26: dual-write trigger on ra_trainers
+-- Step 31: refuse writers' statements on ra_mst_trainers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 32: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 27: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 33: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 28: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 34: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -279,6 +405,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_owners WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_horses, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.active_last_30d, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -288,7 +423,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 29: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 35: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -298,6 +433,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_owners WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_horses, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.active_last_30d, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
@@ -307,19 +451,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 30: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+-- Step 36: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
--- Step 31: dual-write trigger on ra_owners
+-- Step 37: refuse writers' statements on ra_mst_owners until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 38: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 32: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 39: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 33: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 40: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -329,6 +477,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_sires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -338,7 +495,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 34: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 41: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -348,6 +505,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_sires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -357,19 +523,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 35: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+-- Step 42: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
--- Step 36: dual-write trigger on ra_sires
+-- Step 43: refuse writers' statements on ra_mst_sires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 44: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 37: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 45: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 38: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 46: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -379,6 +549,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_dams WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -388,7 +567,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 39: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 47: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -398,6 +577,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_dams WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -407,19 +595,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 40: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+-- Step 48: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
--- Step 41: dual-write trigger on ra_dams
+-- Step 49: refuse writers' statements on ra_mst_dams until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 50: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 42: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 51: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 43: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 52: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -429,6 +621,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_damsires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -438,7 +639,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 44: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 53: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -448,6 +649,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_damsires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
@@ -457,19 +667,23 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 45: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+-- Step 54: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
--- Step 46: dual-write trigger on ra_damsires
+-- Step 55: refuse writers' statements on ra_mst_damsires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 56: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 47: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 57: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 48: trigger function copying writes on ra_races to ra_mst_races
+-- Step 58: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -479,6 +693,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_mst_races WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (OLD.id, OLD.course_id, OLD.course_name, OLD.date, OLD.off_time, OLD.off_dt, OLD.race_name, OLD.race_number, OLD.distance, OLD.distance_round, OLD.distance_f, OLD.distance_m, OLD.region, OLD.type, OLD.surface, OLD.going, OLD.going_detailed, OLD.pattern, OLD.race_class, OLD.age_band, OLD.sex_restriction, OLD.rating_band, OLD.prize, OLD.field_size, OLD.stalls, OLD.rail_movements, OLD.weather, OLD.jumps, OLD.is_big_race, OLD.is_abandoned, OLD.has_result, OLD.winning_time, OLD.winning_time_detail, OLD.comments, OLD.non_runners, OLD.tote_win, OLD.tote_pl, OLD.tote_ex, OLD.tote_csf, OLD.tote_tricast, OLD.tote_trifecta, OLD.tip, OLD.verdict, OLD.betting_forecast, OLD.meet_id, OLD.created_at, OLD.updated_at, OLD."time") ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_mst_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
@@ -488,7 +711,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 49: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 59: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -498,6 +721,15 @@ BEGIN
   PERFORM set_config('ra_migrate.replicating', 'on', true);
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
     DELETE FROM public.ra_races WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (OLD.id, OLD.course_id, OLD.course_name, OLD.date, OLD.off_time, OLD.off_dt, OLD.race_name, OLD.race_number, OLD.distance, OLD.distance_round, OLD.distance_f, OLD.distance_m, OLD.region, OLD.type, OLD.surface, OLD.going, OLD.going_detailed, OLD.pattern, OLD.race_class, OLD.age_band, OLD.sex_restriction, OLD.rating_band, OLD.prize, OLD.field_size, OLD.stalls, OLD.rail_movements, OLD.weather, OLD.jumps, OLD.is_big_race, OLD.is_abandoned, OLD.has_result, OLD.winning_time, OLD.winning_time_detail, OLD.comments, OLD.non_runners, OLD.tote_win, OLD.tote_pl, OLD.tote_ex, OLD.tote_csf, OLD.tote_tricast, OLD.tote_trifecta, OLD.tip, OLD.verdict, OLD.betting_forecast, OLD.meet_id, OLD.created_at, OLD.updated_at, OLD."time") ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
@@ -507,14 +739,18 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 50: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+-- Step 60: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
--- Step 51: dual-write trigger on ra_races
+-- Step 61: refuse writers' statements on ra_mst_races until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 62: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 52: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 63: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
