@@ -192,7 +192,9 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         let mut f = Step::new(
             format!("record every change to {} from now on (for a rollback)", p.new_name),
             format!(
-                "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\nBEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {ins_old};\n  END IF;\n  IF TG_OP <> 'DELETE' THEN\n    {ins_new};\n  END IF;\n  RETURN NULL;\nEND\n$ra_migrate$"
+                "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {} AS $ra_migrate$\nBEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {ins_old};\n  END IF;\n  IF TG_OP <> 'DELETE' THEN\n    {ins_new};\n  END IF;\n  RETURN NULL;\nEND\n$ra_migrate$",
+                // Writers of the new masters need no rights on the tool's schema.
+                dual_write::DEFINER
             ),
             Lock::None,
         );

@@ -132,8 +132,10 @@ pub(crate) fn reverse_function_name(old: &str) -> String {
 
 /// A row trigger function that mirrors every insert, update and delete into `target`, unless the
 /// writer writes both layouts itself or the row is itself a mirrored copy.
+#[allow(clippy::too_many_arguments)]
 fn sync_function(
     cat: &Catalog,
+    source_q: &str,
     target_q: &str,
     target: &Table,
     columns: &[String],
@@ -171,8 +173,10 @@ fn sync_function(
         old_vals.join(", "),
         key_cols.join(", ")
     );
+    let source_lit = source_q.replace('\'', "''");
     let body = format!(
-        "BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
+        "BEGIN\n  IF TG_RELID <> '{source_lit}'::regclass THEN\n    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of {source_lit} only', TG_NAME;\n  END IF;\n  \
+         IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
          PERFORM set_config('{REPLICATING}', 'on', true);\n  \
          IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n    \
          IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n      \
@@ -187,12 +191,27 @@ fn sync_function(
     let mut f = Step::new(
         title,
         format!(
-            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\n{body}\n$ra_migrate$"
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n{body}\n$ra_migrate$"
         ),
         Lock::None,
     );
     f.body = vec![delete, probe, insert];
     f
+}
+
+/// The copies maintain the other layout whoever writes: they run with the rights of the role that
+/// installed them (the tables' owner or a superuser), not the writer's, whose own privileges and
+/// policies still decide what it may write to the table it names. The search path is pinned (every
+/// name inside is qualified), and each function refuses to run for any table but its own.
+pub(crate) const DEFINER: &str = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp";
+
+/// Nobody but the installer may attach the function to a table of their own.
+fn revoke(func: &str) -> Step {
+    Step::new(
+        format!("only the installer may use {func}"),
+        format!("REVOKE ALL ON FUNCTION {func}() FROM PUBLIC"),
+        Lock::None,
+    )
 }
 
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
@@ -211,7 +230,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     steps.push(Step::new(
         "guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)",
         format!(
-            "CREATE OR REPLACE FUNCTION {EARLY_WRITE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$\n\
+            "CREATE OR REPLACE FUNCTION {EARLY_WRITE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
              BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
              IF EXISTS (SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = TG_TABLE_NAME AND done) THEN\n    RETURN NULL;\n  END IF;\n  \
              RAISE EXCEPTION 'ra-migrate: % on % is refused until phase 3 has backfilled it: write the old table meanwhile (dual-write copies every change)', TG_OP, TG_TABLE_NAME\n    \
@@ -234,6 +253,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         let func = function_name(&p.old.name);
         steps.push(sync_function(
             cat,
+            &old_q,
             &new_q,
             p.new,
             &p.columns,
@@ -245,8 +265,10 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             ),
         ));
         let reverse = reverse_function_name(&p.old.name);
+        steps.push(revoke(&func));
         steps.push(sync_function(
             cat,
+            &new_q,
             &old_q,
             p.old,
             &p.columns,
@@ -257,6 +279,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 p.new_name, p.old.name
             ),
         ));
+        steps.push(revoke(&reverse));
         steps.push(Step::new(
             format!("reverse trigger on {}: writers already moved to the new name keep the old table whole", p.new_name),
             format!(

@@ -13,5 +13,6 @@ mod overview;
 mod phases;
 mod rehearse;
 mod safety;
+mod supabase;
 mod tls;
 mod validate;

@@ -1,5 +1,5 @@
 -- ra-migrate plan: apply phase 2 (dual-write)
--- 63 steps in one transaction, with the phase recorded in the same transaction.
+-- 83 steps in one transaction, with the phase recorded in the same transaction.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers.
 --
@@ -37,8 +37,11 @@ $ra_migrate$;
 
 -- Step 4: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_bookmakers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_bookmakers only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -63,10 +66,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 5: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 5: only the installer may use ra_migrate.dual_write_ra_bookmakers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
+
+-- Step 6: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_bookmakers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_bookmakers only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -91,26 +101,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 6: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+-- Step 7: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
+
+-- Step 8: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 7: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+-- Step 9: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 8: dual-write trigger on ra_bookmakers
+-- Step 10: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 9: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 11: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 10: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 12: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_courses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_courses only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -135,10 +152,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 11: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 13: only the installer may use ra_migrate.dual_write_ra_courses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
+
+-- Step 14: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_courses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_courses only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -163,26 +187,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 12: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+-- Step 15: only the installer may use ra_migrate.reverse_write_ra_courses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
+
+-- Step 16: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
--- Step 13: refuse writers' statements on ra_mst_courses until it is backfilled
+-- Step 17: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 14: dual-write trigger on ra_courses
+-- Step 18: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 15: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 19: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 16: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 20: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_horses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_horses only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -207,10 +238,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 17: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 21: only the installer may use ra_migrate.dual_write_ra_horses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
+
+-- Step 22: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_horses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_horses only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -235,26 +273,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 18: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+-- Step 23: only the installer may use ra_migrate.reverse_write_ra_horses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
+
+-- Step 24: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
--- Step 19: refuse writers' statements on ra_mst_horses until it is backfilled
+-- Step 25: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 20: dual-write trigger on ra_horses
+-- Step 26: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 21: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 27: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 22: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 28: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_jockeys'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_jockeys only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -279,10 +324,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 23: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 29: only the installer may use ra_migrate.dual_write_ra_jockeys
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
+
+-- Step 30: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_jockeys'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_jockeys only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -307,26 +359,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 24: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+-- Step 31: only the installer may use ra_migrate.reverse_write_ra_jockeys
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
+
+-- Step 32: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
--- Step 25: refuse writers' statements on ra_mst_jockeys until it is backfilled
+-- Step 33: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 26: dual-write trigger on ra_jockeys
+-- Step 34: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 27: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 35: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 28: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 36: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_trainers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_trainers only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -351,10 +410,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 29: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 37: only the installer may use ra_migrate.dual_write_ra_trainers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
+
+-- Step 38: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_trainers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_trainers only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -379,26 +445,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 30: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+-- Step 39: only the installer may use ra_migrate.reverse_write_ra_trainers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
+
+-- Step 40: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
--- Step 31: refuse writers' statements on ra_mst_trainers until it is backfilled
+-- Step 41: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 32: dual-write trigger on ra_trainers
+-- Step 42: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 33: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 43: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 34: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 44: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_owners'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_owners only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -423,10 +496,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 35: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 45: only the installer may use ra_migrate.dual_write_ra_owners
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
+
+-- Step 46: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_owners'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_owners only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -451,26 +531,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 36: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+-- Step 47: only the installer may use ra_migrate.reverse_write_ra_owners
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
+
+-- Step 48: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
--- Step 37: refuse writers' statements on ra_mst_owners until it is backfilled
+-- Step 49: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 38: dual-write trigger on ra_owners
+-- Step 50: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 39: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 51: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 40: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 52: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_sires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_sires only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -495,10 +582,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 41: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 53: only the installer may use ra_migrate.dual_write_ra_sires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
+
+-- Step 54: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_sires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_sires only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -523,26 +617,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 42: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+-- Step 55: only the installer may use ra_migrate.reverse_write_ra_sires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
+
+-- Step 56: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
--- Step 43: refuse writers' statements on ra_mst_sires until it is backfilled
+-- Step 57: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 44: dual-write trigger on ra_sires
+-- Step 58: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 45: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 59: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 46: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 60: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_dams'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_dams only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -567,10 +668,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 47: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 61: only the installer may use ra_migrate.dual_write_ra_dams
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
+
+-- Step 62: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_dams'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_dams only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -595,26 +703,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 48: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+-- Step 63: only the installer may use ra_migrate.reverse_write_ra_dams
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
+
+-- Step 64: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
--- Step 49: refuse writers' statements on ra_mst_dams until it is backfilled
+-- Step 65: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 50: dual-write trigger on ra_dams
+-- Step 66: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 51: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 67: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 52: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 68: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_damsires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_damsires only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -639,10 +754,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 53: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 69: only the installer may use ra_migrate.dual_write_ra_damsires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
+
+-- Step 70: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_damsires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_damsires only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -667,26 +789,33 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 54: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+-- Step 71: only the installer may use ra_migrate.reverse_write_ra_damsires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
+
+-- Step 72: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
--- Step 55: refuse writers' statements on ra_mst_damsires until it is backfilled
+-- Step 73: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 56: dual-write trigger on ra_damsires
+-- Step 74: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 57: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 75: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 58: trigger function copying writes on ra_races to ra_mst_races
+-- Step 76: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
-CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_races'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_races only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -711,10 +840,17 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 59: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 77: only the installer may use ra_migrate.dual_write_ra_races
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
+
+-- Step 78: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
-CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
+  IF TG_RELID <> 'public.ra_mst_races'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_races only', TG_NAME;
+  END IF;
   IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
     RETURN NULL;
   END IF;
@@ -739,18 +875,22 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 60: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+-- Step 79: only the installer may use ra_migrate.reverse_write_ra_races
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
+
+-- Step 80: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
--- Step 61: refuse writers' statements on ra_mst_races until it is backfilled
+-- Step 81: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 62: dual-write trigger on ra_races
+-- Step 82: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 63: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 83: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
