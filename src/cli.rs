@@ -38,7 +38,9 @@ pub struct Global {
     pub schema: String,
     /// lock_timeout for each try of a DDL transaction, in milliseconds (below deadlock_timeout, so
     /// a conflict with a writer costs the migration a retry, never the writer an error).
-    #[arg(long, global = true, default_value_t = 200, value_name = "MS")]
+    /// 0 is refused: PostgreSQL reads it as "wait forever".
+    #[arg(long, global = true, default_value_t = 200, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub lock_timeout_ms: u64,
     /// How many times to retry a DDL transaction that hit the lock timeout.
     #[arg(long, global = true, default_value_t = 10, value_name = "N")]
@@ -57,6 +59,12 @@ pub enum Command {
         after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init"
     )]
     Init,
+    /// Check the server, the connection, the role and the legacy schema before phase 1 (and any
+    /// time after): version, transaction pooler, TLS, timeouts, privileges, pg_stat_statements,
+    /// publications, default privileges, space, orphans, unknown tables, current writers. Each
+    /// finding says what to do. Exit 1 when a problem is found. Read-only.
+    #[command(after_help = "Examples:\n  ra-migrate doctor\n  ra-migrate doctor --json")]
+    Doctor,
     /// Show the current phase, its status, and every mapped table's old/new existence and row count.
     #[command(after_help = "Example:\n  ra-migrate status --json")]
     Status,

@@ -62,6 +62,21 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor => {
+            let mapping = Mapping::load(g.mapping.as_deref())?;
+            let mut client = db::connect(url(g)?, "doctor")?;
+            let r = crate::doctor::run(&mut client, url(g)?, &mapping, &g.schema)?;
+            if g.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", report::doctor_text(&r));
+            }
+            Ok(if r.problems() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Status => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "status")?;
@@ -176,6 +191,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let retention = crate::purge::parse_retention(&args.retention)?;
             let mut client = connect(g, "purge")?;
             state::require_init(&mut client)?;
+            crate::doctor::refuse_transaction_pooler(&mut client, url(g)?, "purge")?;
             db::acquire_operator_lock(&mut client)?;
             if args.accept_activity {
                 crate::purge::record_baseline(&mut client)?;
@@ -249,6 +265,11 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     state::require_init(&mut client)?;
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
+        crate::doctor::refuse_transaction_pooler(
+            &mut client,
+            url(g)?,
+            &format!("{} phase {phase}", direction.as_str()),
+        )?;
         db::acquire_operator_lock(&mut client)?;
     }
     engine::check_order(&mut client, phase, direction)?;
@@ -380,7 +401,9 @@ fn url(g: &Global) -> Result<&str> {
 
 /// The database of `--database-url` / `DATABASE_URL`, or an error saying how to give one.
 pub(crate) fn connect(g: &Global, purpose: &str) -> Result<postgres::Client> {
-    db::connect(url(g)?, purpose)
+    let mut client = db::connect(url(g)?, purpose)?;
+    crate::doctor::check_server_version(&mut client)?;
+    Ok(client)
 }
 
 /// `--lock-timeout-ms` and `--lock-retries` as the policy every DDL transaction follows.

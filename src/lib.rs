@@ -12,6 +12,7 @@ pub mod commands;
 pub mod db;
 pub mod ddl;
 pub mod demo;
+pub mod doctor;
 pub mod fetch;
 pub mod mapping;
 pub mod overview;

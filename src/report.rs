@@ -135,6 +135,27 @@ pub fn status_table(s: &Status) -> String {
     out
 }
 
+pub fn doctor_text(r: &crate::doctor::Report) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["check", "result", "finding", "what to do"]);
+    for f in &r.findings {
+        t.add_row(vec![
+            f.check.clone(),
+            f.level.as_str().to_string(),
+            f.detail.clone(),
+            f.action.clone(),
+        ]);
+    }
+    format!(
+        "{t}\n{}\n",
+        match r.problems() {
+            0 => "no problem found".to_string(),
+            n => format!("{n} problem(s) found: fix them before applying a phase"),
+        }
+    )
+}
+
 pub fn outcome_text(o: &Outcome) -> String {
     let mut out = format!(
         "{} of phase {} done in {} tr{} ({} statements, log entry {}).\n",

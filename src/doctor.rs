@@ -1,0 +1,544 @@
+//! The preflight: what the server, the connection, the role and the legacy schema mean for the
+//! migration, each finding with what to do about it. Read-only. Also the transaction-pooler probe
+//! that `apply`, `rollback` and `purge` run before they change anything.
+
+use crate::catalog::Catalog;
+use crate::mapping::{Kind, Mapping};
+use anyhow::{anyhow, bail, Context, Result};
+use postgres::Client;
+use serde::Serialize;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The oldest server the tool runs against (trigger syntax, `pg_publication_tables`, generated
+/// columns); the tests run on 15.
+pub const MIN_SERVER_VERSION: i32 = 130000;
+
+/// The port Supabase's transaction pooler listens on.
+pub const SUPABASE_TRANSACTION_POOLER_PORT: u16 = 6543;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Ok,
+    Info,
+    Warning,
+    Problem,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Problem => "PROBLEM",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: String,
+    pub level: Level,
+    pub detail: String,
+    /// What to do about it (empty when nothing needs doing).
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn problems(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Problem)
+            .count()
+    }
+}
+
+fn finding(check: &str, level: Level, detail: String, action: &str) -> Finding {
+    Finding {
+        check: check.to_string(),
+        level,
+        detail,
+        action: action.to_string(),
+    }
+}
+
+/// The server's version number, refused when older than [`MIN_SERVER_VERSION`].
+pub fn check_server_version(client: &mut Client) -> Result<i32> {
+    let (num, text): (String, String) = {
+        let r = client
+            .query_one(
+                "SELECT current_setting('server_version_num'), current_setting('server_version')",
+                &[],
+            )
+            .context("reading the server version")?;
+        (r.get(0), r.get(1))
+    };
+    let num: i32 = num
+        .parse()
+        .map_err(|e| anyhow!("unreadable server_version_num {num:?}: {e}"))?;
+    if num < MIN_SERVER_VERSION {
+        bail!(
+            "PostgreSQL {text} is not supported: ra-migrate needs PostgreSQL 13 or newer (it is tested on 15)"
+        );
+    }
+    Ok(num)
+}
+
+/// Host and port of a connection string (the first of each), for the checks that depend on them.
+fn endpoint(url: &str) -> Result<(String, u16)> {
+    let split = crate::tls::split_params(url)?;
+    let config = postgres::Config::from_str(&split.conn)
+        .map_err(|e| anyhow!("invalid database URL: {e}"))?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    Ok((host, port))
+}
+
+fn is_local(host: &str) -> bool {
+    host == "localhost" || host.starts_with("127.") || host == "::1" || host.starts_with('/')
+}
+
+/// Whether the connection goes through a pooler in transaction mode: one client session that is
+/// not one server session. A second client is opened while the first is idle between
+/// transactions; a pooler in transaction mode hands it the first client's server session (the
+/// same backend pid, with the first client's session setting in it), or moves the first client to
+/// another backend while the second holds one. Direct connections and session pooling never do.
+pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<String>> {
+    let (_, port) = endpoint(url)?;
+    let token = format!("probe_{}", std::process::id());
+    client
+        .batch_execute(&format!("SET ra_migrate.pooler_probe = '{token}'"))
+        .context("probing for a transaction pooler")?;
+    let pid_of = |c: &mut Client| -> Result<(i32, Option<String>)> {
+        let r = c.query_one(
+            "SELECT pg_backend_pid(), current_setting('ra_migrate.pooler_probe', true)",
+            &[],
+        )?;
+        Ok((r.get(0), r.get(1)))
+    };
+    let (first_pid, _) = pid_of(client)?;
+    let url2 = url.to_string();
+    // The second client may have to wait for a server connection (session pooling with a full
+    // pool): that wait is itself the answer "not a transaction pooler".
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let result = (|| -> Result<(i32, Option<String>, Client)> {
+            let mut c = crate::db::connect(&url2, "pooler probe")?;
+            c.batch_execute("BEGIN")?;
+            let r = c.query_one(
+                "SELECT pg_backend_pid(), current_setting('ra_migrate.pooler_probe', true)",
+                &[],
+            )?;
+            Ok((r.get(0), r.get(1), c))
+        })();
+        match result {
+            Ok((pid, setting, mut c)) => {
+                let _ = tx.send(Ok((pid, setting)));
+                // Hold the server session (inside a transaction) until the first client has asked again.
+                let _ = release_rx.recv_timeout(Duration::from_secs(10));
+                let _ = c.batch_execute("ROLLBACK");
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        }
+    });
+    let mut verdict = None;
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(Ok((pid, setting))) => {
+            if pid == first_pid || setting.as_deref() == Some(token.as_str()) {
+                verdict = Some(format!(
+                    "a second connection was given this connection's server session (backend pid {pid})"
+                ));
+            } else {
+                let (again, setting) = pid_of(client)?;
+                if again != first_pid || setting.as_deref() != Some(token.as_str()) {
+                    verdict = Some(format!(
+                        "this connection moved from backend pid {first_pid} to {again} between two transactions"
+                    ));
+                }
+            }
+        }
+        Ok(Err(_)) | Err(_) => {}
+    }
+    let _ = release_tx.send(());
+    client.batch_execute("RESET ra_migrate.pooler_probe")?;
+    if verdict.is_none() && port == SUPABASE_TRANSACTION_POOLER_PORT {
+        verdict = Some(format!(
+            "port {port} is the port of Supabase's transaction pooler"
+        ));
+    }
+    Ok(verdict)
+}
+
+/// The refusal `apply`, `rollback` and `purge` give before changing anything through a
+/// transaction pooler.
+pub fn refuse_transaction_pooler(client: &mut Client, url: &str, what: &str) -> Result<()> {
+    if let Some(why) = transaction_pooler(client, url)? {
+        bail!(
+            "refusing to {what} through a transaction pooler ({why}): the operator lock, lock_timeout and the phase's session settings would not hold from one transaction to the next; connect directly (db.<project-ref>.supabase.co:5432) or through the session pooler on port 5432; nothing was changed"
+        );
+    }
+    Ok(())
+}
+
+/// Everything `ra-migrate doctor` checks.
+pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> Result<Report> {
+    let mut f = Vec::new();
+    // Server version.
+    let version: String = client
+        .query_one("SELECT current_setting('server_version')", &[])?
+        .get(0);
+    match check_server_version(client) {
+        Ok(_) => f.push(finding(
+            "server version",
+            Level::Ok,
+            format!("PostgreSQL {version} (supported: 13 and newer; tested on 15)"),
+            "",
+        )),
+        Err(e) => f.push(finding(
+            "server version",
+            Level::Problem,
+            format!("{e:#}"),
+            "upgrade the server before migrating",
+        )),
+    }
+    // Pooler.
+    match transaction_pooler(client, url)? {
+        Some(why) => f.push(finding(
+            "connection pooling",
+            Level::Problem,
+            format!("a transaction pooler is in the path: {why}"),
+            "use the direct connection (db.<project-ref>.supabase.co:5432) or the session pooler on port 5432 for apply, rollback and purge; reading commands may stay on the pooler",
+        )),
+        None => f.push(finding(
+            "connection pooling",
+            Level::Ok,
+            "one client session is one server session (direct or session pooling)".into(),
+            "",
+        )),
+    }
+    // TLS.
+    let (host, port) = endpoint(url)?;
+    let ssl: bool = client
+        .query_opt(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )?
+        .map(|r| r.get(0))
+        .unwrap_or(false);
+    f.push(match (ssl, is_local(&host)) {
+        (true, _) => finding(
+            "tls",
+            Level::Ok,
+            format!("encrypted connection to {host}:{port}"),
+            "",
+        ),
+        (false, true) => finding(
+            "tls",
+            Level::Info,
+            format!("plain connection to the local host {host}:{port}"),
+            "",
+        ),
+        (false, false) => finding(
+            "tls",
+            Level::Problem,
+            format!("the connection to {host}:{port} is not encrypted"),
+            "add sslmode=require (or verify-full with sslrootcert) to the connection string",
+        ),
+    });
+    // Session timeouts of this role.
+    let settings: Vec<(String, String)> = client
+        .query(
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings \
+             WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout', 'lock_timeout', 'deadlock_timeout') ORDER BY name",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let statement_timeout = settings
+        .iter()
+        .find(|(n, _)| n == "statement_timeout")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    f.push(finding(
+        "session settings",
+        if statement_timeout.trim_start_matches('0').is_empty()
+            || statement_timeout == "0ms"
+        {
+            Level::Info
+        } else {
+            Level::Warning
+        },
+        format!(
+            "{}; the tool sets lock_timeout per DDL transaction (--lock-timeout-ms, default 200ms) and leaves statement_timeout as it is",
+            settings
+                .iter()
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        if statement_timeout.trim_start_matches('0').is_empty() || statement_timeout == "0ms" {
+            ""
+        } else {
+            "a statement_timeout can cancel phase 3's VALIDATE of the large fact tables: raise it for the operator's role (ALTER ROLE ... SET statement_timeout = 0) before phase 3"
+        },
+    ));
+    // Privileges.
+    let cat = Catalog::read(client, schema)?;
+    let can_create: bool = client
+        .query_one(
+            "SELECT has_schema_privilege(current_user, $1, 'CREATE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+            &[&schema],
+        )?
+        .get(0);
+    let mut not_owned = Vec::new();
+    for m in mapping.tables.iter() {
+        if cat.table(&m.name).is_none() {
+            continue;
+        }
+        let owns: bool = client
+            .query_one(
+                "SELECT pg_has_role(current_user, c.relowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                &[&schema, &m.name],
+            )?
+            .get(0);
+        if !owns {
+            not_owned.push(m.name.clone());
+        }
+    }
+    f.push(if can_create && not_owned.is_empty() {
+        finding(
+            "privileges",
+            Level::Ok,
+            format!("may create tables in {schema} and owns (or is a member of the owner of) every mapped table"),
+            "",
+        )
+    } else {
+        finding(
+            "privileges",
+            Level::Problem,
+            format!(
+                "{}{}",
+                if can_create { String::new() } else { format!("may not create in schema {schema}; ") },
+                if not_owned.is_empty() {
+                    String::new()
+                } else {
+                    format!("does not own: {} (triggers, renames and foreign keys need the owner)", not_owned.join(", "))
+                }
+            ),
+            "run the tool as the tables' owner (on Supabase the postgres role)",
+        )
+    });
+    // pg_stat_statements.
+    let pss: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')",
+            &[],
+        )?
+        .get(0);
+    f.push(if pss {
+        finding("pg_stat_statements", Level::Ok, "installed: `ra-migrate readers` sees the queries applications run".into(), "")
+    } else {
+        finding(
+            "pg_stat_statements",
+            Level::Warning,
+            "not installed: `ra-migrate readers` can only see views, functions and SQL files, not the queries applications send".into(),
+            "CREATE EXTENSION pg_stat_statements (on Supabase: enable it under Database > Extensions)",
+        )
+    });
+    // Publications.
+    let wal_level: String = client
+        .query_one("SELECT current_setting('wal_level')", &[])?
+        .get(0);
+    let masters: Vec<String> = mapping
+        .tables
+        .iter()
+        .filter(|t| t.kind != Kind::Fact)
+        .map(|t| t.name.clone())
+        .collect();
+    let published: Vec<(String, String)> = client
+        .query(
+            "SELECT pubname::text, tablename::text FROM pg_publication_tables WHERE schemaname = $1 AND tablename = ANY($2) ORDER BY 1, 2",
+            &[&schema, &masters],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    f.push(if published.is_empty() {
+        finding(
+            "publications",
+            Level::Ok,
+            format!("no publication lists a master table (wal_level = {wal_level})"),
+            "",
+        )
+    } else {
+        finding(
+            "publications",
+            Level::Warning,
+            format!(
+                "wal_level = {wal_level}; published master tables: {}",
+                published
+                    .iter()
+                    .map(|(p, t)| format!("{t} in {p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "subscribers (e.g. Supabase Realtime) follow the table they subscribed to: check after phase 5 that they receive changes of the ra_mst_* tables",
+        )
+    });
+    // Default privileges that new tables receive.
+    let defaults: Vec<String> = client
+        .query(
+            "SELECT coalesce(pg_get_userbyid(d.defaclrole)::text, '?') || ': ' || array_to_string(d.defaclacl, ', ') \
+             FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace \
+             WHERE d.defaclobjtype = 'r' AND (n.nspname = $1 OR d.defaclnamespace = 0) ORDER BY 1",
+            &[&schema],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    f.push(if defaults.is_empty() {
+        finding("default privileges", Level::Ok, format!("none for tables in {schema}"), "")
+    } else {
+        finding(
+            "default privileges",
+            Level::Info,
+            format!("new tables in {schema} receive: {}", defaults.join("; ")),
+            "phase 1 gives each ra_mst_* table exactly its old table's privileges; `ra-migrate verify 1` compares them",
+        )
+    });
+    // Space the twins will take.
+    let bytes: i64 = client
+        .query_one(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p')",
+            &[&schema, &mapping.masters().map(|m| m.name.clone()).collect::<Vec<_>>()],
+        )?
+        .get(0);
+    f.push(finding(
+        "space",
+        Level::Info,
+        format!(
+            "the master tables and their indexes take {:.1} MiB; their ra_mst_* copies need about as much again until `ra-migrate purge`",
+            bytes as f64 / 1_048_576.0
+        ),
+        "",
+    ));
+    // Orphans of the relationships the old schema never enforced.
+    let mut orphans = Vec::new();
+    for fk in crate::phase::backfill::implicit(&cat, mapping) {
+        let Some(old_parent) = mapping
+            .masters()
+            .find(|m| m.new_name.as_deref() == Some(fk.references.as_str()))
+            .map(|m| m.name.clone())
+        else {
+            continue;
+        };
+        if cat.table(&old_parent).is_none() {
+            continue;
+        }
+        let old = crate::phase::DeferredFk {
+            references: old_parent.clone(),
+            ..fk.clone()
+        };
+        let n = crate::phase::backfill::orphans(client, &cat, &old)?;
+        if n > 0 {
+            orphans.push(format!(
+                "{}.{} -> {old_parent}: {n}",
+                fk.table,
+                fk.columns.join(", ")
+            ));
+        }
+    }
+    f.push(if orphans.is_empty() {
+        finding("orphans", Level::Ok, "every relationship the plan will enforce already holds".into(), "")
+    } else {
+        finding(
+            "orphans",
+            Level::Warning,
+            format!("values with no master row, in relationships the legacy schema never enforced: {}", orphans.join("; ")),
+            "`ra-migrate orphans` lists them; phase 5 enforces these relationships and keeps a constraint NOT VALID while orphans remain",
+        )
+    });
+    // Tables the mapping does not know.
+    let unknown: Vec<String> = cat
+        .tables
+        .keys()
+        .filter(|t| t.starts_with("ra_") && !t.starts_with("ra_mst_") && !t.starts_with("ra_old_"))
+        .filter(|t| mapping.get(t).is_none() && !mapping.is_protected(t))
+        .cloned()
+        .collect();
+    f.push(if unknown.is_empty() {
+        finding("unknown tables", Level::Ok, "every ra_* table is in the mapping or protected".into(), "")
+    } else {
+        finding(
+            "unknown tables",
+            Level::Warning,
+            format!("not in the mapping, so left exactly as they are by every phase: {}", unknown.join(", ")),
+            "the plan marks ra_ace_results, ra_racesrunners, ra_racestrainers and ra_races_regions as needing clarification: add a table to phases/mapping.toml (--mapping FILE) if it should move",
+        )
+    });
+    // Sessions writing the legacy tables now.
+    let legacy: Vec<String> = mapping.tables.iter().map(|t| t.name.clone()).collect();
+    let writers: Vec<String> = client
+        .query(
+            "SELECT DISTINCT a.pid::text || ' ' || coalesce(nullif(a.application_name, ''), '(no application_name)') || ' as ' || coalesce(a.usename::text, '?') || ' on ' || c.relname \
+             FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.mode = 'RowExclusiveLock' AND l.granted AND n.nspname = $1 AND c.relname = ANY($2) AND l.pid <> pg_backend_pid() ORDER BY 1",
+            &[&schema, &legacy],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    f.push(finding(
+        "writers now",
+        Level::Info,
+        if writers.is_empty() {
+            "no session is writing a mapped table at this moment".into()
+        } else {
+            format!("sessions writing mapped tables now: {}", writers.join("; "))
+        },
+        if writers.is_empty() {
+            ""
+        } else {
+            "they may keep writing: every phase takes its locks under lock_timeout and retries; keep them on the old names until phase 3 has backfilled"
+        },
+    ));
+    Ok(Report { findings: f })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_of_both_connection_string_forms() {
+        assert_eq!(
+            endpoint("postgresql://u:p@aws-0-eu.pooler.supabase.com:6543/postgres?sslmode=require")
+                .unwrap(),
+            ("aws-0-eu.pooler.supabase.com".to_string(), 6543)
+        );
+        assert_eq!(
+            endpoint("host=db.example.com user=u dbname=d").unwrap(),
+            ("db.example.com".to_string(), 5432)
+        );
+        assert!(is_local("127.0.0.1") && is_local("localhost") && !is_local("db.example.com"));
+    }
+}
