@@ -210,9 +210,11 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                     uses_new_seq = true;
                 }
             }
-            let shape_default = seq_renames.iter().fold(rewritten.clone(), |acc, (_, n, _)| {
-                acc.replace(&format!("{}::regclass", literal(n)), "<own sequence>")
-            });
+            let shape_default = seq_renames
+                .iter()
+                .fold(rewritten.clone(), |acc, (_, n, _)| {
+                    acc.replace(&format!("{}::regclass", literal(n)), "<own sequence>")
+                });
             if uses_new_seq && share_sequences {
                 def.push_str(&format!(" DEFAULT {shared}"));
                 shape_def.push_str(&format!(" DEFAULT {shape_default}"));

@@ -121,8 +121,7 @@ fn validate_implicit(cat: &Catalog, table: &str, name: &str) -> Step {
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -> Result<Plan> {
     if let Some(rec) = previous.filter(|r| {
         !r.archived.is_empty()
-            && r
-                .archived
+            && r.archived
                 .iter()
                 .all(|(orig, archived)| cat.table(orig).is_none() && cat.table(archived).is_some())
     }) {
@@ -438,8 +437,7 @@ pub fn plan_rollback(
         .filter(|(_, c)| {
             c.kind == "f"
                 && c.def.contains(" ON DELETE ")
-                && c
-                    .ref_table
+                && c.ref_table
                     .as_deref()
                     .is_some_and(|r| pairs.iter().any(|p| p.old.name == r))
         })
@@ -509,7 +507,10 @@ pub fn plan_rollback(
             "back_{i} AS (INSERT INTO {old_q} ({cols}){overriding} {select} AND (SELECT count(*) FROM gone_{i}) >= 0 RETURNING 1)"
         ));
         upserts.push(Step::new(
-            format!("carry rows changed in {} since the archive back into {}", p.new_name, p.old.name),
+            format!(
+                "carry rows changed in {} since the archive back into {}",
+                p.new_name, p.old.name
+            ),
             format!(
                 "INSERT INTO {old_q} ({cols}){overriding} {select} {}",
                 dual_write::upsert_clause(&cat2, &p.columns, &p.key)
@@ -680,7 +681,9 @@ pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
             .table(table)
             .is_some_and(|t| t.constraints.iter().any(|c| &c.name == name))
         {
-            problems.push(format!("{table}: foreign key {name} (an implicit relationship) missing"));
+            problems.push(format!(
+                "{table}: foreign key {name} (an implicit relationship) missing"
+            ));
         }
     }
     problems
