@@ -1,8 +1,10 @@
 //! Phase 5, archive: the old masters (and `ra_race_results`) stop being written and are renamed
 //! `ra_old_*`; the dual-write triggers go, the fact tables' foreign keys to the old masters go (their
-//! twins to the new masters stay), the new sequences move past every id the old ones handed out, and
-//! a capture trigger on each new master records the key of every row changed from now on, so a
-//! rollback can carry those changes back into the old tables. One transaction.
+//! twins to the new masters stay), the new sequences move past every id the old ones handed out and
+//! take over the new defaults (which called the old sequences until now: one id source), and
+//! capture triggers on each new master record the key of every row changed (or truncated) from now
+//! on, so a rollback can carry those changes back into the old tables. One transaction; the plan's
+//! implicit relationships, added in it `NOT VALID`, are validated after it (resumably).
 
 use super::{dual_write, Direction, Lock, Phase, Plan, Step};
 use crate::catalog::{Catalog, Table};

@@ -250,6 +250,24 @@ fn rollback_carries_back_a_reused_and_a_swapped_unique_value() {
         apply(&db, p);
     }
     let mut c = db.client();
+    // Masters that reference each other: a horse an unchanged sire points at is updated, and a
+    // sire is moved to a new horse before its old horse is deleted.
+    c.batch_execute(
+        "UPDATE ra_mst_horses SET name = name || ' (renamed)'
+           WHERE id = (SELECT min(horse_id) FROM ra_mst_sires WHERE horse_id IS NOT NULL);
+         INSERT INTO ra_mst_horses (id, name) VALUES ('hrs_gone', 'Gone'), ('hrs_kept', 'Kept');
+         UPDATE ra_mst_sires SET horse_id = 'hrs_gone' WHERE id = (SELECT max(id) FROM ra_mst_sires);",
+    )
+    .unwrap();
+    ok(&db, &["rollback", "5", "--yes"]);
+    apply(&db, 5);
+    c.batch_execute(
+        "UPDATE ra_mst_sires SET horse_id = 'hrs_kept' WHERE horse_id = 'hrs_gone';
+         DELETE FROM ra_mst_horses WHERE id = 'hrs_gone';",
+    )
+    .unwrap();
+    let new_horses = rows(&mut c, "ra_mst_horses");
+    let new_sires = rows(&mut c, "ra_mst_sires");
     c.batch_execute(
         "DELETE FROM ra_runner_odds WHERE bookmaker_id = (SELECT id FROM ra_mst_bookmakers WHERE code = 'coral');
          DELETE FROM ra_mst_bookmakers WHERE code = 'coral';
@@ -264,6 +282,29 @@ fn rollback_carries_back_a_reused_and_a_swapped_unique_value() {
     assert_eq!(status(&mut c, 5), "rolled_back");
     assert_eq!(rows(&mut c, "ra_bookmakers"), new);
     assert_eq!(rows(&mut c, "ra_mst_bookmakers"), new);
+    assert_eq!(rows(&mut c, "ra_horses"), new_horses);
+    assert_eq!(rows(&mut c, "ra_sires"), new_sires);
+}
+
+#[test]
+fn phase_1_accepts_the_shared_sequence_and_still_catches_another_default() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    apply(&db, 1);
+    let mut c = db.client();
+    c.batch_execute(
+        "CREATE SEQUENCE ra_other_seq;
+         ALTER TABLE ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('ra_other_seq');",
+    )
+    .unwrap();
+    let out = ra(&db, &["verify", "1"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("ra_other_seq"), "{text}");
 }
 
 /// Backends of the `ra-migrate` process running `query_like`, waiting for a lock.
