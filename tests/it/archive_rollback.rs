@@ -45,8 +45,8 @@ struct Committed {
     errors: Vec<String>,
 }
 
-/// Inserts bookmakers through one name, taking ids from the table's default, until stopped (and
-/// at least `min` times more after each `resume`).
+/// Inserts bookmakers through one name, taking ids from the table's default, until stopped, and
+/// 20 more times after that (so every stage sees the names as they are once its change is done).
 struct Writer {
     stop: Arc<AtomicBool>,
     handle: std::thread::JoinHandle<Committed>,
@@ -59,9 +59,12 @@ impl Writer {
         let handle = std::thread::spawn(move || {
             let mut c = Client::connect(&url, postgres::NoTls).unwrap();
             let mut out = Committed::default();
-            let mut n = 0;
-            while !s.load(Ordering::Relaxed) || n < 20 {
+            let (mut n, mut after_stop) = (0, 0);
+            while after_stop < 20 {
                 n += 1;
+                if s.load(Ordering::Relaxed) {
+                    after_stop += 1;
+                }
                 let code = format!("{tag}_{n}");
                 let sql = format!("INSERT INTO {table} (name, code) VALUES ($1, $1) RETURNING id");
                 match c.query_one(&sql, &[&code]) {
