@@ -41,6 +41,10 @@ pub struct Target<'a> {
     pub taken: &'a mut BTreeSet<String>,
     /// Reference old sequences for `setval` (false when only computing a shape).
     pub copy_sequence_state: bool,
+    /// Column defaults keep calling the old table's own sequence, so both layouts draw their ids
+    /// from one source while both are written; the new table still gets a sequence of its own,
+    /// which phase 5 moves past the old one and hands the defaults to. The shape is unaffected.
+    pub share_sequences: bool,
 }
 
 /// Derives the name of an object of the new table from the old object's name: the old table name
@@ -74,7 +78,7 @@ pub fn derive_name(
     name
 }
 
-fn literal(s: &str) -> String {
+pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -85,6 +89,7 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         masters,
         taken,
         copy_sequence_state,
+        share_sequences,
     } = target;
     if table.relkind != "r" {
         bail!(
@@ -103,14 +108,19 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
     let mut lines = Vec::new();
 
     // Sequences first: their new names are needed to rewrite the column defaults.
-    let mut seq_renames: Vec<(String, String)> = Vec::new(); // (regclass text in defaults, new qualified)
+    // (regclass text in defaults, new qualified, old qualified)
+    let mut seq_renames: Vec<(String, String, String)> = Vec::new();
     for col in &table.columns {
         for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
             let new_seq = derive_name(&seq.name, &table.name, new_name, taken);
             taken.insert(new_seq.clone());
             relations.push(new_seq.clone());
             let new_seq_q = cat.qualified(&new_seq);
-            seq_renames.push((seq.regclass_text.clone(), new_seq_q.clone()));
+            seq_renames.push((
+                seq.regclass_text.clone(),
+                new_seq_q.clone(),
+                format!("{}.{}", q(&seq.schema), q(&seq.name)),
+            ));
             let opts = format!(
                 "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
                 seq.type_sql,
@@ -133,11 +143,13 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 ),
                 lock: Lock::None,
             });
-            follow.push(Follow {
-                title: format!("default of {new_name}.{} from {new_seq}", col.name),
-                sql: String::new(), // filled below once the default is rewritten
-                lock: Lock::AccessExclusive,
-            });
+            if !share_sequences {
+                follow.push(Follow {
+                    title: format!("default of {new_name}.{} from {new_seq}", col.name),
+                    sql: String::new(), // filled below once the default is rewritten
+                    lock: Lock::AccessExclusive,
+                });
+            }
             if copy_sequence_state {
                 let old_seq_q = format!("{}.{}", q(&seq.schema), q(&seq.name));
                 follow.push(Follow {
@@ -188,15 +200,25 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             }
         } else if let Some(default) = &col.default {
             let mut rewritten = default.clone();
+            let mut shared = default.clone();
             let mut uses_new_seq = false;
-            for (old, new) in &seq_renames {
+            for (old, new, old_q) in &seq_renames {
                 let pat = format!("{}::regclass", literal(old));
                 if rewritten.contains(&pat) {
                     rewritten = rewritten.replace(&pat, &format!("{}::regclass", literal(new)));
+                    shared = shared.replace(&pat, &format!("{}::regclass", literal(old_q)));
                     uses_new_seq = true;
                 }
             }
-            if uses_new_seq {
+            let shape_default = seq_renames
+                .iter()
+                .fold(rewritten.clone(), |acc, (_, n, _)| {
+                    acc.replace(&format!("{}::regclass", literal(n)), "<own sequence>")
+                });
+            if uses_new_seq && share_sequences {
+                def.push_str(&format!(" DEFAULT {shared}"));
+                shape_def.push_str(&format!(" DEFAULT {shape_default}"));
+            } else if uses_new_seq {
                 // Set after the sequence exists (OWNED BY needs the table first).
                 let slot = follow
                     .iter_mut()
@@ -206,9 +228,6 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                     "ALTER TABLE {new_q} ALTER COLUMN {} SET DEFAULT {rewritten}",
                     q(&col.name)
                 );
-                let shape_default = seq_renames.iter().fold(rewritten.clone(), |acc, (_, n)| {
-                    acc.replace(&format!("{}::regclass", literal(n)), "<own sequence>")
-                });
                 shape_def.push_str(&format!(" DEFAULT {shape_default}"));
             } else {
                 def.push_str(&format!(" DEFAULT {default}"));

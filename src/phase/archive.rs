@@ -1,8 +1,10 @@
 //! Phase 5, archive: the old masters (and `ra_race_results`) stop being written and are renamed
 //! `ra_old_*`; the dual-write triggers go, the fact tables' foreign keys to the old masters go (their
-//! twins to the new masters stay), the new sequences move past every id the old ones handed out, and
-//! a capture trigger on each new master records the key of every row changed from now on, so a
-//! rollback can carry those changes back into the old tables. One transaction.
+//! twins to the new masters stay), the new sequences move past every id the old ones handed out and
+//! take over the new defaults (which called the old sequences until now: one id source), and
+//! capture triggers on each new master record the key of every row changed (or truncated) from now
+//! on, so a rollback can carry those changes back into the old tables. One transaction; the plan's
+//! implicit relationships, added in it `NOT VALID`, are validated after it (resumably).
 
 use super::{dual_write, Direction, Lock, Phase, Plan, Step};
 use crate::catalog::{Catalog, Table};
@@ -12,6 +14,8 @@ use postgres::Client;
 use serde::{Deserialize, Serialize};
 
 const CAPTURE: &str = "ra_migrate_capture";
+/// Records every key of a new master before a `TRUNCATE` empties it.
+const CAPTURE_TRUNCATE: &str = "ra_migrate_capture_truncate";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -21,6 +25,12 @@ pub struct Record {
     pub dropped_fks: Vec<(String, String, String)>,
     /// New masters given a capture trigger: (new table, capture function).
     pub captured: Vec<(String, String)>,
+    /// New masters whose TRUNCATE is recorded too (archives made before that have none).
+    #[serde(default)]
+    pub truncate_captured: Vec<String>,
+    /// Relationships the old layout never enforced, added by the archive as foreign keys.
+    #[serde(default)]
+    pub implicit_fks: Vec<(String, String)>,
     /// Set by purge: the archived tables are gone, and with them the way back.
     #[serde(default)]
     pub purged_at: Option<String>,
@@ -33,34 +43,113 @@ fn capture_function(new: &str) -> String {
     format!("ra_migrate.capture_{new}")
 }
 
-/// `setval` statements that move each new sequence past what its old twin handed out.
-fn sequence_sync(cat: &Catalog, old: &Table, new: &Table) -> Vec<Step> {
+fn truncate_function(new: &str) -> String {
+    format!("ra_migrate.capture_truncate_{new}")
+}
+
+/// Hands the id source of every sequence-fed column from `from` to `to`: `to`'s own sequence moves
+/// past every id `from`'s handed out (in the direction the sequence runs: a descending one moves
+/// down), and a default of `new` that calls `from`'s sequence calls `to`'s from then on. `new` is
+/// the twin (`ra_mst_*`), whichever way the hand-off goes.
+fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<Step> {
     let mut out = Vec::new();
-    for oc in &old.columns {
-        let Some(nc) = new.columns.iter().find(|c| c.name == oc.name) else {
+    for fc in &from.columns {
+        let Some(tc) = to.columns.iter().find(|c| c.name == fc.name) else {
             continue;
         };
-        let (Some(os), Some(ns)) = (
-            oc.sequences.iter().find(|s| s.owned),
-            nc.sequences.iter().find(|s| s.owned),
+        let (Some(fs), Some(ts)) = (
+            fc.sequences.iter().find(|s| s.owned),
+            tc.sequences.iter().find(|s| s.owned),
         ) else {
             continue;
         };
-        let oq = format!("{}.{}", cat.quote(&os.schema), cat.quote(&os.name));
-        let nq = format!("{}.{}", cat.quote(&ns.schema), cat.quote(&ns.name));
+        let fq = format!("{}.{}", cat.quote(&fs.schema), cat.quote(&fs.name));
+        let tq = format!("{}.{}", cat.quote(&ts.schema), cat.quote(&ts.name));
+        let (past, word) = if ts.increment < 0 {
+            ("least", "below")
+        } else {
+            ("greatest", "past")
+        };
         out.push(Step::new(
-            format!("move {} past every id {} handed out", ns.name, os.name),
+            format!("move {} {word} every id {} handed out", ts.name, fs.name),
             format!(
-                "SELECT setval('{}', greatest(n.last_value, o.last_value), true) FROM {nq} n, {oq} o",
-                nq.replace('\'', "''")
+                "SELECT setval({}, {past}(t.last_value, f.last_value), true) FROM {tq} t, {fq} f",
+                crate::ddl::literal(&tq)
             ),
             Lock::None,
         ));
+        let Some(nc) = new.columns.iter().find(|c| c.name == fc.name) else {
+            continue;
+        };
+        let pat = format!("{}::regclass", crate::ddl::literal(&fs.regclass_text));
+        if let Some(default) = nc.default.as_deref().filter(|d| d.contains(&pat)) {
+            out.push(Step::new(
+                format!(
+                    "{}.{} takes its ids from {} from now on",
+                    new.name, nc.name, ts.name
+                ),
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
+                    cat.qualified(&new.name),
+                    cat.quote(&nc.name),
+                    default.replace(&pat, &format!("{}::regclass", crate::ddl::literal(&tq)))
+                ),
+                Lock::AccessExclusive,
+            ));
+        }
     }
     out
 }
 
-pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
+/// The implicit relationships' validation, left to run after the archive's transaction: orphans
+/// keep a constraint NOT VALID and are reported, never deleted.
+fn validate_implicit(cat: &Catalog, table: &str, name: &str) -> Step {
+    let mut v = Step::new(
+        format!("validate {name} without blocking writers of {table}"),
+        format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            cat.qualified(table),
+            cat.quote(name)
+        ),
+        Lock::ShareUpdateExclusive,
+    );
+    v.in_transaction = false;
+    v.tolerate_fk_violation = true;
+    v
+}
+
+/// `previous`: what an archive recorded before it was stopped (status `applying`); when its
+/// transaction had committed, only the validations are left.
+pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -> Result<Plan> {
+    if let Some(rec) = previous.filter(|r| {
+        !r.archived.is_empty()
+            && r.archived
+                .iter()
+                .all(|(orig, archived)| cat.table(orig).is_none() && cat.table(archived).is_some())
+    }) {
+        let steps = rec
+            .implicit_fks
+            .iter()
+            .filter(|(table, name)| {
+                cat.table(table).is_some_and(|t| {
+                    t.constraints
+                        .iter()
+                        .any(|c| &c.name == name && !c.validated)
+                })
+            })
+            .map(|(table, name)| validate_implicit(cat, table, name))
+            .collect();
+        return Ok(Plan {
+            phase: Phase::Archive,
+            direction: Direction::Apply,
+            steps,
+            notes: vec![
+                "the archive itself was committed by an earlier run: only the implicit relationships are left to validate".into(),
+            ],
+            deferred: vec![],
+            record: serde_json::to_value(rec)?,
+        });
+    }
     let mut steps = Vec::new();
     let mut record = Record::default();
     let mut notes = vec![
@@ -176,7 +265,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         }
     }
     for p in &pairs {
-        steps.extend(sequence_sync(cat, p.old, p.new));
+        steps.extend(hand_over_ids(cat, p.old, p.new, p.new));
         let new_q = cat.qualified(&p.new_name);
         let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
         let new_key: Vec<String> = key.iter().map(|k| format!("NEW.{k}::text")).collect();
@@ -206,6 +295,74 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             Lock::ShareRowExclusive,
         ));
         record.captured.push((p.new_name.clone(), func));
+        // A TRUNCATE fires no row trigger: every key is recorded before it empties the table, so
+        // a rollback removes those rows from the old master too.
+        let all_keys: Vec<String> = key.iter().map(|k| format!("{k}::text")).collect();
+        let ins_all = format!(
+            "INSERT INTO ra_migrate.archive_changes (table_name, key_parts) SELECT '{}', ARRAY[{}] FROM {new_q} ON CONFLICT (table_name, key_parts) DO UPDATE SET changed_at = now()",
+            p.new_name,
+            all_keys.join(", ")
+        );
+        let tfunc = truncate_function(&p.new_name);
+        let mut f = Step::new(
+            format!("record every row of {} before a TRUNCATE (for a rollback)", p.new_name),
+            format!(
+                "CREATE OR REPLACE FUNCTION {tfunc}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\nBEGIN\n  {ins_all};\n  RETURN NULL;\nEND\n$ra_migrate$"
+            ),
+            Lock::None,
+        );
+        f.body = vec![ins_all.clone()];
+        steps.push(f);
+        steps.push(Step::new(
+            format!("TRUNCATE capture trigger on {}", p.new_name),
+            format!("CREATE TRIGGER {CAPTURE_TRUNCATE} BEFORE TRUNCATE ON {new_q} FOR EACH STATEMENT EXECUTE FUNCTION {tfunc}()"),
+            Lock::ShareRowExclusive,
+        ));
+        record.truncate_captured.push(p.new_name.clone());
+    }
+    // The relationships the old layout never enforced: from now on the tool's fetchers are the
+    // only writers of the new masters, so they are enforced here (phase 3 only reports them).
+    let mut validations = Vec::new();
+    for fk in super::backfill::implicit(cat, mapping) {
+        let Some(t) = cat.table(&fk.table) else {
+            continue;
+        };
+        let present = t.constraints.iter().any(|c| {
+            c.name == fk.constraint
+                || (c.kind == "f"
+                    && c.columns == fk.columns
+                    && c.ref_table.as_deref() == Some(fk.references.as_str()))
+        });
+        if present {
+            continue;
+        }
+        steps.push(Step::new(
+            format!(
+                "enforce {}.{} -> {} ({}; NOT VALID, validated after the archive)",
+                fk.table,
+                fk.columns.join(", "),
+                fk.references,
+                fk.constraint
+            ),
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID",
+                cat.qualified(&fk.table),
+                cat.quote(&fk.constraint),
+                fk.def
+            ),
+            Lock::ShareRowExclusive,
+        ));
+        validations.push(validate_implicit(cat, &fk.table, &fk.constraint));
+        notes.push(format!(
+            "{}.{} -> {} is enforced from now on ({}); rows that break it keep it NOT VALID and are reported, never deleted; rolling back phase 5 drops it",
+            fk.table,
+            fk.columns.join(", "),
+            fk.references,
+            fk.constraint
+        ));
+        record
+            .implicit_fks
+            .push((fk.table.clone(), fk.constraint.clone()));
     }
     steps.push(Step::new(
         "drop the TRUNCATE guard function",
@@ -242,6 +399,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         ));
         record.archived.push((t.name.clone(), target));
     }
+    steps.extend(validations);
     notes.push(
         "archived tables are kept until `ra-migrate purge` (default retention 30 days); rolling back phase 5 carries every change made to the new masters meanwhile back into them"
     .to_string());
@@ -296,10 +454,31 @@ pub fn plan_rollback(
     }
     let cat2 = with_original_names(cat, record);
     let pairs = dual_write::pairs(&cat2, mapping)?;
-    // Carry back: upserts in dependency order, deletes in reverse, so the old masters' own foreign
-    // keys hold at every statement.
+    // Carry back. Every recorded row is removed from the old table and its current version (if
+    // any) put back, all in one statement: a unique value that moved between rows (deleted and
+    // reused, or swapped) never meets its old holder, and the foreign keys among the old masters
+    // are checked once, at the end of the statement, when the old tables equal the new ones.
+    // Rows that reference an old master with an ON DELETE action would be changed by the
+    // removal itself: then the rows are upserted in dependency order and deleted in reverse (a
+    // reused unique value cannot be carried back that way, and the plan says so).
+    let cascading: Vec<String> = cat2
+        .tables
+        .values()
+        .flat_map(|t| t.constraints.iter().map(move |c| (t, c)))
+        .filter(|(_, c)| {
+            c.kind == "f"
+                && c.def.contains(" ON DELETE ")
+                && c.ref_table
+                    .as_deref()
+                    .is_some_and(|r| pairs.iter().any(|p| p.old.name == r))
+        })
+        .map(|(t, c)| format!("{}.{}", t.name, c.name))
+        .collect();
     let mut deletes = Vec::new();
-    for p in &pairs {
+    let mut upserts = Vec::new();
+    let mut ctes = Vec::new();
+    let mut after = Vec::new();
+    for (i, p) in pairs.iter().enumerate() {
         let (old_q, new_q) = (cat2.qualified(&p.old.name), cat2.qualified(&p.new_name));
         let cols: Vec<String> = p.columns.iter().map(|c| cat2.quote(c)).collect();
         let cols = cols.join(", ");
@@ -310,7 +489,7 @@ pub fn plan_rollback(
             )?
             .get(0);
         notes.push(format!(
-            "{}: {changed} row(s) inserted, updated or deleted in {} since the archive are carried back",
+            "{}: {changed} row(s) inserted, updated, deleted or truncated in {} since the archive are carried back",
             p.old.name, p.new_name
         ));
         // Join the recorded keys on the key columns: index lookups, not a scan of the master while
@@ -344,13 +523,27 @@ pub fn plan_rollback(
             .map(|c| format!("n.{}", cat2.quote(c)))
             .collect();
         let table_lit = p.new_name.replace('\'', "''");
-        steps.push(Step::new(
-            format!("carry rows changed in {} since the archive back into {}", p.new_name, p.old.name),
+        let select = format!(
+            "SELECT {} FROM ra_migrate.archive_changes c JOIN {new_q} n ON {} WHERE c.table_name = '{table_lit}'",
+            n_cols.join(", "),
+            on("n"),
+        );
+        let overriding = dual_write::overriding(p.old, &p.columns);
+        ctes.push(format!(
+            "gone_{i} AS (DELETE FROM {old_q} o USING ra_migrate.archive_changes c WHERE c.table_name = '{table_lit}' AND {} RETURNING 1)",
+            on("o")
+        ));
+        // Reading gone_{i} first makes the removal complete before any row is put back.
+        ctes.push(format!(
+            "back_{i} AS (INSERT INTO {old_q} ({cols}){overriding} {select} AND (SELECT count(*) FROM gone_{i}) >= 0 RETURNING 1)"
+        ));
+        upserts.push(Step::new(
             format!(
-                "INSERT INTO {old_q} ({cols}){} SELECT {} FROM ra_migrate.archive_changes c JOIN {new_q} n ON {} WHERE c.table_name = '{table_lit}' {}",
-                dual_write::overriding(p.old, &p.columns),
-                n_cols.join(", "),
-                on("n"),
+                "carry rows changed in {} since the archive back into {}",
+                p.new_name, p.old.name
+            ),
+            format!(
+                "INSERT INTO {old_q} ({cols}){overriding} {select} {}",
                 dual_write::upsert_clause(&cat2, &p.columns, &p.key)
             ),
             Lock::RowExclusive,
@@ -366,25 +559,43 @@ pub fn plan_rollback(
             ),
             Lock::RowExclusive,
         ));
-        // Old sequences move past ids the new ones handed out meanwhile.
-        steps.extend(sequence_sync(&cat2, p.new, p.old));
-        if p.new.triggers.iter().any(|t| t.name == CAPTURE) {
-            steps.push(Step::new(
-                format!("stop recording changes to {}", p.new_name),
-                format!("DROP TRIGGER {CAPTURE} ON {new_q}"),
-                Lock::ShareRowExclusive,
+        // The old sequences move past ids the new ones handed out meanwhile and feed both again.
+        after.extend(hand_over_ids(&cat2, p.new, p.old, p.new));
+        for (trigger, func) in [
+            (CAPTURE, capture_function(&p.new_name)),
+            (CAPTURE_TRUNCATE, truncate_function(&p.new_name)),
+        ] {
+            if p.new.triggers.iter().any(|t| t.name == trigger) {
+                after.push(Step::new(
+                    format!("stop recording changes to {}: drop {trigger}", p.new_name),
+                    format!("DROP TRIGGER {trigger} ON {new_q}"),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+            after.push(Step::new(
+                format!("drop {func}"),
+                format!("DROP FUNCTION IF EXISTS {func}()"),
+                Lock::None,
             ));
         }
-        steps.push(Step::new(
-            format!("drop the capture function of {}", p.new_name),
-            format!(
-                "DROP FUNCTION IF EXISTS {}()",
-                capture_function(&p.new_name)
-            ),
-            Lock::None,
-        ));
     }
-    steps.extend(deletes.into_iter().rev());
+    if cascading.is_empty() {
+        if !ctes.is_empty() {
+            steps.push(Step::new(
+                "carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)",
+                format!("WITH {}\nSELECT 1", ctes.join(",\n")),
+                Lock::RowExclusive,
+            ));
+        }
+    } else {
+        notes.push(format!(
+            "foreign keys with an ON DELETE action reference the old masters ({}): the changes are carried back as upserts and deletes, and a unique value moved between rows since the archive (deleted and reused, or swapped) makes the rollback fail until it is moved back in the new master",
+            cascading.join(", ")
+        ));
+        steps.extend(upserts);
+        steps.extend(deletes.into_iter().rev());
+    }
+    steps.extend(after);
     // Dual-write again, exactly as phase 2 installs it.
     if pairs
         .iter()
@@ -405,22 +616,42 @@ pub fn plan_rollback(
         let dw = dual_write::plan_apply(&cat2, mapping)?;
         steps.extend(dw.steps);
     }
+    for (table, name) in &record.implicit_fks {
+        if cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == name))
+        {
+            steps.push(Step::new(
+                format!("stop enforcing {name} on {table} (added by the archive)"),
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    cat.qualified(table),
+                    cat.quote(name)
+                ),
+                Lock::AccessExclusive,
+            ));
+        }
+    }
     let mut validates = Vec::new();
     for (table, name, def) in &record.dropped_fks {
         let Some(t) = cat.table(table) else { continue };
-        if t.constraints.iter().any(|c| &c.name == name) {
-            continue;
+        match t.constraints.iter().find(|c| &c.name == name) {
+            Some(c) if c.validated => continue,
+            // Restored by a rollback that was stopped before it validated it: validate it now.
+            Some(_) => {}
+            None => {
+                let def = def.trim_end_matches(" NOT VALID");
+                steps.push(Step::new(
+                    format!("restore {name} on {table} (NOT VALID; validated below)"),
+                    format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} {def} NOT VALID",
+                        cat.qualified(table),
+                        cat.quote(name)
+                    ),
+                    Lock::ShareRowExclusive,
+                ));
+            }
         }
-        let def = def.trim_end_matches(" NOT VALID");
-        steps.push(Step::new(
-            format!("restore {name} on {table} (NOT VALID; validated below)"),
-            format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} {def} NOT VALID",
-                cat.qualified(table),
-                cat.quote(name)
-            ),
-            Lock::ShareRowExclusive,
-        ));
         let mut v = Step::new(
             format!("validate {name} without blocking writers of {table}"),
             format!(
@@ -468,6 +699,24 @@ pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
             problems.push(format!("{new}: change capture trigger missing"));
         }
     }
+    for new in &record.truncate_captured {
+        if !cat
+            .table(new)
+            .is_some_and(|t| t.triggers.iter().any(|tg| tg.name == CAPTURE_TRUNCATE))
+        {
+            problems.push(format!("{new}: TRUNCATE capture trigger missing"));
+        }
+    }
+    for (table, name) in &record.implicit_fks {
+        if !cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == name))
+        {
+            problems.push(format!(
+                "{table}: foreign key {name} (an implicit relationship) missing"
+            ));
+        }
+    }
     problems
 }
 
@@ -479,6 +728,16 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
         }
         if cat.table(archived).is_some() {
             problems.push(format!("{archived} still exists after the rollback"));
+        }
+    }
+    for (table, name) in &record.implicit_fks {
+        if cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == name))
+        {
+            problems.push(format!(
+                "{table}: foreign key {name}, added by the archive, still exists after the rollback"
+            ));
         }
     }
     for (table, name, _) in &record.dropped_fks {

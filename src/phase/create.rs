@@ -4,7 +4,7 @@
 //! fail in the new one and break the writers.
 
 use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Table};
 use crate::ddl::{self, Target};
 use crate::mapping::{Kind, Mapping};
 use anyhow::{bail, Result};
@@ -80,8 +80,10 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 masters: &masters,
                 taken: &mut taken,
                 copy_sequence_state: true,
+                share_sequences: true,
             },
         )?;
+        notes.extend(id_source_notes(old, new_name));
         taken.insert(new_name.to_string());
         steps.push(Step::new(
             format!(
@@ -245,11 +247,13 @@ pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
                     masters: &masters,
                     taken: &mut BTreeSet::new(),
                     copy_sequence_state: false,
+                    share_sequences: false,
                 },
             )?
             .shape)
         };
-        let (want, have) = (shape(old)?, shape(new)?);
+        let (want, mut have) = (shape(old)?, shape(new)?);
+        accept_shared_sequences(old, &mut have);
         for (key, w) in &want {
             match have.get(key) {
                 None => problems.push(format!(
@@ -276,6 +280,46 @@ pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+/// The new table's defaults deliberately call the old table's own sequences until phase 5 (one id
+/// source while both layouts are written): in the new table's shape, the old column's own sequence
+/// counts as the column's own. Any other sequence still shows as a difference.
+fn accept_shared_sequences(old: &Table, have: &mut BTreeMap<String, String>) {
+    for col in &old.columns {
+        let Some(shape) = have.get_mut(&format!("column {}", col.name)) else {
+            continue;
+        };
+        for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
+            let pat = format!("{}::regclass", ddl::literal(&seq.regclass_text));
+            *shape = shape.replace(&pat, "<own sequence>");
+        }
+    }
+}
+
+/// What the plan tells about where the new table's ids come from.
+fn id_source_notes(old: &Table, new_name: &str) -> Vec<String> {
+    let mut notes = Vec::new();
+    for col in &old.columns {
+        for seq in col.sequences.iter().filter(|s| s.owned) {
+            if seq.identity {
+                notes.push(format!(
+                    "{new_name}.{col} is an identity column: it gets an identity sequence of its own, started where {seq} stands, and phase 5 moves it past {seq}; until then an insert into {new_name} that takes its id from the identity can collide with ids {old} hands out, so while both layouts are written, insert into {old} (the trigger copies the row) or give {col} explicitly",
+                    col = col.name,
+                    seq = seq.name,
+                    old = old.name
+                ));
+            } else {
+                notes.push(format!(
+                    "{new_name}.{col} takes its default from {seq}, the sequence of {old}, so both layouts draw ids from one source while both are written; phase 5 moves {new_name}'s own sequence past it and hands the default over",
+                    col = col.name,
+                    seq = seq.name,
+                    old = old.name
+                ));
+            }
+        }
+    }
+    notes
 }
 
 /// After rollback: nothing phase 1 created is left.

@@ -87,7 +87,15 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
         (Phase::SwitchReaders, Direction::Rollback) => {
             switch_readers::plan_rollback(&detail(row.as_ref())?)?
         }
-        (Phase::Archive, Direction::Apply) => archive::plan_apply(&cat, ctx.mapping)?,
+        (Phase::Archive, Direction::Apply) => {
+            // An archive stopped after its transaction (while validating) resumes from its record.
+            let resumed = row.as_ref().filter(|r| r.status == Status::Applying);
+            let resumed: Option<archive::Record> = match resumed {
+                Some(r) => Some(detail(Some(r))?),
+                None => None,
+            };
+            archive::plan_apply(&cat, ctx.mapping, resumed.as_ref())?
+        }
         (Phase::Archive, Direction::Rollback) => {
             archive::plan_rollback(ctx.client, &cat, ctx.mapping, &detail(row.as_ref())?)?
         }

@@ -1,9 +1,10 @@
 -- ra-migrate plan: apply phase 1 (create)
--- 16 steps in one transaction, with the phase recorded in the same transaction.
+-- 15 steps in one transaction, with the phase recorded in the same transaction.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- No step takes a lock that blocks writers of existing tables.
 --
 -- Notes:
+--   * ra_mst_bookmakers.id takes its default from ra_bookmakers_id_seq, the sequence of ra_bookmakers, so both layouts draw ids from one source while both are written; phase 5 moves ra_mst_bookmakers's own sequence past it and hands the default over
 --   * deferred to phase 3: ra_mst_sires(horse_id) -> ra_mst_horses(id), from ra_sires.ra_sires_horse_id_fkey: until the backfill has filled ra_mst_horses, a write that is valid in the old layout would fail here and break the writers
 --   * deferred to phase 3: ra_mst_dams(horse_id) -> ra_mst_horses(id), from ra_dams.ra_dams_horse_id_fkey: until the backfill has filled ra_mst_horses, a write that is valid in the old layout would fail here and break the writers
 --   * deferred to phase 3: ra_mst_damsires(horse_id) -> ra_mst_horses(id), from ra_damsires.ra_damsires_horse_id_fkey: until the backfill has filled ra_mst_horses, a write that is valid in the old layout would fail here and break the writers
@@ -26,9 +27,9 @@
 LOCK TABLE public.ra_bookmakers, public.ra_courses, public.ra_horses, public.ra_jockeys, public.ra_trainers, public.ra_owners, public.ra_sires, public.ra_dams, public.ra_damsires, public.ra_races IN ACCESS SHARE MODE;
 
 -- Step 2: create ra_mst_bookmakers as a copy of ra_bookmakers (6 columns)
---   lock: ACCESS EXCLUSIVE; touches: ra_mst_bookmakers
+--   lock: ACCESS EXCLUSIVE; touches: ra_bookmakers_id_seq, ra_mst_bookmakers
 CREATE TABLE public.ra_mst_bookmakers (
-    id bigint NOT NULL,
+    id bigint DEFAULT nextval('public.ra_bookmakers_id_seq'::regclass) NOT NULL,
     name character varying(100) NOT NULL,
     code character varying(50),
     is_active boolean DEFAULT true,
@@ -42,15 +43,11 @@ CREATE TABLE public.ra_mst_bookmakers (
 --   lock: none; touches: ra_mst_bookmakers, ra_mst_bookmakers_id_seq
 CREATE SEQUENCE public.ra_mst_bookmakers_id_seq AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1 NO CYCLE OWNED BY public.ra_mst_bookmakers.id;
 
--- Step 4: default of ra_mst_bookmakers.id from ra_mst_bookmakers_id_seq
---   lock: ACCESS EXCLUSIVE; touches: ra_mst_bookmakers, ra_mst_bookmakers_id_seq
-ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_mst_bookmakers_id_seq'::regclass);
-
--- Step 5: start ra_mst_bookmakers_id_seq where ra_bookmakers_id_seq stands
+-- Step 4: start ra_mst_bookmakers_id_seq where ra_bookmakers_id_seq stands
 --   lock: ACCESS SHARE; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
 SELECT setval('public.ra_mst_bookmakers_id_seq', last_value, is_called) FROM public.ra_bookmakers_id_seq;
 
--- Step 6: create ra_mst_courses as a copy of ra_courses (8 columns)
+-- Step 5: create ra_mst_courses as a copy of ra_courses (8 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_courses
 CREATE TABLE public.ra_mst_courses (
     id character varying(50) NOT NULL,
@@ -64,7 +61,7 @@ CREATE TABLE public.ra_mst_courses (
     CONSTRAINT ra_mst_courses_pkey PRIMARY KEY (id)
 );
 
--- Step 7: create ra_mst_horses as a copy of ra_horses (15 columns)
+-- Step 6: create ra_mst_horses as a copy of ra_horses (15 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_horses
 CREATE TABLE public.ra_mst_horses (
     id character varying(50) NOT NULL,
@@ -85,7 +82,7 @@ CREATE TABLE public.ra_mst_horses (
     CONSTRAINT ra_mst_horses_pkey PRIMARY KEY (id)
 );
 
--- Step 8: create ra_mst_jockeys as a copy of ra_jockeys (22 columns)
+-- Step 7: create ra_mst_jockeys as a copy of ra_jockeys (22 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_jockeys
 CREATE TABLE public.ra_mst_jockeys (
     id character varying(50) NOT NULL,
@@ -113,7 +110,7 @@ CREATE TABLE public.ra_mst_jockeys (
     CONSTRAINT ra_mst_jockeys_pkey PRIMARY KEY (id)
 );
 
--- Step 9: create ra_mst_trainers as a copy of ra_trainers (23 columns)
+-- Step 8: create ra_mst_trainers as a copy of ra_trainers (23 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_trainers
 CREATE TABLE public.ra_mst_trainers (
     id character varying(50) NOT NULL,
@@ -142,7 +139,7 @@ CREATE TABLE public.ra_mst_trainers (
     CONSTRAINT ra_mst_trainers_pkey PRIMARY KEY (id)
 );
 
--- Step 10: create ra_mst_owners as a copy of ra_owners (24 columns)
+-- Step 9: create ra_mst_owners as a copy of ra_owners (24 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_owners
 CREATE TABLE public.ra_mst_owners (
     id character varying(50) NOT NULL,
@@ -172,7 +169,7 @@ CREATE TABLE public.ra_mst_owners (
     CONSTRAINT ra_mst_owners_pkey PRIMARY KEY (id)
 );
 
--- Step 11: create ra_mst_sires as a copy of ra_sires (47 columns)
+-- Step 10: create ra_mst_sires as a copy of ra_sires (47 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_sires
 CREATE TABLE public.ra_mst_sires (
     id character varying(50) NOT NULL,
@@ -225,7 +222,7 @@ CREATE TABLE public.ra_mst_sires (
     CONSTRAINT ra_mst_sires_pkey PRIMARY KEY (id)
 );
 
--- Step 12: create ra_mst_dams as a copy of ra_dams (47 columns)
+-- Step 11: create ra_mst_dams as a copy of ra_dams (47 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_dams
 CREATE TABLE public.ra_mst_dams (
     id character varying(50) NOT NULL,
@@ -278,7 +275,7 @@ CREATE TABLE public.ra_mst_dams (
     CONSTRAINT ra_mst_dams_pkey PRIMARY KEY (id)
 );
 
--- Step 13: create ra_mst_damsires as a copy of ra_damsires (47 columns)
+-- Step 12: create ra_mst_damsires as a copy of ra_damsires (47 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_damsires
 CREATE TABLE public.ra_mst_damsires (
     id character varying(50) NOT NULL,
@@ -331,7 +328,7 @@ CREATE TABLE public.ra_mst_damsires (
     CONSTRAINT ra_mst_damsires_pkey PRIMARY KEY (id)
 );
 
--- Step 14: create ra_mst_races as a copy of ra_races (48 columns)
+-- Step 13: create ra_mst_races as a copy of ra_races (48 columns)
 --   lock: ACCESS EXCLUSIVE; touches: ra_mst_races
 CREATE TABLE public.ra_mst_races (
     id character varying(50) NOT NULL,
@@ -385,10 +382,10 @@ CREATE TABLE public.ra_mst_races (
     CONSTRAINT ra_mst_races_pkey PRIMARY KEY (id)
 );
 
--- Step 15: index idx_ra_mst_races_course (as idx_ra_races_course)
+-- Step 14: index idx_ra_mst_races_course (as idx_ra_races_course)
 --   lock: none; touches: idx_ra_mst_races_course, ra_mst_races
 CREATE INDEX idx_ra_mst_races_course ON public.ra_mst_races USING btree (course_id);
 
--- Step 16: index idx_ra_mst_races_date (as idx_ra_races_date)
+-- Step 15: index idx_ra_mst_races_date (as idx_ra_races_date)
 --   lock: none; touches: idx_ra_mst_races_date, ra_mst_races
 CREATE INDEX idx_ra_mst_races_date ON public.ra_mst_races USING btree (date);
