@@ -191,7 +191,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let retention = crate::purge::parse_retention(&args.retention)?;
             let mut client = connect(g, "purge")?;
             state::require_init(&mut client)?;
-            crate::doctor::refuse_transaction_pooler(&mut client, url(g)?, "purge")?;
             db::acquire_operator_lock(&mut client)?;
             if args.accept_activity {
                 crate::purge::record_baseline(&mut client)?;
@@ -265,11 +264,6 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     state::require_init(&mut client)?;
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
-        crate::doctor::refuse_transaction_pooler(
-            &mut client,
-            url(g)?,
-            &format!("{} phase {phase}", direction.as_str()),
-        )?;
         db::acquire_operator_lock(&mut client)?;
     }
     engine::check_order(&mut client, phase, direction)?;
@@ -403,6 +397,7 @@ fn url(g: &Global) -> Result<&str> {
 pub(crate) fn connect(g: &Global, purpose: &str) -> Result<postgres::Client> {
     let mut client = db::connect(url(g)?, purpose)?;
     crate::doctor::check_server_version(&mut client)?;
+    crate::doctor::refuse_transaction_pooler(&mut client, url(g)?, purpose)?;
     Ok(client)
 }
 

@@ -121,13 +121,7 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
     client
         .batch_execute(&format!("SET ra_migrate.pooler_probe = '{token}'"))
         .context("probing for a transaction pooler")?;
-    let pid_of = |c: &mut Client| -> Result<(i32, Option<String>)> {
-        let r = c.query_one(
-            "SELECT pg_backend_pid(), current_setting('ra_migrate.pooler_probe', true)",
-            &[],
-        )?;
-        Ok((r.get(0), r.get(1)))
-    };
+    let pid_of = |c: &mut Client| -> Result<(i32, Option<String>)> { probe_row(c) };
     let (first_pid, _) = pid_of(client)?;
     let url2 = url.to_string();
     // The second client may have to wait for a server connection (session pooling with a full
@@ -138,11 +132,8 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
         let result = (|| -> Result<(i32, Option<String>, Client)> {
             let mut c = crate::db::connect(&url2, "pooler probe")?;
             c.batch_execute("BEGIN")?;
-            let r = c.query_one(
-                "SELECT pg_backend_pid(), current_setting('ra_migrate.pooler_probe', true)",
-                &[],
-            )?;
-            Ok((r.get(0), r.get(1), c))
+            let (pid, setting) = probe_row(&mut c)?;
+            Ok((pid, setting, c))
         })();
         match result {
             Ok((pid, setting, mut c)) => {
@@ -184,12 +175,27 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
     Ok(verdict)
 }
 
-/// The refusal `apply`, `rollback` and `purge` give before changing anything through a
+/// This session's backend pid and probe setting, by the simple query protocol: a transaction
+/// pooler breaks named prepared statements, and the probe must work through one.
+fn probe_row(c: &mut Client) -> Result<(i32, Option<String>)> {
+    let rows = c.simple_query(
+        "SELECT pg_backend_pid()::text, current_setting('ra_migrate.pooler_probe', true)",
+    )?;
+    for m in rows {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            let pid: i32 = r.get(0).unwrap_or("0").parse().unwrap_or(0);
+            return Ok((pid, r.get(1).filter(|s| !s.is_empty()).map(str::to_string)));
+        }
+    }
+    bail!("the pooler probe returned no row")
+}
+
+/// The refusal every command but `doctor` gives, before reading or changing anything, through a
 /// transaction pooler.
 pub fn refuse_transaction_pooler(client: &mut Client, url: &str, what: &str) -> Result<()> {
     if let Some(why) = transaction_pooler(client, url)? {
         bail!(
-            "refusing to {what} through a transaction pooler ({why}): the operator lock, lock_timeout and the phase's session settings would not hold from one transaction to the next; connect directly (db.<project-ref>.supabase.co:5432) or through the session pooler on port 5432; nothing was changed"
+            "refusing to run {what} through a transaction pooler ({why}): the operator lock, lock_timeout, session settings and prepared statements do not hold from one transaction to the next; connect directly (db.<project-ref>.supabase.co:5432) or through the session pooler on port 5432 (`ra-migrate doctor` checks the connection); nothing was changed"
         );
     }
     Ok(())

@@ -307,7 +307,8 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
         let mut f = Step::new(
             format!("record every row of {} before a TRUNCATE (for a rollback)", p.new_name),
             format!(
-                "CREATE OR REPLACE FUNCTION {tfunc}() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$\nBEGIN\n  {ins_all};\n  RETURN NULL;\nEND\n$ra_migrate$"
+                "CREATE OR REPLACE FUNCTION {tfunc}() RETURNS trigger LANGUAGE plpgsql {} AS $ra_migrate$\nBEGIN\n  {ins_all};\n  RETURN NULL;\nEND\n$ra_migrate$",
+                dual_write::DEFINER
             ),
             Lock::None,
         );

@@ -42,6 +42,8 @@ struct Committed {
     rows: Vec<(String, i64)>,
     /// Inserts refused because the name does not exist (the old name while phase 5 is in effect).
     absent: usize,
+    /// Inserts on the new name refused until the backfill has copied the table (documented).
+    refused_early: usize,
     errors: Vec<String>,
 }
 
@@ -69,6 +71,10 @@ impl Writer {
                 let sql = format!("INSERT INTO {table} (name, code) VALUES ($1, $1) RETURNING id");
                 match c.query_one(&sql, &[&code]) {
                     Ok(r) => out.rows.push((code, r.get(0))),
+                    Err(e) if e.code().map(|c| c.code()) == Some("55000") => {
+                        out.refused_early += 1;
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
                     Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
                         out.absent += 1;
                         // nothing to write through this name; do not spin on the server
@@ -147,13 +153,25 @@ fn inserts_through_both_names_never_collide_in_any_phase_nor_after_rollback_and_
         }
     };
     apply(&db, 2);
-    take(write_both(&db, "2", || {}), &mut all);
+    let p2 = write_both(&db, "2", || {});
+    // before the backfill the new name refuses writers (nothing committed there to collide)
+    assert!(p2[1].rows.is_empty() && p2[1].refused_early > 0);
+    take(p2, &mut all);
     // the backfill and the archive (and its rollback) run while both writers insert
-    take(write_both(&db, "3", || apply(&db, 3)), &mut all);
+    let p3 = write_both(&db, "3", || apply(&db, 3));
+    assert!(
+        !p3[1].rows.is_empty(),
+        "the new name accepts writes once backfilled"
+    );
+    take(p3, &mut all);
     assert_in(&mut c, "ra_bookmakers", &all);
     assert_in(&mut c, "ra_mst_bookmakers", &all);
     apply(&db, 4);
-    take(write_both(&db, "4", || {}), &mut all);
+    let p4 = write_both(&db, "4", || {});
+    assert!(p4
+        .iter()
+        .all(|w| !w.rows.is_empty() && w.refused_early == 0));
+    take(p4, &mut all);
     assert_in(&mut c, "ra_bookmakers", &all);
     assert_in(&mut c, "ra_mst_bookmakers", &all);
     let p5 = write_both(&db, "5", || apply(&db, 5));

@@ -327,12 +327,19 @@ fn backfill_killed_at_several_points_resumes_to_a_green_report() {
     };
     // kill -9 at several points: each run resumes from the checkpoints of the one before
     let mut progress = vec![];
-    for delay_ms in [600, 500, 400] {
+    for extra_batches in [2, 1, 1] {
         let mut child = slow(&db);
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        // Kill once this run has checkpointed batches of its own (not after a fixed delay: on a
+        // loaded machine a run may not have reached its first batch by then).
+        let before = copied(&mut c);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while copied(&mut c) < before + 50 * extra_batches {
+            assert!(std::time::Instant::now() < deadline, "no progress in 60 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert!(
             child.try_wait().unwrap().is_none(),
-            "still copying at {delay_ms} ms"
+            "still copying after {extra_batches} batch(es)"
         );
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
