@@ -188,15 +188,24 @@ pub fn redact_text(text: &str, url: &str) -> String {
 
 /// Takes the operator lock on this session or fails at once naming the holder.
 pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
-    let got: bool = client
-        .query_one(
-            "SELECT pg_try_advisory_lock($1, $2)",
-            &[&LOCK_CLASS, &OPERATOR_LOCK],
-        )
-        .context("taking the operator lock")?
-        .get(0);
-    if got {
-        return Ok(());
+    // A just-finished operation's backend may still be exiting with the lock: a second's grace
+    // tells it from one that is running.
+    let grace = std::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let got: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, $2)",
+                &[&LOCK_CLASS, &OPERATOR_LOCK],
+            )
+            .context("taking the operator lock")?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= grace {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
     let holder = client
         .query_opt(
@@ -205,6 +214,7 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid
                AND l.granted
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
              LIMIT 1",
             &[&LOCK_CLASS, &OPERATOR_LOCK],
         )
@@ -299,7 +309,14 @@ impl Blocker {
 
 impl std::fmt::Display for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let query: String = self.query.chars().take(80).collect();
+        let query: String = self
+            .query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect();
         write!(
             f,
             "pid {} ({}, application '{}', {}, query started {}, holding {} on {}: {})",
@@ -318,7 +335,7 @@ impl std::fmt::Display for Blocker {
             },
             self.mode,
             self.table,
-            query.trim()
+            query
         )
     }
 }
@@ -474,12 +491,17 @@ fn wait_for_wraparound_vacuum(
                 policy.wraparound_wait
             );
         }
-        let (scanned, total): (i64, i64) = (p.get(1), p.get(2));
+        // The details are null for a role that may not see them.
+        let (phase, scanned, total): (Option<String>, Option<i64>, Option<i64>) =
+            (p.get(0), p.get(1), p.get(2));
+        let n = |v: Option<i64>| v.map_or("?".to_string(), |v| v.to_string());
         tracing::warn!(
-            "{what}: waiting for an anti-wraparound autovacuum (pid {}) of {} to finish ({}, {scanned} of {total} heap blocks scanned, waited {:?}); it is not cancelled and the wait does not use up a try",
+            "{what}: waiting for an anti-wraparound autovacuum (pid {}) of {} to finish ({}, {} of {} heap blocks scanned, waited {:?}); it is not cancelled and the wait does not use up a try",
             b.pid,
             b.table,
-            p.get::<_, String>(0),
+            phase.as_deref().unwrap_or("phase unknown"),
+            n(scanned),
+            n(total),
             *waited
         );
         std::thread::sleep(poll);
@@ -516,8 +538,12 @@ pub fn with_lock_retry_on<T>(
             }
         };
         if let Some(b) = found.iter().find(|b| b.is_autovacuum() && b.wraparound) {
-            wait_for_wraparound_vacuum(client, policy, what, b, &mut waited)
-                .map_err(|w| w.context(format!("{e:#}")))?;
+            if let Err(w) = wait_for_wraparound_vacuum(client, policy, what, b, &mut waited) {
+                return Err(e.context(format!("{w:#}")));
+            }
+            // The try itself counts towards the limit, so the wait is bounded even when the
+            // vacuum keeps coming back between polls.
+            waited += policy.timeout;
             continue;
         }
         for b in found.iter().filter(|b| b.is_autovacuum()) {
@@ -592,6 +618,28 @@ pub fn set_local_lock_timeout(policy: &LockPolicy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_modes_conflict_as_postgresql_documents() {
+        // an autovacuum holds SHARE UPDATE EXCLUSIVE: it stops ADD FOREIGN KEY, not writers
+        assert!(modes_conflict(
+            "ShareUpdateExclusiveLock",
+            "ShareRowExclusiveLock"
+        ));
+        assert!(!modes_conflict(
+            "ShareUpdateExclusiveLock",
+            "RowExclusiveLock"
+        ));
+        assert!(modes_conflict("RowExclusiveLock", "ShareLock"));
+        assert!(!modes_conflict("RowExclusiveLock", "RowExclusiveLock"));
+        assert!(modes_conflict("AccessShareLock", "AccessExclusiveLock"));
+        assert!(!modes_conflict("AccessShareLock", "ExclusiveLock"));
+        for a in MODES {
+            for b in MODES {
+                assert_eq!(modes_conflict(a, b), modes_conflict(b, a), "{a} / {b}");
+            }
+        }
+    }
 
     #[test]
     fn redacts_url_and_keyword_passwords() {
