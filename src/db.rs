@@ -432,29 +432,38 @@ pub fn blockers(client: &mut Client, needs: &[Need]) -> Result<Vec<Blocker>> {
 /// waits on one for `deadlock_timeout`; the tool's `lock_timeout` is shorter, so PostgreSQL never
 /// gets to. Needs the right to signal it (a superuser; a managed service's role may lack it):
 /// without it, says so and lets the retries carry on.
-fn cancel_autovacuum(client: &mut Client, what: &str, b: &Blocker) {
+fn cancel_autovacuum(client: &mut Client, what: &str, b: &Blocker) -> bool {
     match client.query_one("SELECT pg_cancel_backend($1)", &[&b.pid]) {
-        Ok(r) if r.get::<_, bool>(0) => tracing::warn!(
-            "{what}: cancelled the autovacuum (pid {}) of {} that held {} (PostgreSQL cancels an autovacuum blocking a lock request after deadlock_timeout, longer than this tool's lock_timeout; it will vacuum the table again later)",
-            b.pid,
-            b.table,
-            b.mode
-        ),
-        Ok(_) => tracing::warn!(
-            "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled (it had already ended); retrying",
-            b.pid,
-            b.table,
-            b.mode
-        ),
-        Err(e) => tracing::warn!(
-            "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled ({}): this role may not signal it (superuser needed); retrying",
-            b.pid,
-            b.table,
-            b.mode,
-            e.as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or_else(|| e.to_string())
-        ),
+        Ok(r) if r.get::<_, bool>(0) => {
+            tracing::warn!(
+                "{what}: cancelled the autovacuum (pid {}) of {} that held {} (PostgreSQL cancels an autovacuum blocking a lock request after deadlock_timeout, longer than this tool's lock_timeout; it will vacuum the table again later)",
+                b.pid,
+                b.table,
+                b.mode
+            );
+            true
+        }
+        Ok(_) => {
+            tracing::warn!(
+                "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled (pg_cancel_backend returned false); retrying",
+                b.pid,
+                b.table,
+                b.mode
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(
+                "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled ({}): this role may not signal it (superuser needed); retrying",
+                b.pid,
+                b.table,
+                b.mode,
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string())
+            );
+            false
+        }
     }
 }
 
@@ -523,6 +532,7 @@ pub fn with_lock_retry_on<T>(
 ) -> Result<T> {
     let mut pause = policy.backoff;
     let mut waited = Duration::ZERO;
+    let mut extra_taken = false;
     let mut n = 0;
     loop {
         let e = match attempt(client, n) {
@@ -546,14 +556,22 @@ pub fn with_lock_retry_on<T>(
             waited += policy.timeout;
             continue;
         }
-        for b in found.iter().filter(|b| b.is_autovacuum()) {
-            cancel_autovacuum(client, what, b);
+        let mut cancelled = false;
+        let mut others: Vec<String> = Vec::new();
+        for b in &found {
+            if b.is_autovacuum() && cancel_autovacuum(client, what, b) {
+                cancelled = true;
+            } else {
+                others.push(b.to_string());
+            }
         }
-        let others: Vec<String> = found
-            .iter()
-            .filter(|b| !b.is_autovacuum())
-            .map(Blocker::to_string)
-            .collect();
+        // A last try lost to an autovacuum just cancelled gets one more.
+        let extra = cancelled && others.is_empty() && !extra_taken;
+        if n >= policy.retries && extra {
+            extra_taken = true;
+            std::thread::sleep(jitter(policy.backoff));
+            continue;
+        }
         if n >= policy.retries {
             let held = if others.is_empty() {
                 "another session holds a conflicting lock (see pg_locks / pg_stat_activity)"
