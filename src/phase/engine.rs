@@ -581,10 +581,11 @@ impl crate::backfill::Progress for Watched<'_> {
 /// (batches checkpoint themselves), then recorded as done. Every step is safe to run again, so a
 /// rerun after a crash continues where it stopped.
 ///
-/// The phase is recorded as in progress together with its first change: in the first step's own
-/// transaction, or, before a batched copy (which commits on its own), just before it, and put back
-/// as it was if the copy then commits nothing. A run refused before any change (a lock timeout on
-/// the first step, say) leaves the phase state as it was, like an atomic phase.
+/// The phase is recorded as in progress together with its first change: in the transaction of the
+/// first group of transactional steps or, when a step that commits on its own comes first (a
+/// batched copy, a VALIDATE that must not hold the phase lock), just before it, and then put back
+/// as it was if that step commits nothing. A run refused before any change (a lock timeout on the
+/// first step, say) leaves the phase state as it was, like an atomic phase.
 fn run_resumable(
     ctx: &mut Ctx,
     plan: &Plan,
@@ -599,7 +600,7 @@ fn run_resumable(
     };
     let mut recorded = false;
     let mut changed = false;
-    // Put back when a copy recorded the phase as running and then changed nothing.
+    // What to put back when the phase was recorded as running ahead of a step that changed nothing.
     let mut before: Option<Option<serde_json::Value>> = None;
     let mut warnings = Vec::new();
     let mut tries = 1;
@@ -613,13 +614,10 @@ fn run_resumable(
                 copy.old, copy.new, copy.statements[3]
             ));
             if !recorded {
-                let prepared = state::snapshot_phase(ctx.client, plan.phase)
-                    .and_then(|snap| {
-                        transition(ctx, plan, running_status, &lock)?;
-                        Ok(snap)
-                    })
-                    .map_err(|error| Stopped { error, changed })?;
-                before = Some(prepared);
+                before = Some(
+                    record_running(ctx, plan, running_status, &lock)
+                        .map_err(|error| Stopped { error, changed })?,
+                );
                 recorded = true;
             }
             let watched = Watched {
@@ -651,6 +649,15 @@ fn run_resumable(
         } else {
             what
         };
+        // A step outside the phase's transactions (a long VALIDATE) must not hold the phase lock
+        // for its whole run: the phase is recorded just before it instead, like before a copy.
+        if !together && !recorded {
+            before = Some(
+                record_running(ctx, plan, running_status, &lock)
+                    .map_err(|error| Stopped { error, changed })?,
+            );
+            recorded = true;
+        }
         let record_here = !recorded;
         let running = std::cell::Cell::new(Running::default());
         let needs_now = || {
@@ -667,7 +674,7 @@ fn run_resumable(
                 sent.clear();
                 let mut tx = client.transaction()?;
                 tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-                if together || record_here {
+                if together {
                     tx.batch_execute(&format!(
                         "SELECT pg_advisory_xact_lock({}, {})",
                         db::LOCK_CLASS,
@@ -721,6 +728,19 @@ fn run_resumable(
         changed: true,
     })?;
     Ok((tries, warnings))
+}
+
+/// Records the phase as running ahead of a step that commits on its own, returning the state it
+/// had, to put back if the step then changes nothing.
+fn record_running(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    status: Status,
+    lock: &LockPolicy,
+) -> Result<Option<serde_json::Value>> {
+    let snapshot = state::snapshot_phase(ctx.client, plan.phase)?;
+    transition(ctx, plan, status, lock)?;
+    Ok(snapshot)
 }
 
 /// The run stopped: when nothing was committed but a copy had recorded the phase as running,
