@@ -108,6 +108,30 @@ fn an_apply_of_phase_3_refused_by_a_lock_leaves_phase_3_unapplied() {
     drop(blocker);
     apply(&db, 3);
     assert_eq!(status(&mut c, 3).as_deref(), Some("applied"));
+
+    // Refused again after a rollback: the row is put back exactly as it was.
+    let out = ok(&db, &["rollback", "3", "--yes"]);
+    assert!(out.contains("verified: no problems found"), "{out}");
+    let row = |c: &mut Client| -> String {
+        c.query_one(
+            "SELECT to_jsonb(p)::text FROM ra_migrate.phase_state p WHERE phase = 3",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let before = row(&mut c);
+    let blocker = hold(
+        &db,
+        "lock_order_reader",
+        &format!("LOCK TABLE {} IN SHARE MODE", twins.join(", ")),
+    );
+    let (code, out) = run(&db, &["apply", "3", "--yes", "--lock-retries", "1"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("the database is as it was before"), "{out}");
+    assert_eq!(row(&mut c), before, "{out}");
+    drop(blocker);
+    apply(&db, 3);
 }
 
 /// Writers, each on its own connection, committing one-row transactions on `table` as fast as
