@@ -29,6 +29,8 @@ pub struct LockPolicy {
     /// First pause between tries; doubles, with jitter, up to `max_backoff`.
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// How long to wait, without using up tries, for an anti-wraparound autovacuum in the way.
+    pub wraparound_wait: Duration,
 }
 
 impl Default for LockPolicy {
@@ -40,6 +42,8 @@ impl Default for LockPolicy {
             retries: 10,
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(3),
+            // Generous: such a vacuum of a big table takes hours, and cancelling it only restarts it.
+            wraparound_wait: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -184,15 +188,24 @@ pub fn redact_text(text: &str, url: &str) -> String {
 
 /// Takes the operator lock on this session or fails at once naming the holder.
 pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
-    let got: bool = client
-        .query_one(
-            "SELECT pg_try_advisory_lock($1, $2)",
-            &[&LOCK_CLASS, &OPERATOR_LOCK],
-        )
-        .context("taking the operator lock")?
-        .get(0);
-    if got {
-        return Ok(());
+    // A just-finished operation's backend may still be exiting with the lock: a second's grace
+    // tells it from one that is running.
+    let grace = std::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let got: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, $2)",
+                &[&LOCK_CLASS, &OPERATOR_LOCK],
+            )
+            .context("taking the operator lock")?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= grace {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
     let holder = client
         .query_opt(
@@ -201,6 +214,7 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid
                AND l.granted
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
              LIMIT 1",
             &[&LOCK_CLASS, &OPERATOR_LOCK],
         )
@@ -264,6 +278,332 @@ pub fn with_lock_retry<T>(
     unreachable!("the loop returns on its last try")
 }
 
+/// A relation a try locks, and the mode it asks for in `pg_locks` spelling (`ShareRowExclusiveLock`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub schema: String,
+    pub table: String,
+    pub mode: &'static str,
+}
+
+/// A session holding a lock that conflicts with one a try needed, as `pg_stat_activity` shows it.
+#[derive(Debug, Clone)]
+pub struct Blocker {
+    pub pid: i32,
+    pub backend_type: String,
+    pub application_name: String,
+    pub state: String,
+    pub query_start: String,
+    pub query: String,
+    pub table: String,
+    pub mode: String,
+    /// An autovacuum run to prevent transaction id wraparound: PostgreSQL never cancels those.
+    pub wraparound: bool,
+}
+
+impl Blocker {
+    pub fn is_autovacuum(&self) -> bool {
+        self.backend_type == "autovacuum worker"
+    }
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let query: String = self
+            .query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect();
+        write!(
+            f,
+            "pid {} ({}, application '{}', {}, query started {}, holding {} on {}: {})",
+            self.pid,
+            self.backend_type,
+            self.application_name,
+            if self.state.is_empty() {
+                "state unknown"
+            } else {
+                &self.state
+            },
+            if self.query_start.is_empty() {
+                "?"
+            } else {
+                &self.query_start
+            },
+            self.mode,
+            self.table,
+            query
+        )
+    }
+}
+
+/// PostgreSQL's table lock modes, weakest first, and which of them each one conflicts with
+/// (the table in the documentation's "Explicit Locking" chapter).
+const MODES: [&str; 8] = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+const CONFLICTS: [u8; 8] = [
+    0b1000_0000,
+    0b1100_0000,
+    0b1111_0000,
+    0b1111_1000,
+    0b1110_1100,
+    0b1111_1100,
+    0b1111_1110,
+    0b1111_1111,
+];
+
+/// Whether a lock held in mode `held` makes a request for `wanted` wait.
+pub fn modes_conflict(held: &str, wanted: &str) -> bool {
+    let (Some(h), Some(w)) = (
+        MODES.iter().position(|m| *m == held),
+        MODES.iter().position(|m| *m == wanted),
+    ) else {
+        return false;
+    };
+    CONFLICTS[w] & (1 << h) != 0
+}
+
+/// The other sessions holding, right now, a lock that conflicts with one of `needs`. A lock
+/// timeout has already ended the wait, so `pg_blocking_pids` has nothing to say; the holders are
+/// what is left to look at.
+pub fn blockers(client: &mut Client, needs: &[Need]) -> Result<Vec<Blocker>> {
+    if needs.is_empty() {
+        return Ok(vec![]);
+    }
+    let schemas: Vec<&str> = needs.iter().map(|n| n.schema.as_str()).collect();
+    let tables: Vec<&str> = needs.iter().map(|n| n.table.as_str()).collect();
+    let rows = client
+        .query(
+            "SELECT a.pid, coalesce(a.backend_type, ''), coalesce(a.application_name, ''),
+                    coalesce(a.state, ''), coalesce(a.query_start::text, ''),
+                    coalesce(a.query, ''), n.nspname::text, c.relname::text, l.mode
+             FROM pg_locks l
+             JOIN pg_class c ON c.oid = l.relation
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_stat_activity a ON a.pid = l.pid
+             JOIN unnest($1::text[], $2::text[]) AS w(schema_name, table_name)
+               ON w.schema_name = n.nspname AND w.table_name = c.relname
+             WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             ORDER BY a.pid",
+            &[&schemas, &tables],
+        )
+        .context(
+            "looking up the sessions holding conflicting locks (pg_locks, pg_stat_activity)",
+        )?;
+    let mut out: Vec<Blocker> = Vec::new();
+    for r in rows {
+        let (schema, table, mode): (String, String, String) = (r.get(6), r.get(7), r.get(8));
+        let conflicts = needs
+            .iter()
+            .any(|n| n.schema == schema && n.table == table && modes_conflict(&mode, n.mode));
+        let pid: i32 = r.get(0);
+        if !conflicts || out.iter().any(|b| b.pid == pid) {
+            continue;
+        }
+        let query: String = r.get(5);
+        out.push(Blocker {
+            pid,
+            backend_type: r.get(1),
+            application_name: r.get(2),
+            state: r.get(3),
+            query_start: r.get(4),
+            wraparound: query.contains("(to prevent wraparound)"),
+            query,
+            table: format!("{schema}.{table}"),
+            mode,
+        });
+    }
+    Ok(out)
+}
+
+/// Cancels an ordinary autovacuum in the way, as PostgreSQL itself does for a lock request that
+/// waits on one for `deadlock_timeout`; the tool's `lock_timeout` is shorter, so PostgreSQL never
+/// gets to. Needs the right to signal it (a superuser; a managed service's role may lack it):
+/// without it, says so and lets the retries carry on.
+fn cancel_autovacuum(client: &mut Client, what: &str, b: &Blocker) -> bool {
+    match client.query_one("SELECT pg_cancel_backend($1)", &[&b.pid]) {
+        Ok(r) if r.get::<_, bool>(0) => {
+            tracing::warn!(
+                "{what}: cancelled the autovacuum (pid {}) of {} that held {} (PostgreSQL cancels an autovacuum blocking a lock request after deadlock_timeout, longer than this tool's lock_timeout; it will vacuum the table again later)",
+                b.pid,
+                b.table,
+                b.mode
+            );
+            true
+        }
+        Ok(_) => {
+            tracing::warn!(
+                "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled (pg_cancel_backend returned false); retrying",
+                b.pid,
+                b.table,
+                b.mode
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(
+                "{what}: the autovacuum (pid {}) of {} holds {} and could not be cancelled ({}): this role may not signal it (superuser needed); retrying",
+                b.pid,
+                b.table,
+                b.mode,
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string())
+            );
+            false
+        }
+    }
+}
+
+/// Waits for an anti-wraparound autovacuum in the way to finish, saying how far it has got; these
+/// are never cancelled (PostgreSQL would only start another).
+fn wait_for_wraparound_vacuum(
+    client: &mut Client,
+    policy: &LockPolicy,
+    what: &str,
+    b: &Blocker,
+    waited: &mut Duration,
+) -> Result<()> {
+    let poll = Duration::from_secs(5);
+    loop {
+        let progress = client
+            .query_opt(
+                "SELECT p.phase, p.heap_blks_scanned, p.heap_blks_total,
+                        EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = p.pid AND l.granted
+                                  AND l.relation = p.relid)
+                 FROM pg_stat_progress_vacuum p WHERE p.pid = $1",
+                &[&b.pid],
+            )
+            .context("watching the anti-wraparound autovacuum (pg_stat_progress_vacuum)")?;
+        let Some(p) = progress else { return Ok(()) };
+        if !p.get::<_, bool>(3) {
+            return Ok(());
+        }
+        if *waited >= policy.wraparound_wait {
+            bail!(
+                "{what}: an anti-wraparound autovacuum (pid {}) of {} has held {} for longer than the {:?} this tool waits; PostgreSQL must finish it to protect the database from transaction id wraparound: run the command again once it is done (see pg_stat_progress_vacuum)",
+                b.pid,
+                b.table,
+                b.mode,
+                policy.wraparound_wait
+            );
+        }
+        // The details are null for a role that may not see them.
+        let (phase, scanned, total): (Option<String>, Option<i64>, Option<i64>) =
+            (p.get(0), p.get(1), p.get(2));
+        let n = |v: Option<i64>| v.map_or("?".to_string(), |v| v.to_string());
+        tracing::warn!(
+            "{what}: waiting for an anti-wraparound autovacuum (pid {}) of {} to finish ({}, {} of {} heap blocks scanned, waited {:?}); it is not cancelled and the wait does not use up a try",
+            b.pid,
+            b.table,
+            phase.as_deref().unwrap_or("phase unknown"),
+            n(scanned),
+            n(total),
+            *waited
+        );
+        std::thread::sleep(poll);
+        *waited += poll;
+    }
+}
+
+/// [`with_lock_retry`] for a try on `client` that needs the locks `needs` lists (read after a
+/// failed try, so it can name the statement that was waiting). After a lock timeout it looks at
+/// who holds a conflicting lock: an ordinary autovacuum is cancelled (as PostgreSQL would, see
+/// [`cancel_autovacuum`]), an anti-wraparound one is waited for without using up a try, and any
+/// other holder is named in the error when the tries run out.
+pub fn with_lock_retry_on<T>(
+    client: &mut Client,
+    policy: &LockPolicy,
+    what: &str,
+    needs: &dyn Fn() -> Vec<Need>,
+    mut attempt: impl FnMut(&mut Client, u32) -> Result<T>,
+) -> Result<T> {
+    let mut pause = policy.backoff;
+    let mut waited = Duration::ZERO;
+    let mut extra_taken = false;
+    let mut n = 0;
+    loop {
+        let e = match attempt(client, n) {
+            Ok(v) => return Ok(v),
+            Err(e) if is_lock_timeout(&e) => e,
+            Err(e) => return Err(e),
+        };
+        let found = match blockers(client, &needs()) {
+            Ok(b) => b,
+            Err(look) => {
+                tracing::warn!("{what}: {look:#}");
+                vec![]
+            }
+        };
+        if let Some(b) = found.iter().find(|b| b.is_autovacuum() && b.wraparound) {
+            if let Err(w) = wait_for_wraparound_vacuum(client, policy, what, b, &mut waited) {
+                return Err(e.context(format!("{w:#}")));
+            }
+            // The try itself counts towards the limit, so the wait is bounded even when the
+            // vacuum keeps coming back between polls.
+            waited += policy.timeout;
+            continue;
+        }
+        let mut cancelled = false;
+        let mut others: Vec<String> = Vec::new();
+        for b in &found {
+            if b.is_autovacuum() && cancel_autovacuum(client, what, b) {
+                cancelled = true;
+            } else {
+                others.push(b.to_string());
+            }
+        }
+        // A last try lost to an autovacuum just cancelled gets one more.
+        let extra = cancelled && others.is_empty() && !extra_taken;
+        if n >= policy.retries && extra {
+            extra_taken = true;
+            std::thread::sleep(jitter(policy.backoff));
+            continue;
+        }
+        if n >= policy.retries {
+            let held = if others.is_empty() {
+                "another session holds a conflicting lock (see pg_locks / pg_stat_activity)"
+                    .to_string()
+            } else {
+                format!("held by {}", others.join("; "))
+            };
+            return Err(e.context(format!(
+                "{what}: a lock was not granted within {:?} on any of {} tries; {held}; the transaction of each try was rolled back",
+                policy.timeout,
+                policy.retries + 1
+            )));
+        }
+        let sleep = jitter(pause);
+        tracing::warn!(
+            "{what}: lock not granted within {:?} (try {} of {}){}; retrying in {:?}",
+            policy.timeout,
+            n + 1,
+            policy.retries + 1,
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(", held by {}", others.join("; "))
+            },
+            sleep
+        );
+        std::thread::sleep(sleep);
+        pause = (pause * 2).min(policy.max_backoff);
+        n += 1;
+    }
+}
+
 /// Between half and the whole of `d`, so operators retrying together spread out.
 fn jitter(d: Duration) -> Duration {
     let nanos = std::time::SystemTime::now()
@@ -296,6 +636,28 @@ pub fn set_local_lock_timeout(policy: &LockPolicy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_modes_conflict_as_postgresql_documents() {
+        // an autovacuum holds SHARE UPDATE EXCLUSIVE: it stops ADD FOREIGN KEY, not writers
+        assert!(modes_conflict(
+            "ShareUpdateExclusiveLock",
+            "ShareRowExclusiveLock"
+        ));
+        assert!(!modes_conflict(
+            "ShareUpdateExclusiveLock",
+            "RowExclusiveLock"
+        ));
+        assert!(modes_conflict("RowExclusiveLock", "ShareLock"));
+        assert!(!modes_conflict("RowExclusiveLock", "RowExclusiveLock"));
+        assert!(modes_conflict("AccessShareLock", "AccessExclusiveLock"));
+        assert!(!modes_conflict("AccessShareLock", "ExclusiveLock"));
+        for a in MODES {
+            for b in MODES {
+                assert_eq!(modes_conflict(a, b), modes_conflict(b, a), "{a} / {b}");
+            }
+        }
+    }
 
     #[test]
     fn redacts_url_and_keyword_passwords() {

@@ -262,6 +262,41 @@ pub fn set_phase(
     Ok(())
 }
 
+/// A phase's row as it stands (`None` when it has none), for [`restore_phase`].
+pub fn snapshot_phase(
+    client: &mut impl GenericClient,
+    phase: Phase,
+) -> Result<Option<serde_json::Value>> {
+    Ok(client
+        .query_opt(
+            "SELECT to_jsonb(p) FROM ra_migrate.phase_state p WHERE phase = $1",
+            &[&phase.number()],
+        )
+        .with_context(|| format!("reading the state of phase {phase}"))?
+        .map(|r| r.get(0)))
+}
+
+/// Puts a phase's row back exactly as [`snapshot_phase`] read it: for a run that recorded itself
+/// as started and then changed nothing. Run it in a transaction.
+pub fn restore_phase(
+    client: &mut impl GenericClient,
+    phase: Phase,
+    snapshot: Option<&serde_json::Value>,
+) -> Result<()> {
+    client.execute(
+        "DELETE FROM ra_migrate.phase_state WHERE phase = $1",
+        &[&phase.number()],
+    )?;
+    if let Some(row) = snapshot {
+        client.execute(
+            "INSERT INTO ra_migrate.phase_state
+             SELECT * FROM jsonb_populate_record(NULL::ra_migrate.phase_state, $1)",
+            &[row],
+        )?;
+    }
+    Ok(())
+}
+
 /// Marks a phase verified (or not) without touching anything else.
 pub fn set_verified(client: &mut impl GenericClient, phase: Phase, verified: bool) -> Result<()> {
     client.execute(

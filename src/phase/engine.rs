@@ -111,7 +111,7 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
             .cloned()
             .collect();
     }
-    lock_up_front(&mut plan, &cat);
+    lock_up_front(&mut plan, &cat, ctx.mapping);
     check_plan(&mut plan, ctx.mapping)?;
     Ok(plan)
 }
@@ -120,7 +120,14 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
 /// will need. Taking them one by one, step after step, can deadlock with a writer that holds one
 /// table and waits for another; up front, under a lock_timeout shorter than deadlock_timeout, the
 /// phase waits (or gives up and retries) and the writer never becomes a deadlock victim.
-fn lock_up_front(plan: &mut Plan, cat: &Catalog) {
+///
+/// The order is the one writers use: a writer of an old master locks it, then its dual-write
+/// trigger writes the twin, so each pair is taken old first; tables that are not masters (fact
+/// tables, views) first, as a writer of a fact table reaches the masters last, through its foreign
+/// keys. Writers of the new names lock the other way round, so every other try takes the same
+/// locks in the reverse order: whichever way the writers go, half the tries meet them in their
+/// order. The order holds across lock modes (one statement per run of tables with the same mode).
+fn lock_up_front(plan: &mut Plan, cat: &Catalog, mapping: &Mapping) {
     let mut out: Vec<Step> = Vec::new();
     let mut i = 0;
     while i < plan.steps.len() {
@@ -141,33 +148,26 @@ fn lock_up_front(plan: &mut Plan, cat: &Catalog) {
                 *e = (*e).max(s.lock);
             }
         }
-        let tables_of = |lock: super::Lock| -> Vec<&str> {
-            strongest
-                .iter()
-                .filter(|(_, l)| **l == lock)
-                .map(|(t, _)| *t)
-                .collect()
-        };
         if together && group.len() > 1 {
-            for lock in [
-                super::Lock::AccessExclusive,
-                super::Lock::ShareRowExclusive,
-                super::Lock::ShareUpdateExclusive,
-            ] {
-                let tables = tables_of(lock);
-                if tables.is_empty() {
-                    continue;
+            let mut order: Vec<(&str, super::Lock)> = strongest
+                .into_iter()
+                .filter(|(_, l)| {
+                    matches!(
+                        l,
+                        super::Lock::AccessExclusive
+                            | super::Lock::ShareRowExclusive
+                            | super::Lock::ShareUpdateExclusive
+                    )
+                })
+                .collect();
+            order.sort_by_key(|(t, _)| (writers_rank(mapping, t), *t));
+            let forward = lock_steps(&order, cat);
+            order.reverse();
+            let reverse = lock_steps(&order, cat);
+            for (mut step, alt) in forward.into_iter().zip(reverse) {
+                if alt.sql != step.sql {
+                    step.alternate = Some(Box::new(alt));
                 }
-                let names: Vec<String> = tables.iter().map(|t| cat.qualified(t)).collect();
-                let mut step = Step::new(
-                    format!(
-                        "take the {} locks of this transaction up front",
-                        lock.as_str()
-                    ),
-                    format!("LOCK TABLE {} IN {} MODE", names.join(", "), lock.as_str()),
-                    lock,
-                );
-                step.waits = tables.iter().map(|t| t.to_string()).collect();
                 out.push(step);
             }
         }
@@ -175,6 +175,47 @@ fn lock_up_front(plan: &mut Plan, cat: &Catalog) {
         i += n;
     }
     plan.steps = out;
+}
+
+/// Where writers reach `table`: 0 for a table that is not a master, then each master pair in the
+/// mapping's order, the old (or archived) name before the new one.
+fn writers_rank(mapping: &Mapping, table: &str) -> (usize, usize) {
+    mapping
+        .tables
+        .iter()
+        .filter(|m| m.new_name.is_some())
+        .enumerate()
+        .find_map(|(k, m)| {
+            if m.name == table || m.archived_name() == table {
+                Some((k + 1, 0))
+            } else if m.new_name.as_deref() == Some(table) {
+                Some((k + 1, 1))
+            } else {
+                None
+            }
+        })
+        .unwrap_or((0, 0))
+}
+
+/// `LOCK TABLE` statements taking `order`'s locks in that order: one per run of the same mode.
+fn lock_steps(order: &[(&str, super::Lock)], cat: &Catalog) -> Vec<Step> {
+    order
+        .chunk_by(|a, b| a.1 == b.1)
+        .map(|run| {
+            let lock = run[0].1;
+            let names: Vec<String> = run.iter().map(|(t, _)| cat.qualified(t)).collect();
+            let mut step = Step::new(
+                format!(
+                    "take the {} locks of this transaction up front, in writers' order (every other try in the reverse order)",
+                    lock.as_str()
+                ),
+                format!("LOCK TABLE {} IN {} MODE", names.join(", "), lock.as_str()),
+                lock,
+            );
+            step.waits = run.iter().map(|(t, _)| t.to_string()).collect();
+            step
+        })
+        .collect()
 }
 
 /// Parses every statement of the plan, fills in the tables each one touches, and refuses a plan
@@ -191,6 +232,18 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
             )
         })?;
         step.tables = checked.tables;
+        if let Some(alt) = step.alternate.as_deref_mut() {
+            alt.tables = crate::sql::check(&alt.sql, &protected)
+                .with_context(|| {
+                    format!(
+                        "refusing the plan of phase {}: step {} ({}), as run on every other try",
+                        plan.phase,
+                        i + 1,
+                        step.title
+                    )
+                })?
+                .tables;
+        }
         if !step.body.is_empty() {
             let body: Vec<&str> = step.body.iter().map(String::as_str).collect();
             let inner = crate::sql::check_function_body(&body, &protected).with_context(|| {
@@ -341,14 +394,19 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     let result = if resumable {
         run_resumable(ctx, plan, &mut statements)
     } else {
-        run_steps(ctx, plan, &mut statements).map(|t| (t, vec![]))
+        run_steps(ctx, plan, &mut statements)
+            .map(|t| (t, vec![]))
+            .map_err(|error| Stopped {
+                error,
+                changed: false,
+            })
     };
     let (tries, warnings) = match result {
         Ok(r) => r,
-        Err(e) => {
+        Err(Stopped { error: e, changed }) => {
             let msg = format!("{e:#}");
             state::log_finish(ctx.client, log_id, "failed", &statements, Some(&msg))?;
-            let how = if resumable {
+            let how = if changed {
                 format!(
                     "it stopped part-way and is recorded as such: run the same command again to continue from where it stopped, or roll phase {} back",
                     phase.number()
@@ -399,17 +457,74 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     })
 }
 
+/// Why a run stopped, and whether it had committed anything by then: a run that had not is
+/// reported like an atomic phase's failure, and leaves the phase state as it was.
+struct Stopped {
+    error: anyhow::Error,
+    changed: bool,
+}
+
+/// PostgreSQL's name of a lock mode, as `pg_locks.mode` shows it.
+fn pg_mode(lock: super::Lock) -> Option<&'static str> {
+    use super::Lock::*;
+    match lock {
+        None => Option::None,
+        AccessShare => Some("AccessShareLock"),
+        RowExclusive => Some("RowExclusiveLock"),
+        ShareUpdateExclusive => Some("ShareUpdateExclusiveLock"),
+        ShareRowExclusive => Some("ShareRowExclusiveLock"),
+        AccessExclusive => Some("AccessExclusiveLock"),
+    }
+}
+
+/// The locks a step asks for: its mode on the relations it locks.
+fn needs(step: &Step, schema: &str) -> Vec<db::Need> {
+    let Some(mode) = pg_mode(step.lock) else {
+        return vec![];
+    };
+    step.locks_only
+        .as_ref()
+        .unwrap_or(&step.tables)
+        .iter()
+        .map(|t| db::Need {
+            schema: schema.to_string(),
+            table: t.clone(),
+            mode,
+        })
+        .collect()
+}
+
+/// Which step of a try is running, so a lock timeout can be traced to the locks it asked for.
+#[derive(Clone, Copy, Default)]
+struct Running {
+    step: Option<usize>,
+    attempt: u32,
+}
+
 /// All steps of phases 1 run in one transaction; the phase state is written in the same
 /// transaction, so the phase is either fully applied and recorded, or not at all.
 fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result<u32> {
     let lock = ctx.lock.clone();
     let force = ctx.force;
+    let schema = ctx.schema;
     let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
     let mut tries = 0;
-    db::with_lock_retry(&lock, &what, |attempt| {
+    let running = std::cell::Cell::new(Running::default());
+    let needs_now = || {
+        let r = running.get();
+        r.step
+            .and_then(|i| plan.steps.get(i))
+            .map(|s| needs(s.for_try(r.attempt), schema))
+            .unwrap_or_default()
+    };
+    db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
         tries = attempt + 1;
+        running.set(Running {
+            step: None,
+            attempt,
+        });
         statements.clear();
-        let mut tx = ctx.client.transaction()?;
+        let mut tx = client.transaction()?;
         let mut exec = |tx: &mut postgres::Transaction, sql: &str| -> Result<()> {
             statements.push(sql.to_string());
             tx.batch_execute(sql).map_err(anyhow::Error::from)
@@ -426,8 +541,17 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         )
         .context("waiting for in-flight writers to finish their transactions")?;
         for (i, step) in plan.steps.iter().enumerate() {
+            running.set(Running {
+                step: Some(i),
+                attempt,
+            });
+            let step = step.for_try(attempt);
             exec(&mut tx, &step.sql).with_context(|| format!("step {} ({})", i + 1, step.title))?;
         }
+        running.set(Running {
+            step: None,
+            attempt,
+        });
         let (status, detail) = match plan.direction {
             Direction::Apply => (Status::Applied, plan.record.clone()),
             // Keep what the phase had created, so the rollback's verification can check it is gone.
@@ -440,20 +564,52 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     Ok(tries)
 }
 
-/// A phase too long for one transaction (the backfill): recorded as in progress first, then each
-/// step in its own short transaction (batches checkpoint themselves), then recorded as done. Every
-/// step is safe to run again, so a rerun after a crash continues where it stopped.
+/// The backfill's progress, passed on, noting whether a batch was committed.
+struct Watched<'a> {
+    inner: &'a dyn crate::backfill::Progress,
+    advanced: std::cell::Cell<bool>,
+}
+
+impl crate::backfill::Progress for Watched<'_> {
+    fn start(&self, table: &str, total: u64, done: u64) {
+        self.inner.start(table, total, done)
+    }
+
+    fn advance(&self, table: &str, rows: u64) {
+        self.advanced.set(true);
+        self.inner.advance(table, rows)
+    }
+
+    fn finish(&self, table: &str) {
+        self.inner.finish(table)
+    }
+}
+
+/// A phase too long for one transaction (the backfill): each step in its own short transaction
+/// (batches checkpoint themselves), then recorded as done. Every step is safe to run again, so a
+/// rerun after a crash continues where it stopped.
+///
+/// The phase is recorded as in progress together with its first change: in the transaction of the
+/// first group of transactional steps or, when a step that commits on its own comes first (a
+/// batched copy, a VALIDATE that must not hold the phase lock), just before it, and then put back
+/// as it was if that step commits nothing. A run refused before any change (a lock timeout on the
+/// first step, say) leaves the phase state as it was, like an atomic phase.
 fn run_resumable(
     ctx: &mut Ctx,
     plan: &Plan,
     statements: &mut Vec<String>,
-) -> Result<(u32, Vec<String>)> {
+) -> std::result::Result<(u32, Vec<String>), Stopped> {
     let lock = ctx.lock.clone();
-    let (running, done) = match plan.direction {
+    let force = ctx.force;
+    let schema = ctx.schema;
+    let (running_status, done) = match plan.direction {
         Direction::Apply => (Status::Applying, Status::Applied),
         Direction::Rollback => (Status::RollingBack, Status::RolledBack),
     };
-    transition(ctx, plan, running, &lock)?;
+    let mut recorded = false;
+    let mut changed = false;
+    // What to put back when the phase was recorded as running ahead of a step that changed nothing.
+    let mut before: Option<Option<serde_json::Value>> = None;
     let mut warnings = Vec::new();
     let mut tries = 1;
     let mut i = 0;
@@ -465,8 +621,23 @@ fn run_resumable(
                 "-- backfill {} -> {}: {}",
                 copy.old, copy.new, copy.statements[3]
             ));
-            crate::backfill::run(ctx.client, copy, &ctx.tuning, &lock, ctx.progress)
-                .with_context(|| what.clone())?;
+            if !recorded {
+                before = Some(
+                    record_running(ctx, plan, running_status, &lock)
+                        .map_err(|error| Stopped { error, changed })?,
+                );
+                recorded = true;
+            }
+            let watched = Watched {
+                inner: ctx.progress,
+                advanced: std::cell::Cell::new(false),
+            };
+            let result = crate::backfill::run(ctx.client, copy, &ctx.tuning, &lock, &watched)
+                .with_context(|| what.clone());
+            changed |= watched.advanced.get();
+            if let Err(error) = result {
+                return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
+            }
             i += 1;
             continue;
         }
@@ -481,35 +652,143 @@ fn run_resumable(
             vec![step]
         };
         let together = step.in_transaction;
-        let result = db::with_lock_retry(&lock, &what, |attempt| {
-            tries = tries.max(attempt + 1);
-            let mut tx = ctx.client.transaction()?;
-            tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-            if together {
-                tx.batch_execute(&format!(
-                    "SELECT pg_advisory_xact_lock({}, {})",
-                    db::LOCK_CLASS,
-                    db::PHASE_LOCK
-                ))?;
-            }
-            for (k, s) in group.iter().enumerate() {
-                tx.batch_execute(&s.sql)
-                    .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
-            }
-            tx.commit()?;
-            Ok(())
-        });
-        statements.extend(group.iter().map(|s| s.sql.clone()));
+        let what = if group.len() > 1 {
+            format!("steps {} to {} (one transaction)", i + 1, i + group.len())
+        } else {
+            what
+        };
+        // A step outside the phase's transactions (a long VALIDATE) must not hold the phase lock
+        // for its whole run: the phase is recorded just before it instead, like before a copy.
+        if !together && !recorded {
+            before = Some(
+                record_running(ctx, plan, running_status, &lock)
+                    .map_err(|error| Stopped { error, changed })?,
+            );
+            recorded = true;
+        }
+        let record_here = !recorded;
+        let running = std::cell::Cell::new(Running::default());
+        let needs_now = || {
+            let r = running.get();
+            r.step
+                .and_then(|k| group.get(k))
+                .map(|s| needs(s.for_try(r.attempt), schema))
+                .unwrap_or_default()
+        };
+        let mut sent = Vec::new();
+        let result =
+            db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
+                tries = tries.max(attempt + 1);
+                sent.clear();
+                let mut tx = client.transaction()?;
+                tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
+                if together {
+                    tx.batch_execute(&format!(
+                        "SELECT pg_advisory_xact_lock({}, {})",
+                        db::LOCK_CLASS,
+                        db::PHASE_LOCK
+                    ))?;
+                }
+                for (k, s) in group.iter().enumerate() {
+                    running.set(Running {
+                        step: Some(k),
+                        attempt,
+                    });
+                    let s = s.for_try(attempt);
+                    sent.push(s.sql.clone());
+                    tx.batch_execute(&s.sql)
+                        .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
+                }
+                running.set(Running {
+                    step: None,
+                    attempt,
+                });
+                if record_here {
+                    state::set_phase(
+                        &mut tx,
+                        plan.phase,
+                        running_status,
+                        false,
+                        force,
+                        &plan.record,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(())
+            });
+        statements.extend(sent);
         match result {
+            Ok(()) => {
+                recorded = true;
+                changed = true;
+            }
             Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
                 warnings.push(format!("{what}: {e:#}: the constraint stays NOT VALID"));
             }
-            other => other.with_context(|| what.clone())?,
+            Err(error) => {
+                return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
+            }
         }
         i += group.len();
     }
-    transition(ctx, plan, done, &lock)?;
+    transition(ctx, plan, done, &lock).map_err(|error| Stopped {
+        error,
+        changed: true,
+    })?;
     Ok((tries, warnings))
+}
+
+/// Records the phase as running ahead of a step that commits on its own, returning the state it
+/// had, to put back if the step then changes nothing.
+fn record_running(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    status: Status,
+    lock: &LockPolicy,
+) -> Result<Option<serde_json::Value>> {
+    let snapshot = state::snapshot_phase(ctx.client, plan.phase)?;
+    transition(ctx, plan, status, lock)?;
+    Ok(snapshot)
+}
+
+/// The run stopped: when nothing was committed but a copy had recorded the phase as running,
+/// the phase state is put back as it was.
+fn stop_unchanged(
+    ctx: &mut Ctx,
+    plan: &Plan,
+    error: anyhow::Error,
+    changed: bool,
+    before: Option<&Option<serde_json::Value>>,
+) -> Stopped {
+    let Some(snapshot) = before.filter(|_| !changed) else {
+        return Stopped { error, changed };
+    };
+    let lock = ctx.lock.clone();
+    let restored = db::with_lock_retry(&lock, "putting the phase state back", |_| {
+        let mut tx = ctx.client.transaction()?;
+        tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
+        tx.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({}, {})",
+            db::LOCK_CLASS,
+            db::PHASE_LOCK
+        ))?;
+        state::restore_phase(&mut tx, plan.phase, snapshot.as_ref())?;
+        tx.commit()?;
+        Ok(())
+    });
+    match restored {
+        Ok(()) => Stopped {
+            error,
+            changed: false,
+        },
+        // The phase stays recorded as running, which a rerun handles like any stopped run.
+        Err(restore) => Stopped {
+            error: error.context(format!(
+                "putting the phase state back failed too ({restore:#})"
+            )),
+            changed: true,
+        },
+    }
 }
 
 /// Records a phase's status under the exclusive phase lock (no writer is mid-transaction).

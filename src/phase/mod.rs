@@ -160,6 +160,10 @@ pub struct Step {
     /// definition only reads the tables it names (ACCESS SHARE), the view itself is what
     /// `CREATE OR REPLACE VIEW` locks exclusively.
     pub locks_only: Option<BTreeSet<String>>,
+    /// Run instead of this step on every other try (the second, fourth, ...): the same up-front
+    /// locks in the reverse order, for writers that take the tables the other way round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<Box<Step>>,
 }
 
 impl Step {
@@ -175,6 +179,15 @@ impl Step {
             copy: None,
             tolerate_fk_violation: false,
             locks_only: None,
+            alternate: None,
+        }
+    }
+
+    /// The step to run on try `attempt` (counted from 0).
+    pub fn for_try(&self, attempt: u32) -> &Step {
+        match &self.alternate {
+            Some(alt) if attempt % 2 == 1 => alt,
+            _ => self,
         }
     }
 }

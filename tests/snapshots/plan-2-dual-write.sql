@@ -8,9 +8,9 @@
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
--- Step 1: take the SHARE ROW EXCLUSIVE locks of this transaction up front
+-- Step 1: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers wait while it runs); touches: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
-LOCK TABLE public.ra_bookmakers, public.ra_courses, public.ra_dams, public.ra_damsires, public.ra_horses, public.ra_jockeys, public.ra_mst_bookmakers, public.ra_mst_courses, public.ra_mst_dams, public.ra_mst_damsires, public.ra_mst_horses, public.ra_mst_jockeys, public.ra_mst_owners, public.ra_mst_races, public.ra_mst_sires, public.ra_mst_trainers, public.ra_owners, public.ra_races, public.ra_sires, public.ra_trainers IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE public.ra_bookmakers, public.ra_mst_bookmakers, public.ra_courses, public.ra_mst_courses, public.ra_horses, public.ra_mst_horses, public.ra_jockeys, public.ra_mst_jockeys, public.ra_trainers, public.ra_mst_trainers, public.ra_owners, public.ra_mst_owners, public.ra_sires, public.ra_mst_sires, public.ra_dams, public.ra_mst_dams, public.ra_damsires, public.ra_mst_damsires, public.ra_races, public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
 
 -- Step 2: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
