@@ -148,8 +148,8 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
         }
     });
     let mut verdict = None;
-    match rx.recv_timeout(Duration::from_secs(5)) {
-        Ok(Ok((pid, setting))) => {
+    if let Ok(Ok((pid, setting))) = rx.recv_timeout(Duration::from_secs(5)) {
+        {
             if pid == first_pid || setting.as_deref() == Some(token.as_str()) {
                 verdict = Some(format!(
                     "a second connection was given this connection's server session (backend pid {pid})"
@@ -163,7 +163,6 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
                 }
             }
         }
-        Ok(Err(_)) | Err(_) => {}
     }
     let _ = release_tx.send(());
     client.batch_execute("RESET ra_migrate.pooler_probe")?;
