@@ -65,6 +65,14 @@ pub enum Command {
     /// finding says what to do. Exit 1 when a problem is found. Read-only.
     #[command(after_help = "Examples:\n  ra-migrate doctor\n  ra-migrate doctor --json")]
     Doctor,
+    /// List values that name no master row, in the relationships the legacy schema never enforced
+    /// (and foreign keys left NOT VALID); fix them with a placeholder master row per missing key or
+    /// by setting the reference to NULL (every original value saved), or undo the fixes. Exit 1
+    /// when orphans are listed. Fact rows are never deleted.
+    #[command(
+        after_help = "Examples:\n  ra-migrate orphans --sample 10\n  ra-migrate orphans --fix placeholder --yes\n  ra-migrate orphans --fix null --yes\n  ra-migrate orphans --undo --yes"
+    )]
+    Orphans(OrphansArgs),
     /// Show the current phase, its status, and every mapped table's old/new existence and row count.
     #[command(after_help = "Example:\n  ra-migrate status --json")]
     Status,
@@ -121,6 +129,24 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate rehearse --from postgres://postgres@db.example.com/racing --sample 500\n  ra-migrate rehearse --from \"$DATABASE_URL\" --keep"
     )]
     Rehearse(RehearseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrphansArgs {
+    /// Missing keys shown per relationship.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub sample: usize,
+    /// Resolve every orphan: `placeholder` adds a minimal master row per missing key (into the old
+    /// master while it is the table of record, so dual-write carries it); `null` sets the dangling
+    /// reference to NULL. One transaction, recorded in the log.
+    #[arg(long, value_enum, conflicts_with = "undo")]
+    pub fix: Option<crate::orphans::Fix>,
+    /// Undo every fix: placeholders still as inserted are removed, NULLed references get their value back.
+    #[arg(long)]
+    pub undo: bool,
+    /// Without it, --fix and --undo only say what they would do.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

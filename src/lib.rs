@@ -15,6 +15,7 @@ pub mod demo;
 pub mod doctor;
 pub mod fetch;
 pub mod mapping;
+pub mod orphans;
 pub mod overview;
 pub mod phase;
 pub mod progress;

@@ -156,6 +156,44 @@ pub fn doctor_text(r: &crate::doctor::Report) -> String {
     )
 }
 
+pub fn orphans_text(found: &[crate::orphans::Orphans]) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "relationship",
+        "constraint",
+        "orphan rows",
+        "missing keys",
+        "e.g.",
+    ]);
+    for o in found {
+        t.add_row(vec![
+            o.relationship.name.clone(),
+            match &o.relationship.constraint {
+                None => "none yet".to_string(),
+                Some((n, true)) => format!("{n} (valid)"),
+                Some((n, false)) => format!("{n} (NOT VALID)"),
+            },
+            o.rows.to_string(),
+            o.keys.to_string(),
+            o.sample
+                .iter()
+                .map(|(k, n)| format!("{k} ({n})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    let total: i64 = found.iter().map(|o| o.rows).sum();
+    format!(
+        "{t}\n{}\n",
+        if total == 0 {
+            "no orphans".to_string()
+        } else {
+            format!("{total} orphan row(s): `ra-migrate orphans --fix placeholder --yes` or `--fix null --yes` resolves them (reversible with --undo)")
+        }
+    )
+}
+
 pub fn outcome_text(o: &Outcome) -> String {
     let mut out = format!(
         "{} of phase {} done in {} tr{} ({} statements, log entry {}).\n",

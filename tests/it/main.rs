@@ -10,6 +10,7 @@ mod fuzz;
 mod lifecycle;
 mod lock_order;
 mod nothing_lost;
+mod orphans;
 mod overview;
 mod phases;
 mod rehearse;

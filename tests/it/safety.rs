@@ -161,6 +161,7 @@ fn state_tables_older_than_the_binary_are_refused_until_init_upgrades_them() {
         .batch_execute(
             "DELETE FROM ra_migrate.refinery_schema_history WHERE version >= 3;
              DROP TABLE ra_migrate.absent_profile;
+             DROP TABLE ra_migrate.orphan_fix;
              DROP INDEX ra_migrate.quarantine_unresolved_once;
              ALTER TABLE ra_migrate.quarantine DROP COLUMN times_seen, DROP COLUMN last_seen_at;",
         )
