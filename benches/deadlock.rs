@@ -599,6 +599,8 @@ fn install(c: &mut Client, design: Design) -> Result<()> {
 /// phase 2 would add, with the statements of the function body listed for the engine's check.
 fn gate_steps(old: &str, new: &str) -> Vec<Step> {
     let gate = format!("ra_migrate.gate_{old}");
+    // Transaction-local: the side this transaction joined with its first write of the pair.
+    let joined = format!("ra_migrate.gate_{old}");
     let writer_old = format!("LOCK TABLE {gate} IN ROW EXCLUSIVE MODE");
     let writer_new = format!("LOCK TABLE {gate} IN SHARE MODE");
     let mut function = Step::new(
@@ -607,11 +609,16 @@ fn gate_steps(old: &str, new: &str) -> Vec<Step> {
             "CREATE OR REPLACE FUNCTION {gate}() RETURNS trigger LANGUAGE plpgsql \
              SECURITY DEFINER SET search_path = pg_catalog AS $ra_migrate$\n\
              BEGIN\n  \
-               IF current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
+               IF current_setting('{REPLICATING}', true) = 'on' \
+                  OR coalesce(current_setting('{joined}', true), '') <> '' THEN\n    \
+                 RETURN NULL;\n  \
+               END IF;\n  \
                IF TG_TABLE_NAME = '{old}' OR current_setting('{app}', true) = 'on' THEN\n    \
-                 {writer_old};\n  \
+                 {writer_old};\n    \
+                 PERFORM set_config('{joined}', 'old', true);\n  \
                ELSE\n    \
-                 {writer_new};\n  \
+                 {writer_new};\n    \
+                 PERFORM set_config('{joined}', 'new', true);\n  \
                END IF;\n  \
                RETURN NULL;\n\
              END\n$ra_migrate$",
