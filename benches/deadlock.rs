@@ -633,11 +633,13 @@ fn gate_steps(old: &str, new: &str) -> Vec<Step> {
         Lock::None,
     )];
     steps.push(function);
+    // Statement triggers fire in name order: after the early-write guard (`ra_migrate_no_early_write`)
+    // where a branch has it, so a refused statement does not queue at the gate first.
     for table in [old, new] {
         steps.push(Step::new(
             format!("gate on {table}"),
             format!(
-                "CREATE TRIGGER ra_migrate_gate BEFORE INSERT OR UPDATE OR DELETE ON public.{table} \
+                "CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.{table} \
                  FOR EACH STATEMENT EXECUTE FUNCTION {gate}()"
             ),
             Lock::ShareRowExclusive,
