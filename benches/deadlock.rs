@@ -83,6 +83,8 @@ enum Design {
     BeforeRowLock,
     AdvisoryRow,
     Gate,
+    /// The gate without SECURITY DEFINER (writers would need grants): what the definer costs.
+    GateInvoker,
 }
 
 struct Variant {
@@ -142,6 +144,12 @@ const VARIANTS: &[Variant] = &[
         what: "proposal: gate, all on the old name (its cost)",
     },
     Variant {
+        name: "all-old+gate-invoker",
+        split: Split::AllOld,
+        design: Design::GateInvoker,
+        what: "proposal: gate function without SECURITY DEFINER, all on the old name",
+    },
+    Variant {
         name: "all-new+gate",
         split: Split::AllNew,
         design: Design::Gate,
@@ -159,6 +167,9 @@ struct Tally {
     /// Commits per hot key: the writer's own oracle.
     per_key: Vec<u64>,
     latencies_us: Vec<u64>,
+    /// CPU seconds of the writer's server backend (its statements and their triggers): on a
+    /// shared machine a steadier measure of what a design costs than transactions per second.
+    server_cpu: f64,
 }
 
 struct Outcome {
@@ -263,6 +274,7 @@ fn main() -> Result<()> {
         "deadlock rate",
         "other errors",
         "p99 / max ms",
+        "server CPU µs/tx",
         "rows agreeing",
         "oracle",
     ]);
@@ -292,6 +304,12 @@ fn main() -> Result<()> {
         };
         let on = |t: &str| o.tallies.iter().filter(|(n, _)| *n == t).count();
         let last_other = o.tallies.iter().find_map(|(_, t)| t.last_other.clone());
+        let cpu: f64 = o.tallies.iter().map(|(_, t)| t.server_cpu).sum();
+        let cpu_per_tx = if committed == 0 {
+            0.0
+        } else {
+            cpu * 1e6 / committed as f64
+        };
         table.add_row(vec![
             v.name.to_string(),
             format!("{}/{}", on(OLD), on(NEW)),
@@ -301,6 +319,7 @@ fn main() -> Result<()> {
             format!("{:.2}%", rate * 100.0),
             other.to_string(),
             format!("{:.1} / {:.0}", pct(0.99), pct(1.0)),
+            format!("{cpu_per_tx:.0}"),
             format!(
                 "{}/{} (hot {}/{})",
                 o.rows_agreeing,
@@ -329,6 +348,8 @@ fn main() -> Result<()> {
             "deadlocks_per_1000_committed": if committed == 0 { 0.0 } else { deadlocks as f64 * 1000.0 / committed as f64 },
             "tx_per_second": committed as f64 / o.seconds,
             "latency_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0) },
+            "server_cpu_seconds": cpu,
+            "server_cpu_us_per_committed": cpu_per_tx,
             "rows": o.rows,
             "rows_agreeing": o.rows_agreeing,
             "hot_rows_agreeing": o.hot_rows_agreeing,
@@ -512,8 +533,10 @@ fn writer(
         per_key: vec![0; keys.len()],
         ..Default::default()
     };
+    let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[])?.get(0);
     let mut rng = seed;
     barrier.wait();
+    let cpu0 = cpu_seconds(pid);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < deadline {
         // xorshift64: the key sequence is reproducible per writer
@@ -542,7 +565,24 @@ fn writer(
         }
         tally.latencies_us.push(t.elapsed().as_micros() as u64);
     }
+    tally.server_cpu = cpu_seconds(pid) - cpu0;
     Ok(tally)
+}
+
+/// utime + stime of a server process from `/proc/<pid>/stat`, in seconds (clock ticks of 1/100 s).
+fn cpu_seconds(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
 }
 
 /// Puts the jockey pair's triggers in the state a variant measures. Proposals are plain SQL
@@ -580,8 +620,19 @@ fn install(c: &mut Client, design: Design) -> Result<()> {
              CREATE TRIGGER ra_migrate_key_lock BEFORE INSERT OR UPDATE OR DELETE ON public.{NEW}
                FOR EACH ROW EXECUTE FUNCTION ra_migrate.key_lock_{OLD}();"
         ),
-        Design::Gate => {
+        Design::Gate | Design::GateInvoker => {
             let mut plan = gate_plan()?;
+            if design == Design::GateInvoker {
+                for step in &mut plan.steps {
+                    step.sql = step
+                        .sql
+                        .replace(" SECURITY DEFINER SET search_path = pg_catalog", "");
+                }
+                ensure!(
+                    plan.steps.iter().all(|s| !s.sql.contains("SECURITY DEFINER")),
+                    "the invoker variant still has a SECURITY DEFINER function"
+                );
+            }
             // The proposal as the tool would generate it: the engine's parser must accept it.
             engine::check_plan(&mut plan, &Mapping::builtin()?)
                 .context("the proposed gate does not pass the engine's check")?;
