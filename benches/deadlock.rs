@@ -13,24 +13,24 @@
 //! sides, and that `ra_jockeys` and `ra_mst_jockeys` agree on every row (all shared columns).
 //!
 //! Variants:
-//! - `mixed`: half the writers through `ra_jockeys`, half through `ra_mst_jockeys`, triggers as
-//!   phase 2 installs them (the situation of the issue);
-//! - `mixed-no-triggers`: the same workload after `DROP TRIGGER` of the jockey pair's dual-write
-//!   and reverse triggers on the clone: same data, indexes and foreign keys, only the triggers
-//!   gone. The tables then drift apart (that is what the triggers are for): the baseline for
-//!   deadlocks, not for agreement;
-//! - `all-old`: every writer through `ra_jockeys` (the documented way until phase 4);
+//! - `mixed`: half the writers through `ra_jockeys`, half through `ra_mst_jockeys`, phase 2 as the
+//!   tool installs it, with its write gate (statement triggers that make writers of the two names
+//!   take turns per master pair);
+//! - `mixed-without-gate`: the same with the gate's triggers dropped: the copy triggers alone, the
+//!   design of issue 17 item 11, whose writers deadlock;
+//! - `mixed-no-triggers`: every phase 2 trigger of the pair dropped: same data, indexes and foreign
+//!   keys. The tables then drift apart (that is what the triggers are for): the baseline for
+//!   deadlocks and speed, not for agreement;
+//! - `all-old` / `all-old-without-gate`: every writer through `ra_jockeys` (the documented way
+//!   until phase 4), with and without the gate: what the gate costs writers of one name;
 //! - `all-new`: every writer through `ra_mst_jockeys`.
 //!
-//! With `RA_BENCH_PROPOSALS` unset or 1 it also measures trigger designs that are NOT in the tool
-//! (installed by hand on the clone with plain SQL, see /work/notes/deadlock.md):
+//! With `RA_BENCH_PROPOSALS` unset or 1 it also measures two row-level alternatives to the gate,
+//! on top of `mixed-without-gate`, installed by hand on the clone (neither is in the tool; both
+//! keep deadlocking, which is why the gate is a statement trigger):
 //! - `mixed+before-row-lock`: a BEFORE ROW trigger on the new master that locks the old row first;
 //! - `mixed+advisory-row`: BEFORE ROW triggers on both tables taking a transaction advisory lock
-//!   on a hash of the key;
-//! - `mixed+gate` / `all-old+gate` / `all-new+gate`: a BEFORE STATEMENT gate per master pair:
-//!   writers through the old name take ROW EXCLUSIVE, writers through the new name SHARE on an
-//!   empty lock table, so writers of one name run together and never overlap those of the other;
-//!   `all-old+gate-invoker` is the same gate without SECURITY DEFINER (what the definer costs).
+//!   on a hash of the key.
 //!
 //! It also probes, with two sessions and no sleeps, whether the target row of an UPDATE is already
 //! locked while a BEFORE ROW trigger runs (it is: `GetTupleForTrigger` locks it first), which is
@@ -56,7 +56,7 @@ use ra_migrate::db::LockPolicy;
 use ra_migrate::mapping::Mapping;
 use ra_migrate::phase::dual_write::{self, REPLICATING, REVERSE_TRIGGER, TRIGGER};
 use ra_migrate::phase::engine::{self, Ctx};
-use ra_migrate::phase::{Direction, Lock, Phase, Plan, Step};
+use ra_migrate::phase::{Direction, Phase};
 use serde_json::json;
 
 const OLD: &str = "ra_jockeys";
@@ -81,15 +81,15 @@ impl Split {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Design {
-    /// Phase 2's triggers as the tool installs them.
+    /// Phase 2's triggers as the tool installs them, write gate included.
     Shipped,
-    /// Phase 2's triggers of the jockey pair dropped.
+    /// Phase 2's copy triggers without the write gate (the design before it).
+    NoGate,
+    /// Every phase 2 trigger of the jockey pair dropped.
     NoTriggers,
+    /// Rejected alternatives, each on top of `NoGate`.
     BeforeRowLock,
     AdvisoryRow,
-    Gate,
-    /// The gate without SECURITY DEFINER (writers would need grants): what the definer costs.
-    GateInvoker,
 }
 
 struct Variant {
@@ -104,61 +104,49 @@ const VARIANTS: &[Variant] = &[
         name: "mixed",
         split: Split::Mixed,
         design: Design::Shipped,
-        what: "half old name, half new name, phase 2 triggers",
+        what: "half old name, half new name, phase 2 as shipped (with the write gate)",
+    },
+    Variant {
+        name: "mixed-without-gate",
+        split: Split::Mixed,
+        design: Design::NoGate,
+        what: "half old, half new, phase 2's copy triggers without the write gate (the design of the issue)",
     },
     Variant {
         name: "mixed-no-triggers",
         split: Split::Mixed,
         design: Design::NoTriggers,
-        what: "half old, half new, dual-write + reverse trigger of the pair dropped",
+        what: "half old, half new, every phase 2 trigger of the pair dropped",
     },
     Variant {
         name: "all-old",
         split: Split::AllOld,
         design: Design::Shipped,
-        what: "all on the old name, phase 2 triggers (documented way)",
+        what: "all on the old name, phase 2 as shipped (documented way)",
+    },
+    Variant {
+        name: "all-old-without-gate",
+        split: Split::AllOld,
+        design: Design::NoGate,
+        what: "all on the old name, without the write gate (what the gate costs)",
     },
     Variant {
         name: "all-new",
         split: Split::AllNew,
         design: Design::Shipped,
-        what: "all on the new name, phase 2 triggers",
+        what: "all on the new name, phase 2 as shipped",
     },
     Variant {
         name: "mixed+before-row-lock",
         split: Split::Mixed,
         design: Design::BeforeRowLock,
-        what: "proposal: BEFORE ROW trigger on the new master locks the old row first",
+        what: "rejected alternative to the gate: BEFORE ROW trigger on the new master locks the old row first",
     },
     Variant {
         name: "mixed+advisory-row",
         split: Split::Mixed,
         design: Design::AdvisoryRow,
-        what: "proposal: BEFORE ROW advisory xact lock on hash(key), both tables",
-    },
-    Variant {
-        name: "mixed+gate",
-        split: Split::Mixed,
-        design: Design::Gate,
-        what: "proposal: BEFORE STATEMENT gate (old name ROW EXCLUSIVE, new name SHARE)",
-    },
-    Variant {
-        name: "all-old+gate",
-        split: Split::AllOld,
-        design: Design::Gate,
-        what: "proposal: gate, all on the old name (its cost)",
-    },
-    Variant {
-        name: "all-old+gate-invoker",
-        split: Split::AllOld,
-        design: Design::GateInvoker,
-        what: "proposal: gate function without SECURITY DEFINER, all on the old name",
-    },
-    Variant {
-        name: "all-new+gate",
-        split: Split::AllNew,
-        design: Design::Gate,
-        what: "proposal: gate, all on the new name (its cost)",
+        what: "rejected alternative to the gate: BEFORE ROW advisory xact lock on hash(key), both tables",
     },
 ];
 
@@ -255,7 +243,7 @@ fn main() -> Result<()> {
 
     let mut results = Vec::new();
     for (i, v) in VARIANTS.iter().enumerate() {
-        if proposals == 0 && !matches!(v.design, Design::Shipped | Design::NoTriggers) {
+        if proposals == 0 && matches!(v.design, Design::BeforeRowLock | Design::AdvisoryRow) {
             continue;
         }
         eprintln!("{}: {} for {seconds}s ...", v.name, v.what);
@@ -380,7 +368,6 @@ fn main() -> Result<()> {
         "rows_agreeing": format!("rows of {OLD} FULL JOIN {NEW} on id whose shared columns are all equal, over all rows"),
         "oracle": "per hot key: total_wins moved by exactly the committed increments (both sides with triggers; each side by its own writers without)",
         "probe_update_target_locked_before_before_row_trigger": locked_before_trigger,
-        "proposed_gate_sql": gate_plan()?.steps.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
         "variants": json_variants,
         "total_seconds": started.elapsed().as_secs_f64(),
     });
@@ -590,16 +577,24 @@ fn cpu_seconds(pid: i32) -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
+/// The write gate of the jockey pair, dropped (the design before it).
+fn drop_gate() -> String {
+    let gate = dual_write::WRITE_GATE;
+    format!("DROP TRIGGER {gate} ON public.{OLD}; DROP TRIGGER {gate} ON public.{NEW};")
+}
+
 /// Puts the jockey pair's triggers in the state a variant measures. Proposals are plain SQL
 /// installed on the clone only: none of it is in the tool.
 fn install(c: &mut Client, design: Design) -> Result<()> {
     let sql = match design {
         Design::Shipped => return Ok(()),
+        Design::NoGate => drop_gate(),
         Design::NoTriggers => format!(
-            "DROP TRIGGER {TRIGGER} ON public.{OLD}; DROP TRIGGER {REVERSE_TRIGGER} ON public.{NEW};"
+            "{} DROP TRIGGER {TRIGGER} ON public.{OLD}; DROP TRIGGER {REVERSE_TRIGGER} ON public.{NEW};",
+            drop_gate()
         ),
         Design::BeforeRowLock => format!(
-            "CREATE FUNCTION ra_migrate.lock_old_first_{OLD}() RETURNS trigger LANGUAGE plpgsql AS $f$
+            "{} CREATE FUNCTION ra_migrate.lock_old_first_{OLD}() RETURNS trigger LANGUAGE plpgsql AS $f$
              BEGIN
                IF current_setting('{REPLICATING}', true) = 'on' THEN RETURN NEW; END IF;
                PERFORM 1 FROM public.{OLD} WHERE id = (CASE WHEN TG_OP = 'INSERT' THEN NEW.id ELSE OLD.id END) FOR UPDATE;
@@ -607,10 +602,11 @@ fn install(c: &mut Client, design: Design) -> Result<()> {
                RETURN NEW;
              END $f$;
              CREATE TRIGGER ra_migrate_lock_old_first BEFORE INSERT OR UPDATE OR DELETE ON public.{NEW}
-               FOR EACH ROW EXECUTE FUNCTION ra_migrate.lock_old_first_{OLD}();"
+               FOR EACH ROW EXECUTE FUNCTION ra_migrate.lock_old_first_{OLD}();",
+            drop_gate()
         ),
         Design::AdvisoryRow => format!(
-            "CREATE FUNCTION ra_migrate.key_lock_{OLD}() RETURNS trigger LANGUAGE plpgsql AS $f$
+            "{} CREATE FUNCTION ra_migrate.key_lock_{OLD}() RETURNS trigger LANGUAGE plpgsql AS $f$
              BEGIN
                IF current_setting('{REPLICATING}', true) = 'on' THEN
                  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -623,96 +619,12 @@ fn install(c: &mut Client, design: Design) -> Result<()> {
              CREATE TRIGGER ra_migrate_key_lock BEFORE INSERT OR UPDATE OR DELETE ON public.{OLD}
                FOR EACH ROW EXECUTE FUNCTION ra_migrate.key_lock_{OLD}();
              CREATE TRIGGER ra_migrate_key_lock BEFORE INSERT OR UPDATE OR DELETE ON public.{NEW}
-               FOR EACH ROW EXECUTE FUNCTION ra_migrate.key_lock_{OLD}();"
+               FOR EACH ROW EXECUTE FUNCTION ra_migrate.key_lock_{OLD}();",
+            drop_gate()
         ),
-        Design::Gate | Design::GateInvoker => {
-            let mut plan = gate_plan()?;
-            if design == Design::GateInvoker {
-                for step in &mut plan.steps {
-                    step.sql = step
-                        .sql
-                        .replace(" SECURITY DEFINER SET search_path = pg_catalog", "");
-                }
-                ensure!(
-                    plan.steps.iter().all(|s| !s.sql.contains("SECURITY DEFINER")),
-                    "the invoker variant still has a SECURITY DEFINER function"
-                );
-            }
-            // The proposal as the tool would generate it: the engine's parser must accept it.
-            engine::check_plan(&mut plan, &Mapping::builtin()?)
-                .context("the proposed gate does not pass the engine's check")?;
-            return plan.steps.iter().try_for_each(|s| {
-                c.batch_execute(&s.sql)
-                    .with_context(|| format!("installing {}: {}", s.title, s.sql))
-            });
-        }
     };
     c.batch_execute(&sql)
         .with_context(|| format!("installing the variant's triggers: {sql}"))
-}
-
-/// The proposed gate for one master pair, as /work/notes/deadlock.md describes it: the steps
-/// phase 2 would add, with the statements of the function body listed for the engine's check.
-fn gate_steps(old: &str, new: &str) -> Vec<Step> {
-    let gate = format!("ra_migrate.gate_{old}");
-    // Transaction-local: the side this transaction joined with its first write of the pair.
-    let joined = format!("ra_migrate.gate_{old}");
-    let writer_old = format!("LOCK TABLE {gate} IN ROW EXCLUSIVE MODE");
-    let writer_new = format!("LOCK TABLE {gate} IN SHARE MODE");
-    let mut function = Step::new(
-        format!("gate function of {old} / {new}"),
-        format!(
-            "CREATE OR REPLACE FUNCTION {gate}() RETURNS trigger LANGUAGE plpgsql \
-             SECURITY DEFINER SET search_path = pg_catalog AS $ra_migrate$\n\
-             BEGIN\n  \
-               IF current_setting('{REPLICATING}', true) = 'on' \
-                  OR coalesce(current_setting('{joined}', true), '') <> '' THEN\n    \
-                 RETURN NULL;\n  \
-               END IF;\n  \
-               IF TG_TABLE_NAME = '{old}' OR current_setting('{app}', true) = 'on' THEN\n    \
-                 {writer_old};\n    \
-                 PERFORM set_config('{joined}', 'old', true);\n  \
-               ELSE\n    \
-                 {writer_new};\n    \
-                 PERFORM set_config('{joined}', 'new', true);\n  \
-               END IF;\n  \
-               RETURN NULL;\n\
-             END\n$ra_migrate$",
-            app = dual_write::APP_DUAL_WRITE
-        ),
-        Lock::None,
-    );
-    function.body = vec![writer_old, writer_new];
-    let mut steps = vec![Step::new(
-        format!("lock table of the gate of {old} / {new} (never holds rows)"),
-        format!("CREATE TABLE {gate} ()"),
-        Lock::None,
-    )];
-    steps.push(function);
-    // Statement triggers fire in name order: after the early-write guard (`ra_migrate_no_early_write`)
-    // where a branch has it, so a refused statement does not queue at the gate first.
-    for table in [old, new] {
-        steps.push(Step::new(
-            format!("gate on {table}"),
-            format!(
-                "CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.{table} \
-                 FOR EACH STATEMENT EXECUTE FUNCTION {gate}()"
-            ),
-            Lock::ShareRowExclusive,
-        ));
-    }
-    steps
-}
-
-fn gate_plan() -> Result<Plan> {
-    Ok(Plan {
-        phase: Phase::DualWrite,
-        direction: Direction::Apply,
-        steps: gate_steps(OLD, NEW),
-        notes: vec![],
-        deferred: vec![],
-        record: json!({}),
-    })
 }
 
 /// Two sessions: A updates a row of the new master whose BEFORE ROW trigger waits on an advisory

@@ -217,6 +217,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
                 Lock::ShareRowExclusive,
             ));
         }
+        steps.extend(dual_write::drop_gate_steps(
+            cat,
+            &p.old.name,
+            &[p.old.name.as_str(), p.new_name.as_str()],
+        ));
         steps.push(Step::new(
             format!("drop the reverse-write function of {}", p.old.name),
             format!(

@@ -25,6 +25,21 @@ pub(crate) const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migra
 /// backfill has copied that master (its row in `ra_migrate.backfill_checkpoint` says `done`).
 pub const EARLY_WRITE_GUARD: &str = "ra_migrate_no_early_write";
 pub(crate) const EARLY_WRITE_FUNCTION: &str = "ra_migrate.refuse_write_before_backfill";
+/// On each old and new master while dual-write runs: a statement first joins its master pair's
+/// gate, old-name writers in ROW EXCLUSIVE mode, new-name writers in SHARE mode (each mode
+/// compatible with itself, in conflict with the other), before it locks any row. Writers of one
+/// name run together as before; writers of the two names never hold rows of the pair at once, so
+/// the lock-order inversion between a writer and the other name's trigger copy cannot form.
+/// Fires after the early-write guard (triggers of one kind fire in name order).
+pub const WRITE_GATE: &str = "ra_migrate_write_gate";
+
+/// The gate of a master pair: an empty table that only its lock is used of, and the trigger
+/// function (same name) that takes it; also the transaction-local setting that remembers the side
+/// a transaction joined, so its later statements on the other name do not ask for the other mode.
+pub(crate) fn gate_name(old: &str) -> String {
+    format!("ra_migrate.gate_{old}")
+}
+
 /// SQLSTATE of the early-write refusal: object_not_in_prerequisite_state.
 pub const EARLY_WRITE_SQLSTATE: &str = "55000";
 
@@ -205,6 +220,74 @@ fn sync_function(
 /// name inside is qualified), and each function refuses to run for any table but its own.
 pub(crate) const DEFINER: &str = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp";
 
+/// The gate of one master pair (see [`WRITE_GATE`]).
+fn gate_steps(old_q: &str, new_q: &str, old: &str) -> Vec<Step> {
+    let gate = gate_name(old);
+    let join_old = format!("LOCK TABLE {gate} IN ROW EXCLUSIVE MODE");
+    let join_new = format!("LOCK TABLE {gate} IN SHARE MODE");
+    let old_lit = old.replace('\'', "''");
+    let mut function = Step::new(
+        format!("gate function of {old}: writers of the old and the new name take turns, so their copies cannot deadlock"),
+        format!(
+            "CREATE OR REPLACE FUNCTION {gate}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
+             BEGIN\n  IF current_setting('{REPLICATING}', true) = 'on' OR coalesce(current_setting('{gate}', true), '') <> '' THEN\n    RETURN NULL;\n  END IF;\n  \
+             IF TG_TABLE_NAME = '{old_lit}' OR current_setting('{APP_DUAL_WRITE}', true) = 'on' THEN\n    \
+             {join_old};\n    PERFORM set_config('{gate}', 'old', true);\n  \
+             ELSE\n    {join_new};\n    PERFORM set_config('{gate}', 'new', true);\n  END IF;\n  \
+             RETURN NULL;\nEND\n$ra_migrate$"
+        ),
+        Lock::None,
+    );
+    function.body = vec![join_old, join_new];
+    let mut steps = vec![
+        Step::new(
+            format!("the gate of {old}: a table that never holds a row, only its lock is used"),
+            format!("CREATE TABLE {gate} ()"),
+            Lock::None,
+        ),
+        function,
+        revoke(&gate),
+    ];
+    for table in [old_q, new_q] {
+        steps.push(Step::new(
+            format!("writers of {table} join the gate of {old} before they lock a row"),
+            format!(
+                "CREATE TRIGGER {WRITE_GATE} BEFORE INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {gate}()"
+            ),
+            Lock::ShareRowExclusive,
+        ));
+    }
+    steps
+}
+
+/// Drops a pair's gate: its triggers (where present) and then its function and table.
+pub(crate) fn drop_gate_steps(cat: &Catalog, old: &str, tables: &[&str]) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for t in tables {
+        if let Some(table) = cat.table(t) {
+            if table.triggers.iter().any(|tg| tg.name == WRITE_GATE) {
+                steps.push(Step::new(
+                    format!("remove {WRITE_GATE} from {t}"),
+                    format!("DROP TRIGGER {WRITE_GATE} ON {}", cat.qualified(t)),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+        }
+    }
+    let gate = gate_name(old);
+    steps.push(Step::new(
+        format!("drop the gate function of {old}"),
+        format!("DROP FUNCTION IF EXISTS {gate}()"),
+        Lock::None,
+    ));
+    steps.push(Step::new(
+        format!("drop the gate table of {old}"),
+        format!("DROP TABLE IF EXISTS {gate}"),
+        Lock::None,
+    ));
+    steps
+}
+
 /// Nobody but the installer may attach the function to a table of their own.
 fn revoke(func: &str) -> Step {
     Step::new(
@@ -295,6 +378,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             Lock::ShareRowExclusive,
         ));
         record.reverse.push((p.new_name.clone(), reverse));
+        steps.extend(gate_steps(&old_q, &new_q, &p.old.name));
         steps.push(Step::new(
             format!("dual-write trigger on {}", p.old.name),
             format!(
@@ -376,6 +460,9 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             Lock::None,
         ));
     }
+    for (old, new, _) in &record.tables {
+        steps.extend(drop_gate_steps(cat, old, &[old.as_str(), new.as_str()]));
+    }
     steps.push(Step::new(
         "drop the TRUNCATE guard",
         format!("DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"),
@@ -418,6 +505,18 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
                 "{}: reverse trigger {REVERSE_TRIGGER} is missing or disabled",
                 p.new_name
             ));
+        }
+        for t in [p.old, p.new] {
+            if !t
+                .triggers
+                .iter()
+                .any(|tg| tg.name == WRITE_GATE && tg.enabled != "D")
+            {
+                problems.push(format!(
+                    "{}: write gate {WRITE_GATE} is missing or disabled",
+                    t.name
+                ));
+            }
         }
         if !p
             .new
@@ -546,7 +645,7 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
             for tg in t
                 .triggers
                 .iter()
-                .filter(|t| t.name == TRIGGER || t.name == TRUNCATE_GUARD)
+                .filter(|t| t.name == TRIGGER || t.name == TRUNCATE_GUARD || t.name == WRITE_GATE)
             {
                 problems.push(format!("{old}: trigger {} still exists", tg.name));
             }
@@ -554,11 +653,9 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
     }
     for (new, _) in &record.reverse {
         if let Some(t) = cat.table(new) {
-            for tg in t
-                .triggers
-                .iter()
-                .filter(|t| t.name == REVERSE_TRIGGER || t.name == EARLY_WRITE_GUARD)
-            {
+            for tg in t.triggers.iter().filter(|t| {
+                t.name == REVERSE_TRIGGER || t.name == EARLY_WRITE_GUARD || t.name == WRITE_GATE
+            }) {
                 problems.push(format!("{new}: trigger {} still exists", tg.name));
             }
         }
