@@ -219,7 +219,6 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
         }
         steps.extend(dual_write::drop_gate_steps(
             cat,
-            &p.old.name,
             &[p.old.name.as_str(), p.new_name.as_str()],
         ));
         steps.push(Step::new(
@@ -375,6 +374,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
         format!("DROP FUNCTION IF EXISTS {}()", dual_write::GUARD_FUNCTION),
         Lock::None,
     ));
+    steps.extend(dual_write::drop_gate_objects());
     steps.push(Step::new(
         "drop the early-write guard function",
         format!(

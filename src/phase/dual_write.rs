@@ -25,20 +25,22 @@ pub(crate) const GUARD_FUNCTION: &str = "ra_migrate.refuse_truncate_during_migra
 /// backfill has copied that master (its row in `ra_migrate.backfill_checkpoint` says `done`).
 pub const EARLY_WRITE_GUARD: &str = "ra_migrate_no_early_write";
 pub(crate) const EARLY_WRITE_FUNCTION: &str = "ra_migrate.refuse_write_before_backfill";
-/// On each old and new master while dual-write runs: a statement first joins its master pair's
-/// gate, old-name writers in ROW EXCLUSIVE mode, new-name writers in SHARE mode (each mode
-/// compatible with itself, in conflict with the other), before it locks any row. Writers of one
-/// name run together as before; writers of the two names never hold rows of the pair at once, so
-/// the lock-order inversion between a writer and the other name's trigger copy cannot form.
-/// Fires after the early-write guard (triggers of one kind fire in name order).
+/// On each old and new master while dual-write runs: a writer's transaction joins the write gate
+/// with its first statement on a master, before that statement locks any row: through an old name
+/// in ROW EXCLUSIVE mode, through a new name in SHARE mode (each mode compatible with itself, in
+/// conflict with the other). Writers of one name run together as before; a writer of the old names
+/// and a writer of the new names never hold master rows at once, so a writer and the other name's
+/// copy trigger cannot lock the same two rows in opposite orders. One gate for all masters: a gate
+/// per master would let two transactions that write several masters, through different names,
+/// wait for each other's gates. A transaction stays on the side it joined (the tool's fetchers,
+/// which write both layouts, join the old side). Fires after the early-write guard (triggers of one
+/// kind fire in name order).
 pub const WRITE_GATE: &str = "ra_migrate_write_gate";
-
-/// The gate of a master pair: an empty table that only its lock is used of, and the trigger
-/// function (same name) that takes it; also the transaction-local setting that remembers the side
-/// a transaction joined, so its later statements on the other name do not ask for the other mode.
-pub(crate) fn gate_name(old: &str) -> String {
-    format!("ra_migrate.gate_{old}")
-}
+/// The gate: a table that never holds a row, only its lock is used; also the name of the
+/// transaction-local setting that remembers the side a transaction joined.
+pub(crate) const GATE_TABLE: &str = "ra_migrate.write_gate";
+const GATE_OLD_FUNCTION: &str = "ra_migrate.write_gate_old";
+const GATE_NEW_FUNCTION: &str = "ra_migrate.write_gate_new";
 
 /// SQLSTATE of the early-write refusal: object_not_in_prerequisite_state.
 pub const EARLY_WRITE_SQLSTATE: &str = "55000";
@@ -220,48 +222,63 @@ fn sync_function(
 /// name inside is qualified), and each function refuses to run for any table but its own.
 pub(crate) const DEFINER: &str = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp";
 
-/// The gate of one master pair (see [`WRITE_GATE`]).
-fn gate_steps(old_q: &str, new_q: &str, old: &str) -> Vec<Step> {
-    let gate = gate_name(old);
-    let join_old = format!("LOCK TABLE {gate} IN ROW EXCLUSIVE MODE");
-    let join_new = format!("LOCK TABLE {gate} IN SHARE MODE");
-    let old_lit = old.replace('\'', "''");
-    let mut function = Step::new(
-        format!("gate function of {old}: writers of the old and the new name take turns, so their copies cannot deadlock"),
-        format!(
-            "CREATE OR REPLACE FUNCTION {gate}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
-             BEGIN\n  IF current_setting('{REPLICATING}', true) = 'on' OR coalesce(current_setting('{gate}', true), '') <> '' THEN\n    RETURN NULL;\n  END IF;\n  \
-             IF TG_TABLE_NAME = '{old_lit}' OR current_setting('{APP_DUAL_WRITE}', true) = 'on' THEN\n    \
-             {join_old};\n    PERFORM set_config('{gate}', 'old', true);\n  \
-             ELSE\n    {join_new};\n    PERFORM set_config('{gate}', 'new', true);\n  END IF;\n  \
-             RETURN NULL;\nEND\n$ra_migrate$"
-        ),
+/// The gate and its two functions (see [`WRITE_GATE`]), once per plan.
+fn gate_objects() -> Vec<Step> {
+    let mut steps = vec![Step::new(
+        "the write gate: a table that never holds a row, only its lock is used",
+        format!("CREATE TABLE {GATE_TABLE} ()"),
         Lock::None,
-    );
-    function.body = vec![join_old, join_new];
-    let mut steps = vec![
-        Step::new(
-            format!("the gate of {old}: a table that never holds a row, only its lock is used"),
-            format!("CREATE TABLE {gate} ()"),
-            Lock::None,
-        ),
-        function,
-        revoke(&gate),
-    ];
-    for table in [old_q, new_q] {
-        steps.push(Step::new(
-            format!("writers of {table} join the gate of {old} before they lock a row"),
+    )];
+    for (func, mode, side) in [
+        (GATE_OLD_FUNCTION, "ROW EXCLUSIVE", "old"),
+        (GATE_NEW_FUNCTION, "SHARE", "new"),
+    ] {
+        let join = format!("LOCK TABLE {GATE_TABLE} IN {mode} MODE");
+        // The tool's fetchers write both layouts, the old first: they are on the old side.
+        let side_expr = if side == "new" {
+            format!("CASE WHEN current_setting('{APP_DUAL_WRITE}', true) = 'on' THEN 'old' ELSE 'new' END")
+        } else {
+            "'old'".to_string()
+        };
+        let mut f = Step::new(
+            format!("writers of the {side} names join the write gate in {mode} mode before they lock a row"),
             format!(
-                "CREATE TRIGGER {WRITE_GATE} BEFORE INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {gate}()"
+                "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
+                 BEGIN\n  IF current_setting('{REPLICATING}', true) = 'on' OR coalesce(current_setting('{GATE_TABLE}', true), '') <> '' THEN\n    RETURN NULL;\n  END IF;\n  \
+                 IF ({side_expr}) = 'old' THEN\n    LOCK TABLE {GATE_TABLE} IN ROW EXCLUSIVE MODE;\n    PERFORM set_config('{GATE_TABLE}', 'old', true);\n  \
+                 ELSE\n    {join};\n    PERFORM set_config('{GATE_TABLE}', 'new', true);\n  END IF;\n  \
+                 RETURN NULL;\nEND\n$ra_migrate$"
             ),
-            Lock::ShareRowExclusive,
-        ));
+            Lock::None,
+        );
+        f.body = vec![
+            join,
+            format!("LOCK TABLE {GATE_TABLE} IN ROW EXCLUSIVE MODE"),
+        ];
+        steps.push(f);
+        steps.push(revoke(func));
     }
     steps
 }
 
-/// Drops a pair's gate: its triggers (where present) and then its function and table.
-pub(crate) fn drop_gate_steps(cat: &Catalog, old: &str, tables: &[&str]) -> Vec<Step> {
+/// A master pair's gate triggers.
+fn gate_steps(old_q: &str, new_q: &str) -> Vec<Step> {
+    [(old_q, GATE_OLD_FUNCTION), (new_q, GATE_NEW_FUNCTION)]
+        .into_iter()
+        .map(|(table, func)| {
+            Step::new(
+                format!("writers of {table} join the write gate before they lock a row"),
+                format!(
+                    "CREATE TRIGGER {WRITE_GATE} BEFORE INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {func}()"
+                ),
+                Lock::ShareRowExclusive,
+            )
+        })
+        .collect()
+}
+
+/// Drops the gate triggers of `tables` (where present).
+pub(crate) fn drop_gate_steps(cat: &Catalog, tables: &[&str]) -> Vec<Step> {
     let mut steps = Vec::new();
     for t in tables {
         if let Some(table) = cat.table(t) {
@@ -274,18 +291,23 @@ pub(crate) fn drop_gate_steps(cat: &Catalog, old: &str, tables: &[&str]) -> Vec<
             }
         }
     }
-    let gate = gate_name(old);
-    steps.push(Step::new(
-        format!("drop the gate function of {old}"),
-        format!("DROP FUNCTION IF EXISTS {gate}()"),
-        Lock::None,
-    ));
-    steps.push(Step::new(
-        format!("drop the gate table of {old}"),
-        format!("DROP TABLE IF EXISTS {gate}"),
-        Lock::None,
-    ));
     steps
+}
+
+/// Drops the gate's functions and table, once its triggers are gone.
+pub(crate) fn drop_gate_objects() -> Vec<Step> {
+    vec![
+        Step::new(
+            "drop the write gate's functions",
+            format!("DROP FUNCTION IF EXISTS {GATE_OLD_FUNCTION}(), {GATE_NEW_FUNCTION}()"),
+            Lock::None,
+        ),
+        Step::new(
+            "drop the write gate",
+            format!("DROP TABLE IF EXISTS {GATE_TABLE}"),
+            Lock::None,
+        ),
+    ]
 }
 
 /// Nobody but the installer may attach the function to a table of their own.
@@ -324,8 +346,10 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     steps.last_mut().expect("just pushed").body = vec![
         "SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = 'x' AND done".to_string(),
     ];
+    steps.extend(gate_objects());
     let mut record = Record::default();
     let mut notes = vec![
+        "writers of the old names and writers of the new names take turns at one write gate (statement triggers, before any row is locked), so their copies cannot deadlock; keep every writer of a master on one name anyway: a long transaction on one side holds up writers of the other".to_string(),
         "until phase 3 has copied a master, writers' statements on its new name are refused with SQLSTATE 55000 (the tool's own copies and fetchers are not): write the old names until then".to_string(),
         format!("the tool's own fetchers write both layouts in one transaction and set {APP_DUAL_WRITE} = on, which the triggers honour (no double work)"),
         "outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters".to_string(),
@@ -378,7 +402,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             Lock::ShareRowExclusive,
         ));
         record.reverse.push((p.new_name.clone(), reverse));
-        steps.extend(gate_steps(&old_q, &new_q, &p.old.name));
+        steps.extend(gate_steps(&old_q, &new_q));
         steps.push(Step::new(
             format!("dual-write trigger on {}", p.old.name),
             format!(
@@ -461,8 +485,9 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
         ));
     }
     for (old, new, _) in &record.tables {
-        steps.extend(drop_gate_steps(cat, old, &[old.as_str(), new.as_str()]));
+        steps.extend(drop_gate_steps(cat, &[old.as_str(), new.as_str()]));
     }
+    steps.extend(drop_gate_objects());
     steps.push(Step::new(
         "drop the TRUNCATE guard",
         format!("DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"),

@@ -1,9 +1,10 @@
 -- ra-migrate plan: apply phase 2 (dual-write)
--- 133 steps in one transaction, with the phase recorded in the same transaction.
+-- 108 steps in one transaction, with the phase recorded in the same transaction.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers.
 --
 -- Notes:
+--   * writers of the old names and writers of the new names take turns at one write gate (statement triggers, before any row is locked), so their copies cannot deadlock; keep every writer of a master on one name anyway: a long transaction on one side holds up writers of the other
 --   * until phase 3 has copied a master, writers' statements on its new name are refused with SQLSTATE 55000 (the tool's own copies and fetchers are not): write the old names until then
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
@@ -35,7 +36,55 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 4: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 4: the write gate: a table that never holds a row, only its lock is used
+--   lock: none; touches: write_gate
+CREATE TABLE ra_migrate.write_gate ();
+
+-- Step 5: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
+--   lock: none; touches: write_gate
+CREATE OR REPLACE FUNCTION ra_migrate.write_gate_old() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.write_gate', true), '') <> '' THEN
+    RETURN NULL;
+  END IF;
+  IF ('old') = 'old' THEN
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'old', true);
+  ELSE
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'new', true);
+  END IF;
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 6: only the installer may use ra_migrate.write_gate_old
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.write_gate_old() FROM PUBLIC;
+
+-- Step 7: writers of the new names join the write gate in SHARE mode before they lock a row
+--   lock: none; touches: write_gate
+CREATE OR REPLACE FUNCTION ra_migrate.write_gate_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.write_gate', true), '') <> '' THEN
+    RETURN NULL;
+  END IF;
+  IF (CASE WHEN current_setting('ra_migrate.app_dual_write', true) = 'on' THEN 'old' ELSE 'new' END) = 'old' THEN
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'old', true);
+  ELSE
+    LOCK TABLE ra_migrate.write_gate IN SHARE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'new', true);
+  END IF;
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 8: only the installer may use ra_migrate.write_gate_new
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.write_gate_new() FROM PUBLIC;
+
+-- Step 9: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -66,11 +115,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 5: only the installer may use ra_migrate.dual_write_ra_bookmakers
+-- Step 10: only the installer may use ra_migrate.dual_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 6: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 11: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -101,61 +150,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 7: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+-- Step 12: only the installer may use ra_migrate.reverse_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 8: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+-- Step 13: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 9: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+-- Step 14: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 10: the gate of ra_bookmakers: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_bookmakers
-CREATE TABLE ra_migrate.gate_ra_bookmakers ();
-
--- Step 11: gate function of ra_bookmakers: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_bookmakers
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_bookmakers', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_bookmakers' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_bookmakers IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_bookmakers', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_bookmakers IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_bookmakers', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 12: only the installer may use ra_migrate.gate_ra_bookmakers
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_bookmakers() FROM PUBLIC;
-
--- Step 13: writers of public.ra_bookmakers join the gate of ra_bookmakers before they lock a row
+-- Step 15: writers of public.ra_bookmakers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_bookmakers();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 14: writers of public.ra_mst_bookmakers join the gate of ra_bookmakers before they lock a row
+-- Step 16: writers of public.ra_mst_bookmakers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_bookmakers();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 15: dual-write trigger on ra_bookmakers
+-- Step 17: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 16: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 18: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 17: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 19: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -186,11 +209,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 18: only the installer may use ra_migrate.dual_write_ra_courses
+-- Step 20: only the installer may use ra_migrate.dual_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
 
--- Step 19: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 21: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -221,61 +244,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 20: only the installer may use ra_migrate.reverse_write_ra_courses
+-- Step 22: only the installer may use ra_migrate.reverse_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
 
--- Step 21: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+-- Step 23: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
--- Step 22: refuse writers' statements on ra_mst_courses until it is backfilled
+-- Step 24: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 23: the gate of ra_courses: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_courses
-CREATE TABLE ra_migrate.gate_ra_courses ();
-
--- Step 24: gate function of ra_courses: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_courses
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_courses', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_courses' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_courses IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_courses', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_courses IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_courses', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 25: only the installer may use ra_migrate.gate_ra_courses
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_courses() FROM PUBLIC;
-
--- Step 26: writers of public.ra_courses join the gate of ra_courses before they lock a row
+-- Step 25: writers of public.ra_courses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_courses();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 27: writers of public.ra_mst_courses join the gate of ra_courses before they lock a row
+-- Step 26: writers of public.ra_mst_courses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_courses();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 28: dual-write trigger on ra_courses
+-- Step 27: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 29: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 28: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 30: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 29: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -306,11 +303,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 31: only the installer may use ra_migrate.dual_write_ra_horses
+-- Step 30: only the installer may use ra_migrate.dual_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
 
--- Step 32: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 31: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -341,61 +338,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 33: only the installer may use ra_migrate.reverse_write_ra_horses
+-- Step 32: only the installer may use ra_migrate.reverse_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
 
--- Step 34: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+-- Step 33: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
--- Step 35: refuse writers' statements on ra_mst_horses until it is backfilled
+-- Step 34: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 36: the gate of ra_horses: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_horses
-CREATE TABLE ra_migrate.gate_ra_horses ();
-
--- Step 37: gate function of ra_horses: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_horses
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_horses', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_horses' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_horses IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_horses', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_horses IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_horses', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 38: only the installer may use ra_migrate.gate_ra_horses
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_horses() FROM PUBLIC;
-
--- Step 39: writers of public.ra_horses join the gate of ra_horses before they lock a row
+-- Step 35: writers of public.ra_horses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_horses();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 40: writers of public.ra_mst_horses join the gate of ra_horses before they lock a row
+-- Step 36: writers of public.ra_mst_horses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_horses();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 41: dual-write trigger on ra_horses
+-- Step 37: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 42: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 38: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 43: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 39: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -426,11 +397,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 44: only the installer may use ra_migrate.dual_write_ra_jockeys
+-- Step 40: only the installer may use ra_migrate.dual_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
 
--- Step 45: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 41: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -461,61 +432,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 46: only the installer may use ra_migrate.reverse_write_ra_jockeys
+-- Step 42: only the installer may use ra_migrate.reverse_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
 
--- Step 47: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+-- Step 43: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
--- Step 48: refuse writers' statements on ra_mst_jockeys until it is backfilled
+-- Step 44: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 49: the gate of ra_jockeys: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_jockeys
-CREATE TABLE ra_migrate.gate_ra_jockeys ();
-
--- Step 50: gate function of ra_jockeys: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_jockeys
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_jockeys', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_jockeys' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_jockeys IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_jockeys', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_jockeys IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_jockeys', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 51: only the installer may use ra_migrate.gate_ra_jockeys
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_jockeys() FROM PUBLIC;
-
--- Step 52: writers of public.ra_jockeys join the gate of ra_jockeys before they lock a row
+-- Step 45: writers of public.ra_jockeys join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_jockeys();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 53: writers of public.ra_mst_jockeys join the gate of ra_jockeys before they lock a row
+-- Step 46: writers of public.ra_mst_jockeys join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_jockeys();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 54: dual-write trigger on ra_jockeys
+-- Step 47: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 55: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 48: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 56: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 49: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -546,11 +491,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 57: only the installer may use ra_migrate.dual_write_ra_trainers
+-- Step 50: only the installer may use ra_migrate.dual_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
 
--- Step 58: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 51: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -581,61 +526,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 59: only the installer may use ra_migrate.reverse_write_ra_trainers
+-- Step 52: only the installer may use ra_migrate.reverse_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
 
--- Step 60: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+-- Step 53: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
--- Step 61: refuse writers' statements on ra_mst_trainers until it is backfilled
+-- Step 54: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 62: the gate of ra_trainers: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_trainers
-CREATE TABLE ra_migrate.gate_ra_trainers ();
-
--- Step 63: gate function of ra_trainers: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_trainers
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_trainers', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_trainers' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_trainers IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_trainers', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_trainers IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_trainers', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 64: only the installer may use ra_migrate.gate_ra_trainers
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_trainers() FROM PUBLIC;
-
--- Step 65: writers of public.ra_trainers join the gate of ra_trainers before they lock a row
+-- Step 55: writers of public.ra_trainers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_trainers();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 66: writers of public.ra_mst_trainers join the gate of ra_trainers before they lock a row
+-- Step 56: writers of public.ra_mst_trainers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_trainers();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 67: dual-write trigger on ra_trainers
+-- Step 57: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 68: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 58: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 69: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 59: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -666,11 +585,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 70: only the installer may use ra_migrate.dual_write_ra_owners
+-- Step 60: only the installer may use ra_migrate.dual_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
 
--- Step 71: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 61: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -701,61 +620,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 72: only the installer may use ra_migrate.reverse_write_ra_owners
+-- Step 62: only the installer may use ra_migrate.reverse_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
 
--- Step 73: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+-- Step 63: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
--- Step 74: refuse writers' statements on ra_mst_owners until it is backfilled
+-- Step 64: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 75: the gate of ra_owners: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_owners
-CREATE TABLE ra_migrate.gate_ra_owners ();
-
--- Step 76: gate function of ra_owners: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_owners
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_owners', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_owners' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_owners IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_owners', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_owners IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_owners', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 77: only the installer may use ra_migrate.gate_ra_owners
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_owners() FROM PUBLIC;
-
--- Step 78: writers of public.ra_owners join the gate of ra_owners before they lock a row
+-- Step 65: writers of public.ra_owners join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_owners();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 79: writers of public.ra_mst_owners join the gate of ra_owners before they lock a row
+-- Step 66: writers of public.ra_mst_owners join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_owners();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 80: dual-write trigger on ra_owners
+-- Step 67: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 81: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 68: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 82: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 69: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -786,11 +679,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 83: only the installer may use ra_migrate.dual_write_ra_sires
+-- Step 70: only the installer may use ra_migrate.dual_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
 
--- Step 84: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 71: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -821,61 +714,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 85: only the installer may use ra_migrate.reverse_write_ra_sires
+-- Step 72: only the installer may use ra_migrate.reverse_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
 
--- Step 86: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+-- Step 73: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
--- Step 87: refuse writers' statements on ra_mst_sires until it is backfilled
+-- Step 74: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 88: the gate of ra_sires: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_sires
-CREATE TABLE ra_migrate.gate_ra_sires ();
-
--- Step 89: gate function of ra_sires: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_sires
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_sires', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_sires' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_sires IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_sires', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_sires IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_sires', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 90: only the installer may use ra_migrate.gate_ra_sires
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_sires() FROM PUBLIC;
-
--- Step 91: writers of public.ra_sires join the gate of ra_sires before they lock a row
+-- Step 75: writers of public.ra_sires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_sires();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 92: writers of public.ra_mst_sires join the gate of ra_sires before they lock a row
+-- Step 76: writers of public.ra_mst_sires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_sires();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 93: dual-write trigger on ra_sires
+-- Step 77: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 94: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 78: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 95: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 79: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -906,11 +773,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 96: only the installer may use ra_migrate.dual_write_ra_dams
+-- Step 80: only the installer may use ra_migrate.dual_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
 
--- Step 97: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 81: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -941,61 +808,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 98: only the installer may use ra_migrate.reverse_write_ra_dams
+-- Step 82: only the installer may use ra_migrate.reverse_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
 
--- Step 99: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+-- Step 83: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
--- Step 100: refuse writers' statements on ra_mst_dams until it is backfilled
+-- Step 84: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 101: the gate of ra_dams: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_dams
-CREATE TABLE ra_migrate.gate_ra_dams ();
-
--- Step 102: gate function of ra_dams: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_dams
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_dams', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_dams' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_dams IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_dams', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_dams IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_dams', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 103: only the installer may use ra_migrate.gate_ra_dams
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_dams() FROM PUBLIC;
-
--- Step 104: writers of public.ra_dams join the gate of ra_dams before they lock a row
+-- Step 85: writers of public.ra_dams join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_dams();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 105: writers of public.ra_mst_dams join the gate of ra_dams before they lock a row
+-- Step 86: writers of public.ra_mst_dams join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_dams();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 106: dual-write trigger on ra_dams
+-- Step 87: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 107: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 88: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 108: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 89: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1026,11 +867,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 109: only the installer may use ra_migrate.dual_write_ra_damsires
+-- Step 90: only the installer may use ra_migrate.dual_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
 
--- Step 110: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 91: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1061,61 +902,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 111: only the installer may use ra_migrate.reverse_write_ra_damsires
+-- Step 92: only the installer may use ra_migrate.reverse_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
 
--- Step 112: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+-- Step 93: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
--- Step 113: refuse writers' statements on ra_mst_damsires until it is backfilled
+-- Step 94: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 114: the gate of ra_damsires: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_damsires
-CREATE TABLE ra_migrate.gate_ra_damsires ();
-
--- Step 115: gate function of ra_damsires: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_damsires
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_damsires', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_damsires' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_damsires IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_damsires', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_damsires IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_damsires', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 116: only the installer may use ra_migrate.gate_ra_damsires
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_damsires() FROM PUBLIC;
-
--- Step 117: writers of public.ra_damsires join the gate of ra_damsires before they lock a row
+-- Step 95: writers of public.ra_damsires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_damsires();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 118: writers of public.ra_mst_damsires join the gate of ra_damsires before they lock a row
+-- Step 96: writers of public.ra_mst_damsires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_damsires();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 119: dual-write trigger on ra_damsires
+-- Step 97: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 120: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 98: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 121: trigger function copying writes on ra_races to ra_mst_races
+-- Step 99: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1146,11 +961,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 122: only the installer may use ra_migrate.dual_write_ra_races
+-- Step 100: only the installer may use ra_migrate.dual_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
 
--- Step 123: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 101: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1181,56 +996,30 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 124: only the installer may use ra_migrate.reverse_write_ra_races
+-- Step 102: only the installer may use ra_migrate.reverse_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
 
--- Step 125: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+-- Step 103: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
--- Step 126: refuse writers' statements on ra_mst_races until it is backfilled
+-- Step 104: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 127: the gate of ra_races: a table that never holds a row, only its lock is used
---   lock: none; touches: gate_ra_races
-CREATE TABLE ra_migrate.gate_ra_races ();
-
--- Step 128: gate function of ra_races: writers of the old and the new name take turns, so their copies cannot deadlock
---   lock: none; touches: gate_ra_races
-CREATE OR REPLACE FUNCTION ra_migrate.gate_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
-BEGIN
-  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.gate_ra_races', true), '') <> '' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'ra_races' OR current_setting('ra_migrate.app_dual_write', true) = 'on' THEN
-    LOCK TABLE ra_migrate.gate_ra_races IN ROW EXCLUSIVE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_races', 'old', true);
-  ELSE
-    LOCK TABLE ra_migrate.gate_ra_races IN SHARE MODE;
-    PERFORM set_config('ra_migrate.gate_ra_races', 'new', true);
-  END IF;
-  RETURN NULL;
-END
-$ra_migrate$;
-
--- Step 129: only the installer may use ra_migrate.gate_ra_races
---   lock: none; touches: -
-REVOKE ALL ON FUNCTION ra_migrate.gate_ra_races() FROM PUBLIC;
-
--- Step 130: writers of public.ra_races join the gate of ra_races before they lock a row
+-- Step 105: writers of public.ra_races join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_races();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 131: writers of public.ra_mst_races join the gate of ra_races before they lock a row
+-- Step 106: writers of public.ra_mst_races join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.gate_ra_races();
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 132: dual-write trigger on ra_races
+-- Step 107: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 133: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 108: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
