@@ -43,6 +43,9 @@
 //! Prints a table and writes `reports/bench-deadlock.json`. `cargo test --all-targets` builds and
 //! runs bench binaries without `--bench`: then this prints how to run it and exits at once.
 
+mod common;
+
+use common::{cpu_seconds, machine};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -528,7 +531,7 @@ fn writer(
     let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[])?.get(0);
     let mut rng = seed;
     barrier.wait();
-    let cpu0 = cpu_seconds(pid);
+    let cpu0 = cpu_seconds(&format!("/proc/{pid}/stat"));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < deadline {
         // xorshift64: the key sequence is reproducible per writer
@@ -557,24 +560,8 @@ fn writer(
         }
         tally.latencies_us.push(t.elapsed().as_micros() as u64);
     }
-    tally.server_cpu = cpu_seconds(pid) - cpu0;
+    tally.server_cpu = cpu_seconds(&format!("/proc/{pid}/stat")) - cpu0;
     Ok(tally)
-}
-
-/// utime + stime of a server process from `/proc/<pid>/stat`, in seconds (clock ticks of 1/100 s).
-fn cpu_seconds(pid: i32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
 }
 
 /// The write gate of the jockey pair, dropped (the design before it).
@@ -724,26 +711,4 @@ fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
     let mut c = connect(&cluster.url("postgres"))?;
     c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .with_context(|| format!("dropping {name}"))
-}
-
-/// nproc, memory and CPU model from /proc, and the server's version.
-fn machine(pg_version: &str) -> serde_json::Value {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kb: Option<u64> = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string());
-    json!({
-        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "memory": mem_kb.map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0)),
-        "cpu": cpu,
-        "postgresql": pg_version,
-        "cluster": "throwaway (fsync=off, synchronous_commit=off, full_page_writes=off)",
-    })
 }

@@ -14,6 +14,9 @@
 //!
 //! `RA_BENCH_RUNNERS` changes the target number of runners (e.g. 20000 for a quick look).
 
+mod common;
+
+use common::cpu_seconds;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -91,26 +94,6 @@ fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) 
         );
     }
     Ok(url)
-}
-
-/// CPU seconds (user + system) of a process or thread, from `/proc/.../stat`: the machine is
-/// shared, so wall time alone says as much about the neighbours as about the write path.
-fn cpu_seconds(stat_path: &str) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(stat_path) else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    // after the command: state is field 3, utime 14, stime 15 (clock ticks of 1/100 s)
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
 }
 
 /// CPU seconds of this thread plus the server process behind `backend_pid`.

@@ -23,6 +23,9 @@
 //! `cargo test --all-targets` builds and runs bench binaries without `--bench`: then this prints how
 //! to run it and exits at once.
 
+mod common;
+
+use common::machine;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
@@ -515,27 +518,4 @@ fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
 
 fn secs(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
-}
-
-/// nproc, memory and CPU model from /proc, and the server's version.
-fn machine(pg_version: &str) -> serde_json::Value {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kb: Option<u64> = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string());
-    json!({
-        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "memory": mem_kb.map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0)),
-        "mem_total_kb": mem_kb,
-        "cpu": cpu,
-        "postgresql": pg_version,
-        "cluster": "throwaway (fsync=off, synchronous_commit=off, full_page_writes=off)",
-    })
 }

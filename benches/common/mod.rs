@@ -1,0 +1,47 @@
+//! Helpers the benchmarks share (each bench is its own crate: `mod common;`).
+#![allow(dead_code)] // each bench uses part of it
+
+use serde_json::json;
+
+/// nproc, memory and CPU model from /proc, and the server's version.
+pub fn machine(pg_version: &str) -> serde_json::Value {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kb: Option<u64> = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string());
+    json!({
+        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "memory": mem_kb.map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0)),
+        "mem_total_kb": mem_kb,
+        "cpu": cpu,
+        "postgresql": pg_version,
+        "cluster": "throwaway (fsync=off, synchronous_commit=off, full_page_writes=off)",
+    })
+}
+
+/// utime + stime of a process from its `/proc/<pid>/stat` (or `/proc/<pid>/task/<tid>/stat`), in
+/// seconds (clock ticks of 1/100 s); 0 when it cannot be read.
+pub fn cpu_seconds(stat_path: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(stat_path) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // after the command: state is field 3, utime 14, stime 15
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
