@@ -193,6 +193,17 @@ pub fn plan_apply(
         }
         record.constraints.push(fk);
     }
+    // Planner statistics before phase 4 points readers at the new masters: without them the first
+    // queries after the switch are planned for an empty table.
+    for p in &pairs {
+        let mut analyze = Step::new(
+            format!("gather planner statistics of {}", p.new_name),
+            format!("ANALYZE {}", cat.qualified(&p.new_name)),
+            Lock::ShareUpdateExclusive,
+        );
+        analyze.in_transaction = false;
+        steps.push(analyze);
+    }
     Ok(Plan {
         phase: Phase::Backfill,
         direction: Direction::Apply,
@@ -332,6 +343,26 @@ pub fn verify(
             }
             Some(_) => {}
         }
+    }
+    let never_analyzed: Vec<String> = client
+        .query(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = ANY($2) \
+             AND last_analyze IS NULL AND last_autoanalyze IS NULL ORDER BY 1",
+            &[
+                &cat.schema,
+                &dual_write::pairs(cat, mapping)?
+                    .iter()
+                    .map(|p| p.new_name.clone())
+                    .collect::<Vec<_>>(),
+            ],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in never_analyzed {
+        problems.push(format!(
+            "{t}: no planner statistics yet (run `ANALYZE {t}` or apply phase 3 again)"
+        ));
     }
     // One snapshot for both sides: the dual-write writes both in the same transaction, so a
     // consistent view shows equal content even while writers run. Content, not counts: a stale

@@ -492,3 +492,46 @@ fn transactions_writing_several_masters_through_different_names_do_not_deadlock(
         assert!(done > 20, "a writer hardly wrote: {done}");
     }
 }
+
+/// The first queries after phase 4 are planned with real statistics: phase 3 analyzes every new
+/// master, and a reader's query on a new master gets the plan it gets on the old table.
+#[test]
+fn the_new_masters_have_planner_statistics_after_phase_3() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    for p in ["1", "2", "3"] {
+        ok(&db, &["apply", p, "--yes"]);
+    }
+    let unanalyzed: Vec<String> = c
+        .query(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE relname LIKE 'ra\\_mst\\_%' AND last_analyze IS NULL ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(unanalyzed.is_empty(), "never analyzed: {unanalyzed:?}");
+    c.batch_execute("ANALYZE ra_races").unwrap();
+    let date: String = c
+        .query_one("SELECT min(date)::text FROM ra_races", &[])
+        .unwrap()
+        .get(0);
+    let plan = |c: &mut Client, table: &str| -> String {
+        let v: serde_json::Value = c
+            .query_one(
+                &format!("EXPLAIN (FORMAT JSON) SELECT * FROM {table} WHERE date = '{date}'"),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        v[0]["Plan"]["Node Type"].as_str().unwrap().to_string()
+    };
+    assert_eq!(plan(&mut c, "ra_mst_races"), plan(&mut c, "ra_races"));
+    let out = ok(&db, &["plan", "3"]);
+    assert!(
+        out.contains("ANALYZE"),
+        "the preview shows the statistics step"
+    );
+}
