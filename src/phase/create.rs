@@ -72,6 +72,17 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             );
         }
         let old = cat.table(&m.name).expect("present");
+        if old.owner != cat.current_user && !old.owner_settable {
+            bail!(
+                "{new_name} cannot be given the owner of {} ({}): {} is not a member of that role; grant it (GRANT {} TO {}) or run as {}",
+                m.name,
+                old.owner,
+                cat.current_user,
+                old.owner,
+                cat.current_user,
+                old.owner
+            );
+        }
         let ddl = ddl::build(
             cat,
             old,

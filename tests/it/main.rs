@@ -15,5 +15,6 @@ mod phases;
 mod rehearse;
 mod safety;
 mod supabase;
+mod surface;
 mod tls;
 mod validate;

@@ -1,0 +1,189 @@
+//! Issue 13 on a database set up like a Supabase project: default privileges that give the API
+//! roles everything on new tables, tightened grants, row-level security with `IN (...)` policies,
+//! storage parameters, replica identity and the realtime publication. Every twin carries exactly
+//! its old table's surface at every phase, and a full rollback leaves the schema as it was.
+
+use crate::common::{ok, pg_dump_schema, TestDb};
+use postgres::Client;
+
+/// Supabase's API roles; cluster-wide, so created once and shared by every test.
+fn supabase_roles(c: &mut Client) {
+    for role in ["anon", "authenticated", "service_role"] {
+        c.batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {role} NOLOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ))
+        .unwrap();
+    }
+}
+
+fn supabase_project(c: &mut Client) {
+    supabase_roles(c);
+    c.batch_execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+         GRANT ALL ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role;
+         -- tightened: the public key may only read horses, and nothing of owners but two columns
+         REVOKE ALL ON ra_horses FROM anon;
+         GRANT SELECT ON ra_horses TO anon;
+         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ra_horses FROM authenticated;
+         REVOKE ALL ON ra_owners FROM anon;
+         GRANT SELECT (id, name) ON ra_owners TO anon;
+         REVOKE ALL ON ra_races FROM authenticated;
+         GRANT SELECT, INSERT ON ra_races TO authenticated WITH GRANT OPTION;
+         ALTER TABLE ra_races ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE ra_races FORCE ROW LEVEL SECURITY;
+         CREATE POLICY races_gb_ire ON ra_races FOR INSERT TO authenticated
+             WITH CHECK (region IN ('GB', 'IRE'));
+         CREATE POLICY races_read ON ra_races FOR SELECT TO anon, authenticated
+             USING (region IN ('GB', 'IRE') OR race_name IN ('Derby'));
+         ALTER TABLE ra_horses ADD CONSTRAINT ra_horses_region_check
+             CHECK (region IN ('gb', 'ire', 'fr', 'usa', 'GB', 'IRE', 'FR', 'USA') OR region IS NULL);
+         CREATE INDEX ra_races_gb_ire ON ra_races (date) WHERE region IN ('GB', 'IRE');
+         COMMENT ON INDEX ra_races_gb_ire IS 'British and Irish races by date';
+         ALTER TABLE ra_horses SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.05);
+         ALTER TABLE ra_races REPLICA IDENTITY FULL;
+         CREATE PUBLICATION supabase_realtime FOR TABLE ra_horses, ra_races;",
+    )
+    .unwrap();
+}
+
+/// What a user checks of a table's surface in the catalog, publications aside.
+fn surface(c: &mut Client, table: &str) -> Vec<String> {
+    let mut out: Vec<String> = c
+        .query(
+            "SELECT (SELECT array_agg(x::text ORDER BY x::text)
+                     FROM unnest(coalesce(relacl, acldefault('r', relowner))) x)::text,
+                    pg_get_userbyid(relowner)::text, relrowsecurity::text,
+                    relforcerowsecurity::text, coalesce(reloptions, '{}')::text,
+                    relreplident::text
+             FROM pg_class WHERE oid = $1::text::regclass",
+            &[&table],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (0..6)
+                .map(|i| r.get::<_, String>(i))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    for r in c
+        .query(
+            "SELECT 'policy ' || polname || ' ' || polcmd::text || ' ' || polpermissive::text || ' '
+                    || polroles::regrole[]::text
+             FROM pg_policy WHERE polrelid = $1::text::regclass ORDER BY polname",
+            &[&table],
+        )
+        .unwrap()
+    {
+        out.push(r.get(0));
+    }
+    for r in c
+        .query(
+            "SELECT 'column ' || attname || ' ' || attacl::text FROM pg_attribute
+             WHERE attrelid = $1::text::regclass AND attacl IS NOT NULL ORDER BY attnum",
+            &[&table],
+        )
+        .unwrap()
+    {
+        out.push(r.get(0));
+    }
+    out
+}
+
+fn publications(c: &mut Client, table: &str) -> Vec<String> {
+    c.query(
+        "SELECT pubname::text FROM pg_publication_tables WHERE schemaname = 'public' AND tablename = $1
+         ORDER BY 1",
+        &[&table],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+fn realtime(c: &mut Client) -> Vec<String> {
+    c.query(
+        "SELECT tablename::text FROM pg_publication_tables WHERE pubname = 'supabase_realtime'
+         ORDER BY 1",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+const PAIRS: [(&str, &str); 3] = [
+    ("ra_horses", "ra_mst_horses"),
+    ("ra_races", "ra_mst_races"),
+    ("ra_owners", "ra_mst_owners"),
+];
+
+#[test]
+fn twins_carry_the_surface_of_a_supabase_project_through_every_phase_and_back() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    supabase_project(&mut c);
+    let before = pg_dump_schema(&db.url);
+    let originals: Vec<(Vec<String>, Vec<String>)> = PAIRS
+        .iter()
+        .map(|(old, _)| (surface(&mut c, old), publications(&mut c, old)))
+        .collect();
+    ok(&db, &["init"]);
+    for phase in ["1", "2", "3", "4", "5"] {
+        if phase == "4" {
+            ok(
+                &db,
+                &[
+                    "validate",
+                    "--report-dir",
+                    &std::env::temp_dir().to_string_lossy(),
+                ],
+            );
+        }
+        ok(&db, &["apply", phase, "--yes"]);
+        for ((old, new), (surf, pubs)) in PAIRS.iter().zip(&originals) {
+            let old_now = if phase == "5" {
+                old.replacen("ra_", "ra_old_", 1)
+            } else {
+                old.to_string()
+            };
+            assert_eq!(
+                &surface(&mut c, &old_now),
+                surf,
+                "phase {phase}: {old_now} changed"
+            );
+            assert_eq!(
+                &surface(&mut c, new),
+                surf,
+                "phase {phase}: {new} differs from {old}"
+            );
+            if phase == "5" {
+                assert_eq!(&publications(&mut c, new), pubs, "phase 5: {new}");
+                assert_eq!(
+                    publications(&mut c, &old_now),
+                    Vec::<String>::new(),
+                    "phase 5: {old_now} is still published"
+                );
+            } else {
+                assert_eq!(&publications(&mut c, old), pubs, "phase {phase}: {old}");
+                assert_eq!(&publications(&mut c, new), pubs, "phase {phase}: {new}");
+            }
+        }
+    }
+    assert_eq!(realtime(&mut c), ["ra_mst_horses", "ra_mst_races"]);
+    for phase in ["5", "4", "3", "2", "1"] {
+        ok(&db, &["rollback", phase, "--yes"]);
+        let listed = realtime(&mut c);
+        let expected: &[&str] = if phase == "1" {
+            &["ra_horses", "ra_races"]
+        } else {
+            &["ra_horses", "ra_mst_horses", "ra_mst_races", "ra_races"]
+        };
+        assert_eq!(listed, expected, "after rolling back phase {phase}");
+    }
+    assert_eq!(pg_dump_schema(&db.url), before);
+}
