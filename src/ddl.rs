@@ -6,7 +6,7 @@
 //! The same generator produces the structural "shape" of a table, so verification compares an old
 //! table and its new copy by generating both against one placeholder name.
 
-use crate::catalog::{AclItem, Catalog, Table};
+use crate::catalog::{AclItem, Catalog, Publication, Table};
 use crate::mapping::MAX_IDENT;
 use crate::phase::{DeferredFk, Lock};
 use anyhow::{bail, Context, Result};
@@ -429,6 +429,14 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         });
     }
     privileges(cat, table, new_name, &mut shape, &mut follow);
+    for p in &table.publications {
+        shape.insert(format!("publication {}", p.name), publication_text(p));
+        follow.push(Follow {
+            title: format!("publish {new_name} in {}, as {} is", p.name, table.name),
+            sql: add_to_publication(cat, p, &new_q),
+            lock: Lock::ShareUpdateExclusive,
+        });
+    }
     match (table.replica_identity.as_str(), &table.replica_index) {
         ("d", _) => {}
         ("i", Some(old_idx)) => {
@@ -483,6 +491,31 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         deferred,
         relations,
     })
+}
+
+/// How a table is published: its column list and row filter.
+fn publication_text(p: &Publication) -> String {
+    let cols = match &p.columns {
+        Some(c) => format!("columns ({})", c.join(", ")),
+        None => "all columns".into(),
+    };
+    match &p.row_filter {
+        Some(f) => format!("{cols} where ({f})"),
+        None => cols,
+    }
+}
+
+/// `ALTER PUBLICATION ... ADD TABLE` with the publication's column list and row filter.
+pub fn add_to_publication(cat: &Catalog, p: &Publication, table_q: &str) -> String {
+    let mut sql = format!("ALTER PUBLICATION {} ADD TABLE {table_q}", p.name);
+    if let Some(cols) = &p.columns {
+        let cols: Vec<String> = cols.iter().map(|c| cat.quote(c)).collect();
+        sql.push_str(&format!(" ({})", cols.join(", ")));
+    }
+    if let Some(f) = &p.row_filter {
+        sql.push_str(&format!(" WHERE ({f})"));
+    }
+    sql
 }
 
 /// Privilege name -> grantable, per grantee.
