@@ -185,6 +185,9 @@ pub struct Publication {
     pub columns: Option<Vec<String>>,
     /// The row filter (`pg_get_expr` of `prqual`).
     pub row_filter: Option<String>,
+    /// `row_filter` parsed and deparsed again (see `canonicalize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_row_filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -458,6 +461,7 @@ fn read_publications(
                 name: r.get(1),
                 columns: r.get(2),
                 row_filter: r.get(3),
+                canonical_row_filter: None,
             });
         }
     }
@@ -753,6 +757,7 @@ fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Tab
     let mut checks: BTreeMap<String, Slot> = BTreeMap::new();
     let mut indexes: BTreeMap<String, Slot> = BTreeMap::new();
     let mut policies: BTreeMap<String, Slot> = BTreeMap::new();
+    let mut filters: BTreeMap<String, Slot> = BTreeMap::new();
     let mut columns: BTreeMap<(String, String), Slot> = BTreeMap::new();
     for (n, (oid, t)) in tables.iter().enumerate() {
         if t.relkind != "r" {
@@ -796,6 +801,15 @@ fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Tab
             script.push(format!("CREATE INDEX {name} ON pg_temp.{tmp} USING {rest}"));
             indexes.insert(name, (*oid, k));
         }
+        // A row filter deparses like a check constraint's expression on the same columns.
+        for (k, p) in t.publications.iter().enumerate() {
+            let Some(f) = &p.row_filter else { continue };
+            let name = format!("ra_migrate_f_{n}_{k}");
+            script.push(format!(
+                "ALTER TABLE pg_temp.{tmp} ADD CONSTRAINT {name} CHECK ({f})"
+            ));
+            filters.insert(name, (*oid, k));
+        }
         for (k, p) in t.policies.iter().enumerate() {
             let name = format!("ra_migrate_p_{n}_{k}");
             let mut sql = format!("CREATE POLICY {name} ON pg_temp.{tmp} FOR {}", p.command);
@@ -816,11 +830,18 @@ fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Tab
     let temp = "c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'ra\\_migrate\\_canon\\_%'";
     for r in tx.query(
         &format!(
-            "SELECT con.conname::text, pg_get_constraintdef(con.oid) FROM pg_constraint con
+            "SELECT con.conname::text, pg_get_constraintdef(con.oid),
+                    pg_get_expr(con.conbin, con.conrelid)
+             FROM pg_constraint con
              JOIN pg_class c ON c.oid = con.conrelid WHERE {temp} AND con.contype = 'c'"
         ),
         &[],
     )? {
+        if let Some((oid, k)) = filters.get(&r.get::<_, String>(0)) {
+            if let Some(p) = tables.get_mut(oid).and_then(|t| t.publications.get_mut(*k)) {
+                p.canonical_row_filter = r.get(2);
+            }
+        }
         if let Some((oid, k)) = checks.get(&r.get::<_, String>(0)) {
             if let Some(con) = tables.get_mut(oid).and_then(|t| t.constraints.get_mut(*k)) {
                 con.canonical = Some(r.get(1));

@@ -499,7 +499,7 @@ fn publication_text(p: &Publication) -> String {
         Some(c) => format!("columns ({})", c.join(", ")),
         None => "all columns".into(),
     };
-    match &p.row_filter {
+    match p.canonical_row_filter.as_ref().or(p.row_filter.as_ref()) {
         Some(f) => format!("{cols} where ({f})"),
         None => cols,
     }

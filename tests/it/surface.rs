@@ -3,7 +3,7 @@
 //! storage parameters, replica identity and the realtime publication. Every twin carries exactly
 //! its old table's surface at every phase, and a full rollback leaves the schema as it was.
 
-use crate::common::{ok, pg_dump_schema, TestDb};
+use crate::common::{ok, pg_dump_schema, ra, TestDb};
 use postgres::Client;
 
 /// Supabase's API roles; cluster-wide, so created once and shared by every test.
@@ -186,4 +186,62 @@ fn twins_carry_the_surface_of_a_supabase_project_through_every_phase_and_back() 
         assert_eq!(listed, expected, "after rolling back phase {phase}");
     }
     assert_eq!(pg_dump_schema(&db.url), before);
+}
+
+/// The published column list of `table` in `publication` (PostgreSQL 15's `attnames`).
+fn published_columns(c: &mut Client, publication: &str, table: &str) -> Option<Vec<String>> {
+    c.query_opt(
+        "SELECT attnames::text[] FROM pg_publication_tables WHERE pubname = $1 AND tablename = $2",
+        &[&publication, &table],
+    )
+    .unwrap()
+    .map(|r| r.get(0))
+}
+
+#[test]
+fn verification_still_names_a_real_difference_in_the_surface() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    supabase_project(&mut c);
+    // A column list and a row filter (an IN list on a varchar is not allowed in one).
+    c.batch_execute(
+        "CREATE PUBLICATION gb_horses FOR TABLE ra_horses (id, name, region)
+             WHERE (region = 'GB' OR region = 'IRE') WITH (publish = 'insert')",
+    )
+    .unwrap();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["verify", "1"]);
+    assert_eq!(
+        published_columns(&mut c, "gb_horses", "ra_mst_horses"),
+        Some(vec!["id".to_string(), "name".into(), "region".into()])
+    );
+    c.batch_execute(
+        "DROP POLICY races_gb_ire ON ra_mst_races;
+         CREATE POLICY races_gb_ire ON ra_mst_races FOR INSERT TO authenticated
+             WITH CHECK (region IN ('GB'));
+         ALTER TABLE ra_mst_horses DROP CONSTRAINT ra_mst_horses_region_check;
+         ALTER TABLE ra_mst_horses ADD CONSTRAINT ra_mst_horses_region_check
+             CHECK (region IN ('gb', 'ire', 'fr', 'usa', 'GB', 'IRE', 'FR', 'US') OR region IS NULL);
+         GRANT INSERT ON ra_mst_horses TO anon;
+         REVOKE SELECT (name) ON ra_mst_owners FROM anon;
+         ALTER TABLE ra_mst_races REPLICA IDENTITY DEFAULT;
+         ALTER PUBLICATION gb_horses DROP TABLE ra_mst_horses;
+         ALTER PUBLICATION gb_horses ADD TABLE ra_mst_horses (id, name, region)
+             WHERE (region = 'GB');",
+    )
+    .unwrap();
+    let out = ra(&db, &["verify", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for expected in [
+        "ra_mst_races: policy races_gb_ire differs",
+        "ra_mst_horses: constraint ra_mst_horses_region_check differs",
+        "ra_mst_horses: privileges of anon differs: ra_horses has 'SELECT', ra_mst_horses has 'INSERT, SELECT'",
+        "ra_mst_owners: privileges of anon on column name is missing",
+        "ra_mst_races: replica identity is missing",
+        "ra_mst_horses: publication gb_horses differs",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
 }
