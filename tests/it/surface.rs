@@ -244,4 +244,26 @@ fn verification_still_names_a_real_difference_in_the_surface() {
     ] {
         assert!(text.contains(expected), "{expected}:\n{text}");
     }
+    // validate checks publications too: realtime would lose the races at the archive.
+    c.batch_execute("ALTER PUBLICATION supabase_realtime DROP TABLE ra_mst_races")
+        .unwrap();
+    let out = ra(
+        &db,
+        &[
+            "validate",
+            "--report-dir",
+            &std::env::temp_dir().to_string_lossy(),
+        ],
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("ra_races is in publication supabase_realtime but ra_mst_races is not"),
+        "{text}"
+    );
+    assert!(!text.contains("ra_horses is in publication"), "{text}");
 }
