@@ -24,6 +24,8 @@ pub struct Catalog {
     /// The privileges a table the current role creates in the schema gets at once: the built-in
     /// default, replaced by a global `ALTER DEFAULT PRIVILEGES` and extended by the schema's.
     pub new_table_acl: Vec<AclItem>,
+    /// The same for a sequence.
+    pub new_sequence_acl: Vec<AclItem>,
     /// Keywords that need quoting as identifiers (everything but unreserved ones).
     #[serde(skip)]
     keywords: BTreeSet<String>,
@@ -103,6 +105,8 @@ pub struct Sequence {
     pub max: i64,
     pub cache: i64,
     pub cycle: bool,
+    /// Every privilege on the sequence, the owner's own included.
+    pub acl: Vec<AclItem>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -241,8 +245,10 @@ impl Catalog {
             .query_one("SELECT quote_ident(current_user::text)", &[])
             .context("reading the current role")?
             .get(0);
-        let new_table_acl = read_new_table_acl(client, schema)
-            .context("reading the schema's default privileges")?;
+        let new_table_acl = read_new_acl(client, schema, "r")
+            .context("reading the schema's default privileges for tables")?;
+        let new_sequence_acl = read_new_acl(client, schema, "S")
+            .context("reading the schema's default privileges for sequences")?;
         canonicalize(client, &mut tables);
         let views = read_views(client, schema).context("reading views")?;
         let names: BTreeSet<String> = tables.values().map(|t| t.name.clone()).collect();
@@ -266,6 +272,7 @@ impl Catalog {
             relations,
             current_user,
             new_table_acl,
+            new_sequence_acl,
             keywords,
         })
     }
@@ -468,20 +475,23 @@ fn read_publications(
     Ok(())
 }
 
-fn read_new_table_acl(c: &mut impl GenericClient, schema: &str) -> Result<Vec<AclItem>> {
+/// `kind`: `r` tables, `S` sequences (`pg_default_acl.defaclobjtype`).
+fn read_new_acl(c: &mut impl GenericClient, schema: &str, kind: &str) -> Result<Vec<AclItem>> {
     // A global entry replaces the built-in default; a schema's entry adds to it.
     let sql = "WITH me AS (SELECT oid FROM pg_roles WHERE rolname = current_user)
          SELECT ACL_ITEM_SQL FROM aclexplode(
            coalesce((SELECT d.defaclacl FROM pg_default_acl d, me
-                     WHERE d.defaclrole = me.oid AND d.defaclnamespace = 0 AND d.defaclobjtype = 'r'),
-                    acldefault('r', (SELECT oid FROM me)))
+                     WHERE d.defaclrole = me.oid AND d.defaclnamespace = 0
+                       AND d.defaclobjtype = $2::text::\"char\"),
+                    acldefault(lower($2)::\"char\", (SELECT oid FROM me)))
            || coalesce((SELECT d.defaclacl FROM pg_default_acl d
                         JOIN pg_namespace n ON n.oid = d.defaclnamespace, me
-                        WHERE d.defaclrole = me.oid AND n.nspname = $1 AND d.defaclobjtype = 'r'),
+                        WHERE d.defaclrole = me.oid AND n.nspname = $1
+                          AND d.defaclobjtype = $2::text::\"char\"),
                        '{}'::aclitem[])) a
          ORDER BY 1"
         .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
-    Ok(c.query(&sql, &[&schema])?
+    Ok(c.query(&sql, &[&schema, &kind])?
         .iter()
         .filter_map(|r| acl_item(&r.get::<_, String>(0)))
         .collect())
@@ -539,8 +549,7 @@ fn read_sequences(
 ) -> Result<()> {
     // A default's nextval() depends on its sequence through pg_attrdef (deptype n); an owned
     // sequence (serial, OWNED BY) depends on the column (a); an identity sequence too (i).
-    let rows = c.query(
-        "WITH refs AS (
+    let sql = "WITH refs AS (
            SELECT ad.adrelid AS rel, ad.adnum AS col, d.refobjid AS seq, false AS via_owner
            FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
            WHERE d.refclassid = 'pg_class'::regclass
@@ -552,7 +561,9 @@ fn read_sequences(
          SELECT r.rel, r.col, sn.nspname::text, s.relname::text, r.seq::regclass::text,
                 bool_or(r.via_owner), bool_or(dep.deptype = 'i'),
                 format_type(sq.seqtypid, NULL), sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax,
-                sq.seqcache, sq.seqcycle
+                sq.seqcache, sq.seqcycle,
+                coalesce((SELECT array_agg(ACL_ITEM_SQL ORDER BY 1)
+                  FROM aclexplode(coalesce(s.relacl, acldefault('s', s.relowner))) a), '{}')
          FROM refs r
          JOIN pg_class s ON s.oid = r.seq AND s.relkind = 'S'
          JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -562,10 +573,10 @@ fn read_sequences(
          LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = s.oid
               AND dep.refobjid = r.rel AND dep.refobjsubid = r.col AND dep.deptype IN ('a', 'i')
          WHERE tn.nspname = $1
-         GROUP BY 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14
-         ORDER BY 1, 2, 4",
-        &[&schema],
-    )?;
+         GROUP BY 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15
+         ORDER BY 1, 2, 4"
+        .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
+    let rows = c.query(&sql, &[&schema])?;
     for r in rows {
         let Some(t) = tables.get_mut(&r.get::<_, u32>(0)) else {
             continue;
@@ -585,6 +596,11 @@ fn read_sequences(
                 max: r.get(11),
                 cache: r.get(12),
                 cycle: r.get(13),
+                acl: r
+                    .get::<_, Vec<String>>(14)
+                    .iter()
+                    .filter_map(|a| acl_item(a))
+                    .collect(),
             });
         }
     }

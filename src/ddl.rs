@@ -6,7 +6,7 @@
 //! The same generator produces the structural "shape" of a table, so verification compares an old
 //! table and its new copy by generating both against one placeholder name.
 
-use crate::catalog::{AclItem, Catalog, Publication, Table};
+use crate::catalog::{AclItem, Catalog, Publication, Sequence, Table};
 use crate::mapping::MAX_IDENT;
 use crate::phase::{DeferredFk, Lock};
 use anyhow::{bail, Context, Result};
@@ -110,10 +110,12 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
     // Sequences first: their new names are needed to rewrite the column defaults.
     // (regclass text in defaults, new qualified, old qualified)
     let mut seq_renames: Vec<(String, String, String)> = Vec::new();
+    let mut own_sequences: Vec<(String, &Sequence)> = Vec::new();
     for col in &table.columns {
         for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
             let new_seq = derive_name(&seq.name, &table.name, new_name, taken);
             taken.insert(new_seq.clone());
+            own_sequences.push((new_seq.clone(), seq));
             relations.push(new_seq.clone());
             let new_seq_q = cat.qualified(&new_seq);
             seq_renames.push((
@@ -428,7 +430,14 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             lock: Lock::AccessExclusive,
         });
     }
-    privileges(cat, table, new_name, &mut shape, &mut follow);
+    privileges(
+        cat,
+        table,
+        new_name,
+        &own_sequences,
+        &mut shape,
+        &mut follow,
+    );
     for p in &table.publications {
         shape.insert(format!("publication {}", p.name), publication_text(p));
         follow.push(Follow {
@@ -541,40 +550,38 @@ fn privs_text(p: &BTreeMap<String, bool>) -> String {
         .join(", ")
 }
 
-/// The copy's owner and privileges, exactly the old table's: the table the tool creates starts
-/// with the privileges the schema's default privileges give (on Supabase, `ALL` to `anon`,
-/// `authenticated` and `service_role`), so whatever the old table does not have is revoked and
-/// whatever it has is granted, with its grant option; column privileges are granted as they are.
-/// Grantors are not compared: every grant is made by the owner.
-fn privileges(
+/// A table or sequence whose privileges are replayed.
+struct Object<'a> {
+    /// `TABLE` or `SEQUENCE`.
+    kind: &'a str,
+    name: &'a str,
+    quoted: &'a str,
+    /// Appended to the shape's keys (empty for the table itself).
+    shape_suffix: &'a str,
+}
+
+/// Turns the privileges an object starts with (`start`, as the creator's default privileges give
+/// them; the owner takes the creator's place) into `want`: what it lacks is revoked (or its grant
+/// option), what it misses is granted.
+fn replay_acl(
     cat: &Catalog,
-    table: &Table,
-    new_name: &str,
+    owner: &str,
+    start: &[AclItem],
+    want: &[AclItem],
+    object: &Object<'_>,
     shape: &mut BTreeMap<String, String>,
     follow: &mut Vec<Follow>,
 ) {
-    let new_q = cat.qualified(new_name);
-    shape.insert("owner".into(), table.owner.clone());
-    if table.owner != cat.current_user {
-        follow.push(Follow {
-            title: format!(
-                "{new_name} is owned by {}, as {} is",
-                table.owner, table.name
-            ),
-            sql: format!("ALTER TABLE {new_q} OWNER TO {}", table.owner),
-            lock: Lock::AccessExclusive,
-        });
-    }
-    // A new owner takes the creator's place in the ACL.
     let creator = &cat.current_user;
-    let start = by_grantee(cat.new_table_acl.iter().map(|a| {
+    let start = by_grantee(start.iter().map(|a| {
         let mut a = a.clone();
         if &a.grantee == creator {
-            a.grantee = table.owner.clone();
+            a.grantee = owner.to_string();
         }
         a
     }));
-    let want = by_grantee(table.acl.iter().cloned());
+    let want = by_grantee(want.iter().cloned());
+    let (kind, name, quoted) = (object.kind, object.name, object.quoted);
     let empty = BTreeMap::new();
     let grantees: BTreeSet<&String> = start.keys().chain(want.keys()).collect();
     for g in grantees {
@@ -583,7 +590,10 @@ fn privileges(
             want.get(g).unwrap_or(&empty),
         );
         if !w.is_empty() {
-            shape.insert(format!("privileges of {g}"), privs_text(w));
+            shape.insert(
+                format!("privileges of {g}{}", object.shape_suffix),
+                privs_text(w),
+            );
         }
         let revoke: Vec<&str> = have
             .keys()
@@ -595,37 +605,36 @@ fn privileges(
             .filter(|(p, grantable)| **grantable && w.get(*p) == Some(&false))
             .map(|(p, _)| p.as_str())
             .collect();
-        let grant = |with_option: bool| -> Vec<&str> {
-            w.iter()
-                .filter(|(p, grantable)| {
-                    **grantable == with_option && !have.get(*p).is_some_and(|h| *h || !with_option)
-                })
-                .map(|(p, _)| p.as_str())
-                .collect()
-        };
         if !revoke.is_empty() {
             follow.push(Follow {
-                title: format!("{g} has no {} on {}", revoke.join(", "), table.name),
-                sql: format!("REVOKE {} ON TABLE {new_q} FROM {g}", revoke.join(", ")),
+                title: format!("{g} has no {} on {name}", revoke.join(", ")),
+                sql: format!("REVOKE {} ON {kind} {quoted} FROM {g}", revoke.join(", ")),
                 lock: Lock::None,
             });
         }
         if !revoke_option.is_empty() {
             follow.push(Follow {
-                title: format!(
-                    "{g} may not pass on {} of {}",
-                    revoke_option.join(", "),
-                    table.name
-                ),
+                title: format!("{g} may not pass on {} of {name}", revoke_option.join(", ")),
                 sql: format!(
-                    "REVOKE GRANT OPTION FOR {} ON TABLE {new_q} FROM {g}",
+                    "REVOKE GRANT OPTION FOR {} ON {kind} {quoted} FROM {g}",
                     revoke_option.join(", ")
                 ),
                 lock: Lock::None,
             });
         }
         for with_option in [false, true] {
-            let privs = grant(with_option);
+            // Missing, or held without the grant option it should have.
+            let privs: Vec<&str> = w
+                .iter()
+                .filter(|(p, grantable)| {
+                    **grantable == with_option
+                        && match have.get(*p) {
+                            None => true,
+                            Some(h) => with_option && !h,
+                        }
+                })
+                .map(|(p, _)| p.as_str())
+                .collect();
             if privs.is_empty() {
                 continue;
             }
@@ -635,11 +644,76 @@ fn privileges(
                 ""
             };
             follow.push(Follow {
-                title: format!("privileges of {g}{option}"),
-                sql: format!("GRANT {} ON TABLE {new_q} TO {g}{option}", privs.join(", ")),
+                title: format!("privileges of {g} on {name}{option}"),
+                sql: format!(
+                    "GRANT {} ON {kind} {quoted} TO {g}{option}",
+                    privs.join(", ")
+                ),
                 lock: Lock::None,
             });
         }
+    }
+}
+
+/// The copy's owner and privileges, exactly the old table's: the table the tool creates starts
+/// with the privileges the schema's default privileges give (on Supabase, `ALL` to `anon`,
+/// `authenticated` and `service_role`), so whatever the old table does not have is revoked and
+/// whatever it has is granted, with its grant option; column privileges are granted as they are;
+/// the copy's own sequences get their old sequences' privileges the same way. Grantors are not
+/// compared: every grant is made by the owner.
+fn privileges(
+    cat: &Catalog,
+    table: &Table,
+    new_name: &str,
+    sequences: &[(String, &Sequence)],
+    shape: &mut BTreeMap<String, String>,
+    follow: &mut Vec<Follow>,
+) {
+    let new_q = cat.qualified(new_name);
+    shape.insert("owner".into(), table.owner.clone());
+    if table.owner != cat.current_user {
+        follow.push(Follow {
+            title: format!(
+                "{new_name} is owned by {}, as {} is (its sequences follow)",
+                table.owner, table.name
+            ),
+            sql: format!("ALTER TABLE {new_q} OWNER TO {}", table.owner),
+            lock: Lock::AccessExclusive,
+        });
+    }
+    let object = Object {
+        kind: "TABLE",
+        name: new_name,
+        quoted: &new_q,
+        shape_suffix: "",
+    };
+    replay_acl(
+        cat,
+        &table.owner,
+        &cat.new_table_acl,
+        &table.acl,
+        &object,
+        shape,
+        follow,
+    );
+    for (new_seq, seq) in sequences {
+        let seq_q = cat.qualified(new_seq);
+        let suffix = format!(" on sequence {new_seq}");
+        let object = Object {
+            kind: "SEQUENCE",
+            name: new_seq,
+            quoted: &seq_q,
+            shape_suffix: &suffix,
+        };
+        replay_acl(
+            cat,
+            &table.owner,
+            &cat.new_sequence_acl,
+            &seq.acl,
+            &object,
+            shape,
+            follow,
+        );
     }
     let mut columns: BTreeMap<(String, String, bool), Vec<String>> = BTreeMap::new();
     for (col, a) in &table.column_acl {

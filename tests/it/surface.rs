@@ -21,6 +21,9 @@ fn supabase_project(c: &mut Client) {
     supabase_roles(c);
     c.batch_execute(
         "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+         -- the bookmakers' id sequence: only the service role draws from it
+         GRANT USAGE, SELECT ON SEQUENCE ra_bookmakers_id_seq TO service_role;
          GRANT ALL ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role;
          -- tightened: the public key may only read horses, and nothing of owners but two columns
          REVOKE ALL ON ra_horses FROM anon;
@@ -92,6 +95,17 @@ fn surface(c: &mut Client, table: &str) -> Vec<String> {
     out
 }
 
+fn sequence_acl(c: &mut Client, sequence: &str) -> String {
+    c.query_one(
+        "SELECT (SELECT array_agg(x::text ORDER BY x::text)
+                 FROM unnest(coalesce(relacl, acldefault('s', relowner))) x)::text
+         FROM pg_class WHERE oid = $1::text::regclass",
+        &[&sequence],
+    )
+    .unwrap()
+    .get(0)
+}
+
 fn publications(c: &mut Client, table: &str) -> Vec<String> {
     c.query(
         "SELECT pubname::text FROM pg_publication_tables WHERE schemaname = 'public' AND tablename = $1
@@ -132,6 +146,8 @@ fn twins_carry_the_surface_of_a_supabase_project_through_every_phase_and_back() 
         .iter()
         .map(|(old, _)| (surface(&mut c, old), publications(&mut c, old)))
         .collect();
+    let sequence = sequence_acl(&mut c, "ra_bookmakers_id_seq");
+    assert!(sequence.contains("service_role=rU/"), "{sequence}");
     ok(&db, &["init"]);
     for phase in ["1", "2", "3", "4", "5"] {
         if phase == "4" {
@@ -145,6 +161,11 @@ fn twins_carry_the_surface_of_a_supabase_project_through_every_phase_and_back() 
             );
         }
         ok(&db, &["apply", phase, "--yes"]);
+        assert_eq!(
+            sequence_acl(&mut c, "ra_mst_bookmakers_id_seq"),
+            sequence,
+            "phase {phase}"
+        );
         for ((old, new), (surf, pubs)) in PAIRS.iter().zip(&originals) {
             let old_now = if phase == "5" {
                 old.replacen("ra_", "ra_old_", 1)
