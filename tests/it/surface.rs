@@ -45,7 +45,9 @@ fn supabase_project(c: &mut Client) {
          COMMENT ON INDEX ra_races_gb_ire IS 'British and Irish races by date';
          ALTER TABLE ra_horses SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.05);
          ALTER TABLE ra_races REPLICA IDENTITY FULL;
-         CREATE PUBLICATION supabase_realtime FOR TABLE ra_horses, ra_races;",
+         CREATE PUBLICATION supabase_realtime FOR TABLE ra_horses, ra_races;
+         -- a table owned by another role than the one the tool connects as
+         ALTER TABLE ra_owners OWNER TO service_role;",
     )
     .unwrap();
 }
