@@ -124,6 +124,7 @@ pub struct Constraint {
     pub ref_columns: Vec<String>,
     /// `def` as PostgreSQL deparses it after parsing it again (see `canonicalize`).
     pub canonical: Option<String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -621,7 +622,8 @@ fn read_constraints(
                 rt.relname::text, rn.nspname::text,
                 coalesce((SELECT array_agg(a.attname::text ORDER BY k.i)
                           FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), '{}')
+                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), '{}'),
+                obj_description(con.oid, 'pg_constraint')
          FROM pg_constraint con
          JOIN pg_class c ON c.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -643,6 +645,7 @@ fn read_constraints(
                 ref_schema: r.get(7),
                 ref_columns: r.get(8),
                 canonical: None,
+                comment: r.get(9),
             });
         }
     }

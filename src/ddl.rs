@@ -321,6 +321,18 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 lock: Lock::ShareRowExclusive,
             });
         }
+        if let Some(c) = &con.comment {
+            shape.insert(format!("comment on constraint {con_name}"), c.clone());
+            follow.push(Follow {
+                title: format!("comment on constraint {con_name}"),
+                sql: format!(
+                    "COMMENT ON CONSTRAINT {} ON {new_q} IS {}",
+                    q(&con_name),
+                    literal(c)
+                ),
+                lock: Lock::None,
+            });
+        }
     }
 
     for idx in table.indexes.iter().filter(|i| i.constraint.is_none()) {
@@ -827,5 +839,42 @@ mod tests {
         let long = "x".repeat(60);
         let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
         assert_eq!(n.len(), MAX_IDENT);
+    }
+
+    #[test]
+    fn publication_and_constraint_comment_statements_are_checked_like_any_other() {
+        use crate::sql::{check, Protected};
+        let none = Protected::new(Vec::<String>::new());
+        for (sql, table) in [
+            (
+                "ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_mst_horses (id, name) WHERE ((region)::text = 'GB'::text)",
+                "ra_mst_horses",
+            ),
+            ("ALTER PUBLICATION \"Realtime\" DROP TABLE public.ra_horses", "ra_horses"),
+            (
+                "COMMENT ON CONSTRAINT ra_mst_horses_pkey ON public.ra_mst_horses IS 'the id'",
+                "ra_mst_horses",
+            ),
+        ] {
+            let checked = check(sql, &none).unwrap();
+            assert_eq!(checked.tables, BTreeSet::from([table.to_string()]), "{sql}");
+        }
+        let odds = Protected::new(["ra_odds_*"]);
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE public.ra_odds_live",
+            "COMMENT ON CONSTRAINT c ON ra_odds_live IS 'x'",
+        ] {
+            let err = check(sql, &odds).unwrap_err().to_string();
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE t junk",
+            "ALTER PUBLICATION p RENAME TABLE t",
+            "ALTER PUBLICATION p ADD TABLE t WHERE (",
+            "COMMENT ON CONSTRAINT c ON t IS 'x'; DROP TABLE t",
+        ] {
+            let err = check(sql, &none).unwrap_err().to_string();
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
     }
 }

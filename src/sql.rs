@@ -100,7 +100,8 @@ pub struct Checked {
 /// Parses `sql` (exactly one statement), extracts its relation references and refuses it if any
 /// of them is protected.
 pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
-    if let Some(parsed) = parse_alter_publication(sql) {
+    if let Some(parsed) = parse_alter_publication(sql).or_else(|| parse_comment_on_constraint(sql))
+    {
         let tables =
             parsed.map_err(|e| anyhow!("statement does not parse: {e}: {}", snippet(sql)))?;
         if let Some(table) = tables.iter().find(|t| protected.matches_name(t)) {
@@ -176,6 +177,40 @@ fn parse_alter_publication(sql: &str) -> Option<Result<BTreeSet<String>>> {
         // A row filter may not contain a subquery: it names no other relation.
         if p.parse_keyword(sqlparser::keywords::Keyword::WHERE) {
             p.parse_expr()?;
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        let table = name.0.last().map(part_name).context("no relation")?;
+        Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
+}
+
+/// sqlparser 0.64 has no `COMMENT ON CONSTRAINT name ON relation IS 'text'`, read here like
+/// `ALTER PUBLICATION`; `None` when `sql` is not one.
+fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "COMMENT")
+        && word(&p.peek_nth_token(1).token, "ON")
+        && word(&p.peek_nth_token(2).token, "CONSTRAINT"))
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        for _ in 0..3 {
+            p.next_token();
+        }
+        p.parse_identifier()?;
+        p.expect_keyword(sqlparser::keywords::Keyword::ON)?;
+        let name = p.parse_object_name(false)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::IS)?;
+        if !p.parse_keyword(sqlparser::keywords::Keyword::NULL) {
+            p.parse_literal_string()?;
         }
         while p.consume_token(&Token::SemiColon) {}
         let rest = p.peek_token();

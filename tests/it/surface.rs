@@ -43,6 +43,8 @@ fn supabase_project(c: &mut Client) {
              CHECK (region IN ('gb', 'ire', 'fr', 'usa', 'GB', 'IRE', 'FR', 'USA') OR region IS NULL);
          CREATE INDEX ra_races_gb_ire ON ra_races (date) WHERE region IN ('GB', 'IRE');
          COMMENT ON INDEX ra_races_gb_ire IS 'British and Irish races by date';
+         COMMENT ON CONSTRAINT ra_horses_region_check ON ra_horses IS 'regions the API knows';
+         COMMENT ON CONSTRAINT ra_horses_pkey ON ra_horses IS 'the API''s horse id';
          ALTER TABLE ra_horses SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.05);
          ALTER TABLE ra_races REPLICA IDENTITY FULL;
          CREATE PUBLICATION supabase_realtime FOR TABLE ra_horses, ra_races;
@@ -78,6 +80,27 @@ fn surface(c: &mut Client, table: &str) -> Vec<String> {
             "SELECT 'policy ' || polname || ' ' || polcmd::text || ' ' || polpermissive::text || ' '
                     || polroles::regrole[]::text
              FROM pg_policy WHERE polrelid = $1::text::regclass ORDER BY polname",
+            &[&table],
+        )
+        .unwrap()
+    {
+        out.push(r.get(0));
+    }
+    for r in c
+        .query(
+            "SELECT 'constraint comment ' || regexp_replace(conname::text, '^ra_(mst_|old_)?[a-z]+', '')
+                    || ' ' || d.description
+             FROM pg_constraint con JOIN pg_description d
+                  ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass
+             WHERE con.conrelid = $1::text::regclass
+             UNION ALL
+             SELECT 'index comment '
+                    || regexp_replace(ic.relname::text, '^(idx_)?ra_(mst_|old_)?[a-z]+', '')
+                    || ' ' || obj_description(i.indexrelid, 'pg_class')
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = $1::text::regclass
+               AND obj_description(i.indexrelid, 'pg_class') IS NOT NULL
+             ORDER BY 1",
             &[&table],
         )
         .unwrap()
