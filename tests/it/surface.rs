@@ -3,7 +3,7 @@
 //! storage parameters, replica identity and the realtime publication. Every twin carries exactly
 //! its old table's surface at every phase, and a full rollback leaves the schema as it was.
 
-use crate::common::{ok, pg_dump_schema, ra, TestDb};
+use crate::common::{bin, ok, pg_dump_schema, ra, TestDb};
 use postgres::Client;
 
 /// Supabase's API roles; cluster-wide, so created once and shared by every test.
@@ -312,4 +312,131 @@ fn verification_still_names_a_real_difference_in_the_surface() {
         "{text}"
     );
     assert!(!text.contains("ra_horses is in publication"), "{text}");
+}
+
+/// The cluster `rehearse --keep` left running, stopped and removed when dropped (with the command
+/// rehearse printed for it).
+struct KeptCluster {
+    stop: Vec<String>,
+    root: Option<std::path::PathBuf>,
+}
+
+impl Drop for KeptCluster {
+    fn drop(&mut self) {
+        if let Some((program, args)) = self.stop.split_first() {
+            let _ = std::process::Command::new(program)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .output();
+        }
+        if let Some(root) = &self.root {
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
+}
+
+/// The statements of a schema dump that make up the tables' surface (a policy up to its
+/// expressions), sorted.
+fn dump_surface(dump: &str) -> Vec<String> {
+    let mut out: Vec<String> = dump
+        .lines()
+        .filter(|l| {
+            [
+                "GRANT ",
+                "REVOKE ",
+                "ALTER DEFAULT PRIVILEGES",
+                "CREATE PUBLICATION",
+                "ALTER PUBLICATION",
+                "CREATE POLICY",
+                "COMMENT ON",
+                "OWNER TO",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p) || l.contains(p))
+                || l.contains("ROW LEVEL SECURITY")
+                || l.contains("REPLICA IDENTITY")
+                || l.starts_with("WITH (")
+        })
+        .map(|l| {
+            match l
+                .split_once(" USING (")
+                .or_else(|| l.split_once(" WITH CHECK ("))
+            {
+                Some((head, _)) if l.starts_with("CREATE POLICY") => head.to_string(),
+                _ => l.to_string(),
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn rehearse_reproduces_the_surface_of_a_supabase_project() {
+    let source = TestDb::legacy();
+    let mut c = source.client();
+    supabase_project(&mut c);
+    let before = pg_dump_schema(&source.url);
+    let dir = std::env::temp_dir().join(format!("ra-surface-rehearse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = bin()
+        .args([
+            "rehearse",
+            "--from",
+            &source.url,
+            "--sample",
+            "20",
+            "--keep",
+        ])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let stop: Vec<String> = stderr
+        .lines()
+        .find_map(|l| l.split_once("stop it with: "))
+        .map(|(_, cmd)| cmd.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let data = stop.iter().skip_while(|a| *a != "-D").nth(1).cloned();
+    let _kept = KeptCluster {
+        root: data
+            .as_deref()
+            .and_then(|d| std::path::Path::new(d).parent())
+            .map(|p| p.to_path_buf()),
+        stop,
+    };
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let copy = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cluster kept running: "))
+        .unwrap_or_else(|| panic!("no kept cluster:\n{stdout}"));
+    // After the rehearsal rolled every phase back, the copy has the source's surface: grants,
+    // default privileges, row-level security, policies, publications. (Definitions themselves
+    // come back re-parsed from any dump, so they are not compared here.)
+    let (copied, source_surface) = (dump_surface(&pg_dump_schema(copy)), dump_surface(&before));
+    assert!(
+        copied
+            .iter()
+            .any(|l| l.starts_with("ALTER DEFAULT PRIVILEGES")),
+        "{copied:#?}"
+    );
+    let missing: Vec<&String> = source_surface
+        .iter()
+        .filter(|l| !copied.contains(l))
+        .collect();
+    let extra: Vec<&String> = copied
+        .iter()
+        .filter(|l| !source_surface.contains(l))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "the copy lacks {missing:#?}\nand has {extra:#?}\n{stdout}"
+    );
+    // The source is untouched.
+    assert_eq!(pg_dump_schema(&source.url), before);
 }
