@@ -440,3 +440,66 @@ fn rehearse_reproduces_the_surface_of_a_supabase_project() {
     // The source is untouched.
     assert_eq!(pg_dump_schema(&source.url), before);
 }
+
+/// Compares with tests/snapshots/NAME (row estimates masked); `UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    let actual: String = actual
+        .lines()
+        .map(|line| match line.find("about ") {
+            Some(i) => {
+                let rest = &line[i + 6..];
+                let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+                format!("{}about N{}\n", &line[..i], &rest[digits..])
+            }
+            None => format!("{line}\n"),
+        })
+        .collect();
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    let first = expected
+        .lines()
+        .zip(actual.lines())
+        .enumerate()
+        .find(|(_, (e, a))| e != a)
+        .map(|(i, (e, a))| format!("line {}:\n- {e}\n+ {a}", i + 1))
+        .unwrap_or_else(|| "lengths differ".into());
+    assert!(
+        expected == actual,
+        "plan preview changed; review and run with UPDATE_SNAPSHOTS=1 to accept.\n--- {}\n{first}",
+        path.display()
+    );
+}
+
+#[test]
+fn plans_on_a_supabase_project_match_their_snapshots() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    supabase_project(&mut c);
+    ok(&db, &["init"]);
+    snapshot("plan-1-create-supabase.sql", &ok(&db, &["plan", "1"]));
+    for phase in ["1", "2", "3", "4"] {
+        if phase == "4" {
+            ok(
+                &db,
+                &[
+                    "validate",
+                    "--report-dir",
+                    &std::env::temp_dir().to_string_lossy(),
+                ],
+            );
+        }
+        ok(&db, &["apply", phase, "--yes"]);
+    }
+    snapshot("plan-5-archive-supabase.sql", &ok(&db, &["plan", "5"]));
+    ok(&db, &["apply", "5", "--yes"]);
+    snapshot(
+        "plan-5-archive-supabase-rollback.sql",
+        &ok(&db, &["plan", "5", "--rollback"]),
+    );
+}
