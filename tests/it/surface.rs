@@ -255,7 +255,17 @@ fn verification_still_names_a_real_difference_in_the_surface() {
              WHERE (region = 'GB' OR region = 'IRE') WITH (publish = 'insert')",
     )
     .unwrap();
+    // A grant made by another role than the owner.
+    c.batch_execute(
+        "SET ROLE authenticated; GRANT SELECT ON ra_races TO service_role; RESET ROLE;",
+    )
+    .unwrap();
     ok(&db, &["init"]);
+    let plan = ok(&db, &["plan", "1"]);
+    assert!(
+        plan.contains("authenticated granted service_role privileges on ra_races: on ra_mst_races the owner postgres grants them"),
+        "{plan}"
+    );
     ok(&db, &["apply", "1", "--yes"]);
     ok(&db, &["verify", "1"]);
     assert_eq!(
