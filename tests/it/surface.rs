@@ -513,3 +513,45 @@ fn plans_on_a_supabase_project_match_their_snapshots() {
         &ok(&db, &["plan", "5", "--rollback"]),
     );
 }
+
+#[test]
+fn the_plan_refuses_an_owner_the_tool_cannot_give_before_anything_runs() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    supabase_project(&mut c);
+    let tag = db.name.rsplit('_').next().unwrap().to_string();
+    let migrator = format!("migrator_{tag}");
+    ok(&db, &["init"]);
+    // A migrating role that may act as the masters' owner, but not as service_role, ra_owners'.
+    c.batch_execute(&format!(
+        "CREATE ROLE {migrator} LOGIN PASSWORD 'pw_{migrator}';
+         GRANT postgres TO {migrator};
+         GRANT CONNECT ON DATABASE \"{db}\" TO {migrator};
+         GRANT USAGE, CREATE ON SCHEMA public TO {migrator};
+         GRANT USAGE ON SCHEMA ra_migrate TO {migrator};
+         GRANT SELECT ON ALL TABLES IN SCHEMA ra_migrate TO {migrator};",
+        db = db.name
+    ))
+    .unwrap();
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.split_once('@').map(|(_, r)| r).unwrap_or(rest);
+    let url = format!("{scheme}://{migrator}:pw_{migrator}@{host}");
+    for args in [&["plan", "1"][..], &["apply", "1", "--yes"]] {
+        let (code, text) = crate::common::run_url(&url, args);
+        assert_eq!(code, Some(2), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!(
+                "ra_mst_owners cannot be given the owner of ra_owners (service_role): {migrator} is not a member of that role"
+            )),
+            "{args:?}: {text}"
+        );
+    }
+    let created: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname LIKE 'ra\\_mst\\_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(created, 0);
+}
