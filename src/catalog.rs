@@ -19,6 +19,13 @@ pub struct Catalog {
     /// Every relation name in the schema (tables, indexes, sequences, views): names a new object
     /// must not take.
     pub relations: BTreeSet<String>,
+    /// The connected role (quoted): the owner of whatever the tool creates.
+    pub current_user: String,
+    /// The privileges a table the current role creates in the schema gets at once: the built-in
+    /// default, replaced by a global `ALTER DEFAULT PRIVILEGES` and extended by the schema's.
+    pub new_table_acl: Vec<AclItem>,
+    /// The same for a sequence.
+    pub new_sequence_acl: Vec<AclItem>,
     /// Keywords that need quoting as identifiers (everything but unreserved ones).
     #[serde(skip)]
     keywords: BTreeSet<String>,
@@ -42,6 +49,20 @@ pub struct Table {
     pub rls_forced: bool,
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
+    /// Quoted owner role.
+    pub owner: String,
+    /// The current role may give a table this owner (superuser, or a member of the owner role).
+    pub owner_settable: bool,
+    /// Every privilege on the table, the owner's own included (`acldefault` when `relacl` is null).
+    pub acl: Vec<AclItem>,
+    /// Column-level privileges: (column, item).
+    pub column_acl: Vec<(String, AclItem)>,
+    /// `relreplident`: `d` default, `n` nothing, `f` full, `i` index.
+    pub replica_identity: String,
+    /// The index of `REPLICA IDENTITY USING INDEX`.
+    pub replica_index: Option<String>,
+    /// Publications that list the table explicitly.
+    pub publications: Vec<Publication>,
     /// The planner's estimate (`reltuples`), for plans and progress; never used as a count.
     pub estimated_rows: i64,
 }
@@ -61,6 +82,9 @@ pub struct Column {
     /// The expression of a stored generated column.
     pub generated: Option<String>,
     pub comment: Option<String>,
+    /// `default` / `generated` parsed and deparsed again (see `canonicalize`).
+    pub canonical_default: Option<String>,
+    pub canonical_generated: Option<String>,
     /// Sequences the column's default or identity uses.
     pub sequences: Vec<Sequence>,
 }
@@ -81,6 +105,8 @@ pub struct Sequence {
     pub max: i64,
     pub cache: i64,
     pub cycle: bool,
+    /// Every privilege on the sequence, the owner's own included.
+    pub acl: Vec<AclItem>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +122,9 @@ pub struct Constraint {
     pub ref_table: Option<String>,
     pub ref_schema: Option<String>,
     pub ref_columns: Vec<String>,
+    /// `def` as PostgreSQL deparses it after parsing it again (see `canonicalize`).
+    pub canonical: Option<String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,6 +135,9 @@ pub struct Index {
     pub unique: bool,
     /// The index exists to back a primary key, unique or exclusion constraint.
     pub constraint: Option<String>,
+    /// What follows `USING ` in `def`, parsed and deparsed again (see `canonicalize`).
+    pub canonical: Option<String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +157,9 @@ pub struct Policy {
     pub roles: Vec<String>,
     pub using: Option<String>,
     pub with_check: Option<String>,
+    /// `using` and `with_check` parsed and deparsed again (see `canonicalize`).
+    pub canonical_using: Option<String>,
+    pub canonical_with_check: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -133,6 +168,31 @@ pub struct Grant {
     pub grantee: String,
     pub privilege: String,
     pub grantable: bool,
+}
+
+/// One entry of an ACL, as `aclexplode` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AclItem {
+    /// Quoted role name, or `PUBLIC`.
+    pub grantee: String,
+    pub privilege: String,
+    pub grantable: bool,
+    /// Quoted role name.
+    pub grantor: String,
+}
+
+/// A publication's explicit membership of a table (`pg_publication_rel`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Publication {
+    /// Quoted publication name.
+    pub name: String,
+    /// The published columns, when the publication lists them (PostgreSQL 15+).
+    pub columns: Option<Vec<String>>,
+    /// The row filter (`pg_get_expr` of `prqual`).
+    pub row_filter: Option<String>,
+    /// `row_filter` parsed and deparsed again (see `canonicalize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_row_filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +240,17 @@ impl Catalog {
         read_triggers(client, schema, &mut tables).context("reading triggers")?;
         read_policies(client, schema, &mut tables)
             .context("reading row-level security policies")?;
+        read_column_acl(client, schema, &mut tables).context("reading column privileges")?;
+        read_publications(client, schema, &mut tables).context("reading publications")?;
+        let current_user: String = client
+            .query_one("SELECT quote_ident(current_user::text)", &[])
+            .context("reading the current role")?
+            .get(0);
+        let new_table_acl = read_new_acl(client, schema, "r")
+            .context("reading the schema's default privileges for tables")?;
+        let new_sequence_acl = read_new_acl(client, schema, "S")
+            .context("reading the schema's default privileges for sequences")?;
+        canonicalize(client, &mut tables);
         let views = read_views(client, schema).context("reading views")?;
         let names: BTreeSet<String> = tables.values().map(|t| t.name.clone()).collect();
         let functions = read_functions(client, &names).context("reading functions")?;
@@ -200,6 +271,9 @@ impl Catalog {
             views,
             functions,
             relations,
+            current_user,
+            new_table_acl,
+            new_sequence_acl,
             keywords,
         })
     }
@@ -251,18 +325,24 @@ impl Catalog {
 }
 
 fn read_tables(c: &mut impl GenericClient, schema: &str) -> Result<BTreeMap<u32, Table>> {
-    let rows = c.query(
-        "SELECT c.oid, c.relname::text, c.relkind::text, c.relpersistence::text,
+    let sql = "SELECT c.oid, c.relname::text, c.relkind::text, c.relpersistence::text,
                 coalesce(c.reloptions, '{}')::text[], obj_description(c.oid, 'pg_class'),
                 c.relrowsecurity, c.relforcerowsecurity, greatest(c.reltuples, 0)::bigint,
                 coalesce((SELECT array_agg(
                     CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
                     || '|' || a.privilege_type || '|' || a.is_grantable::text ORDER BY 1)
-                  FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner), '{}')
+                  FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner), '{}'),
+                quote_ident(pg_get_userbyid(c.relowner)),
+                pg_has_role(current_user, c.relowner, 'MEMBER'),
+                coalesce((SELECT array_agg(ACL_ITEM_SQL ORDER BY 1)
+                  FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a), '{}'),
+                c.relreplident::text,
+                (SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                 WHERE i.indrelid = c.oid AND i.indisreplident)
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition",
-        &[&schema],
-    )?;
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+        .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
+    let rows = c.query(&sql, &[&schema])?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -296,10 +376,125 @@ fn read_tables(c: &mut impl GenericClient, schema: &str) -> Result<BTreeMap<u32,
                     rls_forced: r.get(7),
                     policies: vec![],
                     grants,
+                    owner: r.get(10),
+                    owner_settable: r.get(11),
+                    acl: r
+                        .get::<_, Vec<String>>(12)
+                        .iter()
+                        .filter_map(|a| acl_item(a))
+                        .collect(),
+                    column_acl: vec![],
+                    replica_identity: r.get(13),
+                    replica_index: r.get(14),
+                    publications: vec![],
                     estimated_rows: r.get(8),
                 },
             )
         })
+        .collect())
+}
+
+/// One `aclexplode` row as text: grantee, privilege, grantable and grantor, separated by a unit
+/// separator (no role name contains one).
+const ACL_ITEM_SQL: &str =
+    "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+    || chr(31) || a.privilege_type || chr(31) || a.is_grantable::text
+    || chr(31) || quote_ident(pg_get_userbyid(a.grantor))";
+
+fn acl_item(text: &str) -> Option<AclItem> {
+    let mut p = text.split('\u{1f}');
+    Some(AclItem {
+        grantee: p.next()?.to_string(),
+        privilege: p.next()?.to_string(),
+        grantable: p.next()? == "true",
+        grantor: p.next()?.to_string(),
+    })
+}
+
+fn read_column_acl(
+    c: &mut impl GenericClient,
+    schema: &str,
+    tables: &mut BTreeMap<u32, Table>,
+) -> Result<()> {
+    let sql = "SELECT t.attrelid, t.attname::text, ACL_ITEM_SQL
+         FROM pg_attribute t
+         JOIN pg_class c ON c.oid = t.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         CROSS JOIN LATERAL aclexplode(t.attacl) a
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND t.attnum > 0 AND NOT t.attisdropped
+         ORDER BY 1, t.attnum, 3"
+        .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
+    for r in c.query(&sql, &[&schema])? {
+        if let (Some(t), Some(item)) = (
+            tables.get_mut(&r.get::<_, u32>(0)),
+            acl_item(&r.get::<_, String>(2)),
+        ) {
+            t.column_acl.push((r.get(1), item));
+        }
+    }
+    Ok(())
+}
+
+fn read_publications(
+    c: &mut impl GenericClient,
+    schema: &str,
+    tables: &mut BTreeMap<u32, Table>,
+) -> Result<()> {
+    let version: i32 = c
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    // Column lists and row filters exist from PostgreSQL 15.
+    let (columns, filter) = if version >= 150000 {
+        (
+            "CASE WHEN pr.prattrs IS NOT NULL THEN (SELECT array_agg(a.attname::text ORDER BY k.i)
+                  FROM unnest(pr.prattrs::int2[]) WITH ORDINALITY k(n, i)
+                  JOIN pg_attribute a ON a.attrelid = pr.prrelid AND a.attnum = k.n) END",
+            "pg_get_expr(pr.prqual, pr.prrelid)",
+        )
+    } else {
+        ("NULL::text[]", "NULL::text")
+    };
+    let sql = format!(
+        "SELECT pr.prrelid, quote_ident(p.pubname::text), {columns}, {filter}
+         FROM pg_publication_rel pr
+         JOIN pg_publication p ON p.oid = pr.prpubid
+         JOIN pg_class c ON c.oid = pr.prrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1
+         ORDER BY pr.prrelid, p.pubname"
+    );
+    for r in c.query(&sql, &[&schema])? {
+        if let Some(t) = tables.get_mut(&r.get::<_, u32>(0)) {
+            t.publications.push(Publication {
+                name: r.get(1),
+                columns: r.get(2),
+                row_filter: r.get(3),
+                canonical_row_filter: None,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `kind`: `r` tables, `S` sequences (`pg_default_acl.defaclobjtype`).
+fn read_new_acl(c: &mut impl GenericClient, schema: &str, kind: &str) -> Result<Vec<AclItem>> {
+    // A global entry replaces the built-in default; a schema's entry adds to it.
+    let sql = "WITH me AS (SELECT oid FROM pg_roles WHERE rolname = current_user)
+         SELECT ACL_ITEM_SQL FROM aclexplode(
+           coalesce((SELECT d.defaclacl FROM pg_default_acl d, me
+                     WHERE d.defaclrole = me.oid AND d.defaclnamespace = 0
+                       AND d.defaclobjtype = $2::text::\"char\"),
+                    acldefault(lower($2)::\"char\", (SELECT oid FROM me)))
+           || coalesce((SELECT d.defaclacl FROM pg_default_acl d
+                        JOIN pg_namespace n ON n.oid = d.defaclnamespace, me
+                        WHERE d.defaclrole = me.oid AND n.nspname = $1
+                          AND d.defaclobjtype = $2::text::\"char\"),
+                       '{}'::aclitem[])) a
+         ORDER BY 1"
+        .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
+    Ok(c.query(&sql, &[&schema, &kind])?
+        .iter()
+        .filter_map(|r| acl_item(&r.get::<_, String>(0)))
         .collect())
 }
 
@@ -339,6 +534,8 @@ fn read_columns(
                 identity: r.get(7),
                 generated: r.get(8),
                 comment: r.get(9),
+                canonical_default: None,
+                canonical_generated: None,
                 sequences: vec![],
             });
         }
@@ -353,8 +550,7 @@ fn read_sequences(
 ) -> Result<()> {
     // A default's nextval() depends on its sequence through pg_attrdef (deptype n); an owned
     // sequence (serial, OWNED BY) depends on the column (a); an identity sequence too (i).
-    let rows = c.query(
-        "WITH refs AS (
+    let sql = "WITH refs AS (
            SELECT ad.adrelid AS rel, ad.adnum AS col, d.refobjid AS seq, false AS via_owner
            FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
            WHERE d.refclassid = 'pg_class'::regclass
@@ -366,7 +562,9 @@ fn read_sequences(
          SELECT r.rel, r.col, sn.nspname::text, s.relname::text, r.seq::regclass::text,
                 bool_or(r.via_owner), bool_or(dep.deptype = 'i'),
                 format_type(sq.seqtypid, NULL), sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax,
-                sq.seqcache, sq.seqcycle
+                sq.seqcache, sq.seqcycle,
+                coalesce((SELECT array_agg(ACL_ITEM_SQL ORDER BY 1)
+                  FROM aclexplode(coalesce(s.relacl, acldefault('s', s.relowner))) a), '{}')
          FROM refs r
          JOIN pg_class s ON s.oid = r.seq AND s.relkind = 'S'
          JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -376,10 +574,10 @@ fn read_sequences(
          LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = s.oid
               AND dep.refobjid = r.rel AND dep.refobjsubid = r.col AND dep.deptype IN ('a', 'i')
          WHERE tn.nspname = $1
-         GROUP BY 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14
-         ORDER BY 1, 2, 4",
-        &[&schema],
-    )?;
+         GROUP BY 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15
+         ORDER BY 1, 2, 4"
+        .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
+    let rows = c.query(&sql, &[&schema])?;
     for r in rows {
         let Some(t) = tables.get_mut(&r.get::<_, u32>(0)) else {
             continue;
@@ -399,6 +597,11 @@ fn read_sequences(
                 max: r.get(11),
                 cache: r.get(12),
                 cycle: r.get(13),
+                acl: r
+                    .get::<_, Vec<String>>(14)
+                    .iter()
+                    .filter_map(|a| acl_item(a))
+                    .collect(),
             });
         }
     }
@@ -419,7 +622,8 @@ fn read_constraints(
                 rt.relname::text, rn.nspname::text,
                 coalesce((SELECT array_agg(a.attname::text ORDER BY k.i)
                           FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), '{}')
+                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), '{}'),
+                obj_description(con.oid, 'pg_constraint')
          FROM pg_constraint con
          JOIN pg_class c ON c.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -440,6 +644,8 @@ fn read_constraints(
                 ref_table: r.get(6),
                 ref_schema: r.get(7),
                 ref_columns: r.get(8),
+                canonical: None,
+                comment: r.get(9),
             });
         }
     }
@@ -455,7 +661,8 @@ fn read_indexes(
         "SELECT i.indrelid, ic.relname::text, pg_get_indexdef(i.indexrelid), i.indisunique,
                 (SELECT con.conname::text FROM pg_constraint con
                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                   AND con.contype IN ('p', 'u', 'x'))
+                   AND con.contype IN ('p', 'u', 'x')),
+                obj_description(i.indexrelid, 'pg_class')
          FROM pg_index i
          JOIN pg_class ic ON ic.oid = i.indexrelid
          JOIN pg_class c ON c.oid = i.indrelid
@@ -471,6 +678,8 @@ fn read_indexes(
                 def: r.get(2),
                 unique: r.get(3),
                 constraint: r.get(4),
+                canonical: None,
+                comment: r.get(5),
             });
         }
     }
@@ -534,7 +743,179 @@ fn read_policies(
                 roles: r.get(4),
                 using: r.get(5),
                 with_check: r.get(6),
+                canonical_using: None,
+                canonical_with_check: None,
             });
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL deparses a definition (`pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`)
+/// into text that, parsed again, can give a different but equivalent tree: `region IN ('GB',
+/// 'IRE')` on a varchar column comes back as `ANY ((ARRAY[...])::text[])`, which parses into casts
+/// of each element. A copy created from the text never deparses like its original, so each
+/// definition is parsed and deparsed once more, on a temporary table with the same columns, in a
+/// transaction rolled back at once (nothing is created in the user's schema). A copy and its
+/// original both reach that form (one more round trip changes nothing), and a real difference
+/// still shows. When the round trip fails, definitions are compared as they are.
+fn canonicalize(client: &mut impl GenericClient, tables: &mut BTreeMap<u32, Table>) {
+    let Ok(mut tx) = client.transaction() else {
+        return;
+    };
+    let _ = round_trip(&mut tx, tables);
+    let _ = tx.rollback();
+}
+
+/// Where a temporary object's definition goes back to: (table oid, position in its list).
+type Slot = (u32, usize);
+
+fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Table>) -> Result<()> {
+    let dq = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut script = Vec::new();
+    let mut checks: BTreeMap<String, Slot> = BTreeMap::new();
+    let mut indexes: BTreeMap<String, Slot> = BTreeMap::new();
+    let mut policies: BTreeMap<String, Slot> = BTreeMap::new();
+    let mut filters: BTreeMap<String, Slot> = BTreeMap::new();
+    let mut columns: BTreeMap<(String, String), Slot> = BTreeMap::new();
+    for (n, (oid, t)) in tables.iter().enumerate() {
+        if t.relkind != "r" {
+            continue;
+        }
+        let tmp = format!("ra_migrate_canon_{n}");
+        let mut cols = Vec::new();
+        for (k, c) in t.columns.iter().enumerate() {
+            let mut def = format!("{} {}", dq(&c.name), c.type_sql);
+            if let Some(coll) = &c.collation {
+                def.push_str(&format!(" COLLATE {coll}"));
+            }
+            if let Some(g) = &c.generated {
+                def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+                columns.insert((tmp.clone(), c.name.clone()), (*oid, k));
+            } else if let Some(d) = &c.default {
+                def.push_str(&format!(" DEFAULT {d}"));
+                columns.insert((tmp.clone(), c.name.clone()), (*oid, k));
+            }
+            cols.push(def);
+        }
+        script.push(format!("CREATE TEMP TABLE {tmp} ({})", cols.join(", ")));
+        for (k, con) in t
+            .constraints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == "c")
+        {
+            let name = format!("ra_migrate_c_{n}_{k}");
+            script.push(format!(
+                "ALTER TABLE pg_temp.{tmp} ADD CONSTRAINT {name} {}",
+                con.def.trim_end_matches(" NOT VALID")
+            ));
+            checks.insert(name, (*oid, k));
+        }
+        for (k, idx) in t.indexes.iter().enumerate() {
+            let Some((_, rest)) = idx.def.split_once(" USING ") else {
+                continue;
+            };
+            let name = format!("ra_migrate_i_{n}_{k}");
+            script.push(format!("CREATE INDEX {name} ON pg_temp.{tmp} USING {rest}"));
+            indexes.insert(name, (*oid, k));
+        }
+        // A row filter deparses like a check constraint's expression on the same columns.
+        for (k, p) in t.publications.iter().enumerate() {
+            let Some(f) = &p.row_filter else { continue };
+            let name = format!("ra_migrate_f_{n}_{k}");
+            script.push(format!(
+                "ALTER TABLE pg_temp.{tmp} ADD CONSTRAINT {name} CHECK ({f})"
+            ));
+            filters.insert(name, (*oid, k));
+        }
+        for (k, p) in t.policies.iter().enumerate() {
+            let name = format!("ra_migrate_p_{n}_{k}");
+            let mut sql = format!("CREATE POLICY {name} ON pg_temp.{tmp} FOR {}", p.command);
+            if let Some(u) = &p.using {
+                sql.push_str(&format!(" USING ({u})"));
+            }
+            if let Some(w) = &p.with_check {
+                sql.push_str(&format!(" WITH CHECK ({w})"));
+            }
+            script.push(sql);
+            policies.insert(name, (*oid, k));
+        }
+    }
+    if script.is_empty() {
+        return Ok(());
+    }
+    tx.batch_execute(&script.join(";\n"))?;
+    let temp = "c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'ra\\_migrate\\_canon\\_%'";
+    for r in tx.query(
+        &format!(
+            "SELECT con.conname::text, pg_get_constraintdef(con.oid),
+                    pg_get_expr(con.conbin, con.conrelid)
+             FROM pg_constraint con
+             JOIN pg_class c ON c.oid = con.conrelid WHERE {temp} AND con.contype = 'c'"
+        ),
+        &[],
+    )? {
+        if let Some((oid, k)) = filters.get(&r.get::<_, String>(0)) {
+            if let Some(p) = tables.get_mut(oid).and_then(|t| t.publications.get_mut(*k)) {
+                p.canonical_row_filter = r.get(2);
+            }
+        }
+        if let Some((oid, k)) = checks.get(&r.get::<_, String>(0)) {
+            if let Some(con) = tables.get_mut(oid).and_then(|t| t.constraints.get_mut(*k)) {
+                con.canonical = Some(r.get(1));
+            }
+        }
+    }
+    for r in tx.query(
+        &format!(
+            "SELECT ic.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+             WHERE {temp}"
+        ),
+        &[],
+    )? {
+        let def: String = r.get(1);
+        if let (Some((oid, k)), Some((_, rest))) = (
+            indexes.get(&r.get::<_, String>(0)),
+            def.split_once(" USING "),
+        ) {
+            if let Some(idx) = tables.get_mut(oid).and_then(|t| t.indexes.get_mut(*k)) {
+                idx.canonical = Some(rest.to_string());
+            }
+        }
+    }
+    for r in tx.query(
+        &format!(
+            "SELECT p.polname::text, pg_get_expr(p.polqual, p.polrelid),
+                    pg_get_expr(p.polwithcheck, p.polrelid)
+             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE {temp}"
+        ),
+        &[],
+    )? {
+        if let Some((oid, k)) = policies.get(&r.get::<_, String>(0)) {
+            if let Some(p) = tables.get_mut(oid).and_then(|t| t.policies.get_mut(*k)) {
+                p.canonical_using = r.get(1);
+                p.canonical_with_check = r.get(2);
+            }
+        }
+    }
+    for r in tx.query(
+        &format!(
+            "SELECT c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid)
+             FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE {temp}"
+        ),
+        &[],
+    )? {
+        if let Some((oid, k)) = columns.get(&(r.get(0), r.get(1))) {
+            if let Some(c) = tables.get_mut(oid).and_then(|t| t.columns.get_mut(*k)) {
+                if c.generated.is_some() {
+                    c.canonical_generated = r.get(2);
+                } else {
+                    c.canonical_default = r.get(2);
+                }
+            }
         }
     }
     Ok(())

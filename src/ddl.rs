@@ -6,7 +6,7 @@
 //! The same generator produces the structural "shape" of a table, so verification compares an old
 //! table and its new copy by generating both against one placeholder name.
 
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{AclItem, Catalog, Publication, Sequence, Table};
 use crate::mapping::MAX_IDENT;
 use crate::phase::{DeferredFk, Lock};
 use anyhow::{bail, Context, Result};
@@ -110,10 +110,12 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
     // Sequences first: their new names are needed to rewrite the column defaults.
     // (regclass text in defaults, new qualified, old qualified)
     let mut seq_renames: Vec<(String, String, String)> = Vec::new();
+    let mut own_sequences: Vec<(String, &Sequence)> = Vec::new();
     for col in &table.columns {
         for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
             let new_seq = derive_name(&seq.name, &table.name, new_name, taken);
             taken.insert(new_seq.clone());
+            own_sequences.push((new_seq.clone(), seq));
             relations.push(new_seq.clone());
             let new_seq_q = cat.qualified(&new_seq);
             seq_renames.push((
@@ -172,7 +174,8 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         let mut shape_def = def.clone();
         if let Some(expr) = &col.generated {
             def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
-            shape_def = def.clone();
+            let canonical = col.canonical_generated.as_ref().unwrap_or(expr);
+            shape_def.push_str(&format!(" GENERATED ALWAYS AS ({canonical}) STORED"));
         } else if let Some(kind) = &col.identity {
             let how = if kind == "a" { "ALWAYS" } else { "BY DEFAULT" };
             def.push_str(&format!(" GENERATED {how} AS IDENTITY"));
@@ -231,7 +234,8 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 shape_def.push_str(&format!(" DEFAULT {shape_default}"));
             } else {
                 def.push_str(&format!(" DEFAULT {default}"));
-                shape_def.push_str(&format!(" DEFAULT {default}"));
+                let canonical = col.canonical_default.as_ref().unwrap_or(default);
+                shape_def.push_str(&format!(" DEFAULT {canonical}"));
             }
         }
         if col.not_null {
@@ -254,6 +258,8 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         lines.push(def);
     }
 
+    // old index name -> new index name, for the replica identity.
+    let mut index_names: BTreeMap<String, String> = BTreeMap::new();
     for con in &table.constraints {
         let is_index_backed = matches!(con.kind.as_str(), "p" | "u" | "x");
         let con_name = if is_index_backed {
@@ -290,10 +296,15 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 continue;
             }
         }
+        if is_index_backed {
+            index_names.insert(con.name.clone(), con_name.clone());
+        }
+        // The definition as both the old table and the copy deparse it after one more round trip.
+        let canonical = con.canonical.as_ref().unwrap_or(&con.def);
         let shape_def = if con.validated {
-            con.def.clone()
+            canonical.clone()
         } else {
-            format!("{} (not valid)", con.def)
+            format!("{} (not valid)", canonical.trim_end_matches(" NOT VALID"))
         };
         shape.insert(format!("constraint {con_name}"), shape_def);
         if con.validated {
@@ -310,18 +321,51 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 lock: Lock::ShareRowExclusive,
             });
         }
+        if let Some(c) = &con.comment {
+            shape.insert(format!("comment on constraint {con_name}"), c.clone());
+            follow.push(Follow {
+                title: format!("comment on constraint {con_name}"),
+                sql: format!(
+                    "COMMENT ON CONSTRAINT {} ON {new_q} IS {}",
+                    q(&con_name),
+                    literal(c)
+                ),
+                lock: Lock::None,
+            });
+        }
     }
 
     for idx in table.indexes.iter().filter(|i| i.constraint.is_none()) {
         let new_idx = derive_name(&idx.name, &table.name, new_name, taken);
         taken.insert(new_idx.clone());
         relations.push(new_idx.clone());
+        index_names.insert(idx.name.clone(), new_idx.clone());
         let def = rewrite_index_def(cat, &idx.def, &idx.name, &table.name, &new_idx, new_name)
             .with_context(|| format!("copying index {} of {}", idx.name, table.name))?;
-        shape.insert(format!("index {new_idx}"), def.clone());
+        let shape_def = match (&idx.canonical, def.split_once(" USING ")) {
+            (Some(canonical), Some((head, _))) => format!("{head} USING {canonical}"),
+            _ => def.clone(),
+        };
+        shape.insert(format!("index {new_idx}"), shape_def);
         follow.push(Follow {
             title: format!("index {new_idx} (as {})", idx.name),
             sql: def,
+            lock: Lock::None,
+        });
+    }
+    for idx in &table.indexes {
+        let (Some(c), Some(new_idx)) = (&idx.comment, index_names.get(&idx.name)) else {
+            continue;
+        };
+        shape.insert(format!("comment on index {new_idx}"), c.clone());
+        follow.push(Follow {
+            title: format!("comment on index {new_idx}"),
+            sql: format!(
+                "COMMENT ON INDEX {}.{} IS {}",
+                q(&cat.schema),
+                q(new_idx),
+                literal(c)
+            ),
             lock: Lock::None,
         });
     }
@@ -380,47 +424,68 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             p.command,
             p.roles.join(", ")
         );
+        let mut shape_sql = sql.replacen(&new_q, "<table>", 1);
         if let Some(u) = &p.using {
             sql.push_str(&format!(" USING ({u})"));
+            let c = p.canonical_using.as_ref().unwrap_or(u);
+            shape_sql.push_str(&format!(" USING ({c})"));
         }
         if let Some(w) = &p.with_check {
             sql.push_str(&format!(" WITH CHECK ({w})"));
+            let c = p.canonical_with_check.as_ref().unwrap_or(w);
+            shape_sql.push_str(&format!(" WITH CHECK ({c})"));
         }
-        shape.insert(
-            format!("policy {}", p.name),
-            sql.replacen(&new_q, "<table>", 1),
-        );
+        shape.insert(format!("policy {}", p.name), shape_sql);
         follow.push(Follow {
             title: format!("policy {}", p.name),
             sql,
             lock: Lock::AccessExclusive,
         });
     }
-    let mut by_grantee: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
-    for g in &table.grants {
-        by_grantee
-            .entry((g.grantee.clone(), g.grantable))
-            .or_default()
-            .push(g.privilege.clone());
-    }
-    for ((grantee, grantable), privs) in by_grantee {
-        let sql = format!(
-            "GRANT {} ON TABLE {new_q} TO {grantee}{}",
-            privs.join(", "),
-            if grantable { " WITH GRANT OPTION" } else { "" }
-        );
-        shape.insert(
-            format!(
-                "grant to {grantee}{}",
-                if grantable { " (grantable)" } else { "" }
-            ),
-            privs.join(", "),
-        );
+    privileges(
+        cat,
+        table,
+        new_name,
+        &own_sequences,
+        &mut shape,
+        &mut follow,
+    );
+    for p in &table.publications {
+        shape.insert(format!("publication {}", p.name), publication_text(p));
         follow.push(Follow {
-            title: format!("privileges of {grantee}"),
-            sql,
-            lock: Lock::None,
+            title: format!("publish {new_name} in {}, as {} is", p.name, table.name),
+            sql: add_to_publication(cat, p, &new_q),
+            lock: Lock::ShareUpdateExclusive,
         });
+    }
+    match (table.replica_identity.as_str(), &table.replica_index) {
+        ("d", _) => {}
+        ("i", Some(old_idx)) => {
+            let new_idx = index_names.get(old_idx).with_context(|| {
+                format!(
+                    "the replica identity index {old_idx} of {} is not copied",
+                    table.name
+                )
+            })?;
+            shape.insert("replica identity".into(), format!("index {new_idx}"));
+            follow.push(Follow {
+                title: format!("replica identity of {new_name}: index {new_idx}"),
+                sql: format!(
+                    "ALTER TABLE {new_q} REPLICA IDENTITY USING INDEX {}",
+                    q(new_idx)
+                ),
+                lock: Lock::AccessExclusive,
+            });
+        }
+        (kind, _) => {
+            let what = if kind == "f" { "FULL" } else { "NOTHING" };
+            shape.insert("replica identity".into(), what.to_lowercase());
+            follow.push(Follow {
+                title: format!("replica identity of {new_name}: {}", what.to_lowercase()),
+                sql: format!("ALTER TABLE {new_q} REPLICA IDENTITY {what}"),
+                lock: Lock::AccessExclusive,
+            });
+        }
     }
     if let Some(c) = &table.comment {
         shape.insert("comment".into(), c.clone());
@@ -447,6 +512,244 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         deferred,
         relations,
     })
+}
+
+/// How a table is published: its column list and row filter.
+fn publication_text(p: &Publication) -> String {
+    let cols = match &p.columns {
+        Some(c) => format!("columns ({})", c.join(", ")),
+        None => "all columns".into(),
+    };
+    match p.canonical_row_filter.as_ref().or(p.row_filter.as_ref()) {
+        Some(f) => format!("{cols} where ({f})"),
+        None => cols,
+    }
+}
+
+/// `ALTER PUBLICATION ... ADD TABLE` with the publication's column list and row filter.
+pub fn add_to_publication(cat: &Catalog, p: &Publication, table_q: &str) -> String {
+    let mut sql = format!("ALTER PUBLICATION {} ADD TABLE {table_q}", p.name);
+    if let Some(cols) = &p.columns {
+        let cols: Vec<String> = cols.iter().map(|c| cat.quote(c)).collect();
+        sql.push_str(&format!(" ({})", cols.join(", ")));
+    }
+    if let Some(f) = &p.row_filter {
+        sql.push_str(&format!(" WHERE ({f})"));
+    }
+    sql
+}
+
+/// Privilege name -> grantable, per grantee.
+type Privs = BTreeMap<String, BTreeMap<String, bool>>;
+
+fn by_grantee(items: impl Iterator<Item = AclItem>) -> Privs {
+    let mut out = Privs::new();
+    for a in items {
+        let g = out
+            .entry(a.grantee)
+            .or_default()
+            .entry(a.privilege)
+            .or_default();
+        *g |= a.grantable;
+    }
+    out
+}
+
+fn privs_text(p: &BTreeMap<String, bool>) -> String {
+    p.iter()
+        .map(|(name, grantable)| format!("{name}{}", if *grantable { "*" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A table or sequence whose privileges are replayed.
+struct Object<'a> {
+    /// `TABLE` or `SEQUENCE`.
+    kind: &'a str,
+    name: &'a str,
+    quoted: &'a str,
+    /// Appended to the shape's keys (empty for the table itself).
+    shape_suffix: &'a str,
+}
+
+/// Turns the privileges an object starts with (`start`, as the creator's default privileges give
+/// them; the owner takes the creator's place) into `want`: what it lacks is revoked (or its grant
+/// option), what it misses is granted.
+fn replay_acl(
+    cat: &Catalog,
+    owner: &str,
+    start: &[AclItem],
+    want: &[AclItem],
+    object: &Object<'_>,
+    shape: &mut BTreeMap<String, String>,
+    follow: &mut Vec<Follow>,
+) {
+    let creator = &cat.current_user;
+    let start = by_grantee(start.iter().map(|a| {
+        let mut a = a.clone();
+        if &a.grantee == creator {
+            a.grantee = owner.to_string();
+        }
+        a
+    }));
+    let want = by_grantee(want.iter().cloned());
+    let (kind, name, quoted) = (object.kind, object.name, object.quoted);
+    let empty = BTreeMap::new();
+    let grantees: BTreeSet<&String> = start.keys().chain(want.keys()).collect();
+    for g in grantees {
+        let (have, w) = (
+            start.get(g).unwrap_or(&empty),
+            want.get(g).unwrap_or(&empty),
+        );
+        if !w.is_empty() {
+            shape.insert(
+                format!("privileges of {g}{}", object.shape_suffix),
+                privs_text(w),
+            );
+        }
+        let revoke: Vec<&str> = have
+            .keys()
+            .filter(|p| !w.contains_key(*p))
+            .map(String::as_str)
+            .collect();
+        let revoke_option: Vec<&str> = have
+            .iter()
+            .filter(|(p, grantable)| **grantable && w.get(*p) == Some(&false))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        if !revoke.is_empty() {
+            follow.push(Follow {
+                title: format!("{g} has no {} on {name}", revoke.join(", ")),
+                sql: format!("REVOKE {} ON {kind} {quoted} FROM {g}", revoke.join(", ")),
+                lock: Lock::None,
+            });
+        }
+        if !revoke_option.is_empty() {
+            follow.push(Follow {
+                title: format!("{g} may not pass on {} of {name}", revoke_option.join(", ")),
+                sql: format!(
+                    "REVOKE GRANT OPTION FOR {} ON {kind} {quoted} FROM {g}",
+                    revoke_option.join(", ")
+                ),
+                lock: Lock::None,
+            });
+        }
+        for with_option in [false, true] {
+            // Missing, or held without the grant option it should have.
+            let privs: Vec<&str> = w
+                .iter()
+                .filter(|(p, grantable)| {
+                    **grantable == with_option
+                        && match have.get(*p) {
+                            None => true,
+                            Some(h) => with_option && !h,
+                        }
+                })
+                .map(|(p, _)| p.as_str())
+                .collect();
+            if privs.is_empty() {
+                continue;
+            }
+            let option = if with_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            };
+            follow.push(Follow {
+                title: format!("privileges of {g} on {name}{option}"),
+                sql: format!(
+                    "GRANT {} ON {kind} {quoted} TO {g}{option}",
+                    privs.join(", ")
+                ),
+                lock: Lock::None,
+            });
+        }
+    }
+}
+
+/// The copy's owner and privileges, exactly the old table's: the table the tool creates starts
+/// with the privileges the schema's default privileges give (on Supabase, `ALL` to `anon`,
+/// `authenticated` and `service_role`), so whatever the old table does not have is revoked and
+/// whatever it has is granted, with its grant option; column privileges are granted as they are;
+/// the copy's own sequences get their old sequences' privileges the same way. Grantors are not
+/// compared: every grant is made by the owner.
+fn privileges(
+    cat: &Catalog,
+    table: &Table,
+    new_name: &str,
+    sequences: &[(String, &Sequence)],
+    shape: &mut BTreeMap<String, String>,
+    follow: &mut Vec<Follow>,
+) {
+    let new_q = cat.qualified(new_name);
+    shape.insert("owner".into(), table.owner.clone());
+    if table.owner != cat.current_user {
+        follow.push(Follow {
+            title: format!(
+                "{new_name} is owned by {}, as {} is (its sequences follow)",
+                table.owner, table.name
+            ),
+            sql: format!("ALTER TABLE {new_q} OWNER TO {}", table.owner),
+            lock: Lock::AccessExclusive,
+        });
+    }
+    let object = Object {
+        kind: "TABLE",
+        name: new_name,
+        quoted: &new_q,
+        shape_suffix: "",
+    };
+    replay_acl(
+        cat,
+        &table.owner,
+        &cat.new_table_acl,
+        &table.acl,
+        &object,
+        shape,
+        follow,
+    );
+    for (new_seq, seq) in sequences {
+        let seq_q = cat.qualified(new_seq);
+        let suffix = format!(" on sequence {new_seq}");
+        let object = Object {
+            kind: "SEQUENCE",
+            name: new_seq,
+            quoted: &seq_q,
+            shape_suffix: &suffix,
+        };
+        replay_acl(
+            cat,
+            &table.owner,
+            &cat.new_sequence_acl,
+            &seq.acl,
+            &object,
+            shape,
+            follow,
+        );
+    }
+    let mut columns: BTreeMap<(String, String, bool), Vec<String>> = BTreeMap::new();
+    for (col, a) in &table.column_acl {
+        columns
+            .entry((a.grantee.clone(), col.clone(), a.grantable))
+            .or_default()
+            .push(a.privilege.clone());
+    }
+    for ((g, col, grantable), privs) in columns {
+        let option = if grantable { " WITH GRANT OPTION" } else { "" };
+        shape.insert(
+            format!("privileges of {g} on column {col}{option}"),
+            privs.join(", "),
+        );
+        let list: Vec<String> = privs
+            .iter()
+            .map(|p| format!("{p} ({})", cat.quote(&col)))
+            .collect();
+        follow.push(Follow {
+            title: format!("column privileges of {g} on {col}{option}"),
+            sql: format!("GRANT {} ON TABLE {new_q} TO {g}{option}", list.join(", ")),
+            lock: Lock::None,
+        });
+    }
 }
 
 /// `FOREIGN KEY (cols) REFERENCES new(refcols) <actions>` from an observed definition.
@@ -536,5 +839,42 @@ mod tests {
         let long = "x".repeat(60);
         let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
         assert_eq!(n.len(), MAX_IDENT);
+    }
+
+    #[test]
+    fn publication_and_constraint_comment_statements_are_checked_like_any_other() {
+        use crate::sql::{check, Protected};
+        let none = Protected::new(Vec::<String>::new());
+        for (sql, table) in [
+            (
+                "ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_mst_horses (id, name) WHERE ((region)::text = 'GB'::text)",
+                "ra_mst_horses",
+            ),
+            ("ALTER PUBLICATION \"Realtime\" DROP TABLE public.ra_horses", "ra_horses"),
+            (
+                "COMMENT ON CONSTRAINT ra_mst_horses_pkey ON public.ra_mst_horses IS 'the id'",
+                "ra_mst_horses",
+            ),
+        ] {
+            let checked = check(sql, &none).unwrap();
+            assert_eq!(checked.tables, BTreeSet::from([table.to_string()]), "{sql}");
+        }
+        let odds = Protected::new(["ra_odds_*"]);
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE public.ra_odds_live",
+            "COMMENT ON CONSTRAINT c ON ra_odds_live IS 'x'",
+        ] {
+            let err = check(sql, &odds).unwrap_err().to_string();
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE t junk",
+            "ALTER PUBLICATION p RENAME TABLE t",
+            "ALTER PUBLICATION p ADD TABLE t WHERE (",
+            "COMMENT ON CONSTRAINT c ON t IS 'x'; DROP TABLE t",
+        ] {
+            let err = check(sql, &none).unwrap_err().to_string();
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
     }
 }

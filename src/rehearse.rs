@@ -5,10 +5,13 @@
 //! issues nothing but catalog reads, `SELECT` and `COPY ... TO STDOUT`; `pg_dump` reads the schema in
 //! its own read-only transaction. Everything is written to a throwaway cluster:
 //!
-//! 1. the schema of `--schema` (`pg_dump --schema-only --no-owner --no-privileges`), loaded in two
-//!    sections around the data: tables first, then indexes, constraints and triggers, so sampled rows
-//!    load without firing the source's triggers or tripping over load order; the roles its policies
-//!    name and the extensions it has are created first where this machine has them;
+//! 1. the schema of `--schema` (`pg_dump --schema-only`), loaded in two sections around the data:
+//!    tables first, then indexes, constraints and triggers, so sampled rows load without firing the
+//!    source's triggers or tripping over load order. Its surface comes along: owners, grants
+//!    (column grants too), the schema's default privileges, row-level security and policies,
+//!    publications, so what would stop phase 1 in production stops it here; the roles these name
+//!    (created `NOLOGIN`, with `BYPASSRLS` where the source's has it) and the extensions it has are
+//!    created first where this machine has them;
 //! 2. with `--sample N`, rows that keep every foreign key intact: up to N races, every row of the
 //!    non-master tables hanging off them (runners, their odds and statistics ...), up to N rows of
 //!    every other table (protected odds tables included), then, until nothing is missing, every
@@ -118,6 +121,7 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         println!("no --sample: every table is copied schema-only");
     }
     copy_sequences(&mut source, &mut target, schema)?;
+    let publications = publications(&mut source, &src_cat)?;
     // The production connection is not needed any more: do not hold it through the rehearsal.
     drop(source);
 
@@ -127,6 +131,11 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         &post,
         "the source's indexes, constraints and triggers (pg_dump --section=post-data)",
     )?;
+    for sql in &publications {
+        target
+            .batch_execute(sql)
+            .with_context(|| format!("copying the source's publications: {sql}"))?;
+    }
     target
         .batch_execute("ANALYZE")
         .context("analyzing the copy")?;
@@ -215,21 +224,50 @@ fn refuse_started_migration(source: &mut Client) -> Result<()> {
     Ok(())
 }
 
-/// What the dump needs but does not carry: roles named by policies, extensions (a dump limited to
-/// one schema leaves them out). Returns what could not be provided, for the operator.
+/// Every role the schema's privileges (tables, columns, sequences, functions, the schema itself),
+/// default privileges, policies and owners name, with whether it bypasses row-level security.
+const NAMED_ROLES: &str = "WITH acls AS (
+       SELECT c.relacl AS acl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1
+       UNION ALL
+       SELECT a.attacl FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND a.attacl IS NOT NULL
+       UNION ALL
+       SELECT p.proacl FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = $1
+       UNION ALL
+       SELECT nspacl FROM pg_namespace WHERE nspname = $1
+       UNION ALL
+       SELECT d.defaclacl FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+       WHERE n.nspname = $1 OR d.defaclnamespace = 0),
+     named AS (
+       SELECT x.grantee AS r FROM acls, aclexplode(acls.acl) x
+       UNION SELECT x.grantor FROM acls, aclexplode(acls.acl) x
+       UNION SELECT d.defaclrole FROM pg_default_acl d
+             LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+             WHERE n.nspname = $1 OR d.defaclnamespace = 0
+       UNION SELECT unnest(p.polroles) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1
+       UNION SELECT c.relowner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1
+       UNION SELECT p.proowner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = $1
+       UNION SELECT pubowner FROM pg_publication)
+     SELECT DISTINCT ro.rolname::text, ro.rolbypassrls FROM named JOIN pg_roles ro ON ro.oid = named.r
+     ORDER BY 1";
+
+/// What the dump needs but does not carry: the roles its grants, default privileges and policies
+/// name, extensions (a dump limited to one schema leaves them out). Returns what could not be
+/// provided, for the operator.
 fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Result<Vec<String>> {
     let mut notes = Vec::new();
-    let roles: Vec<String> = source
-        .query(
-            "SELECT DISTINCT r::text FROM pg_policies, unnest(roles) r
-             WHERE schemaname = $1 AND r::text <> 'public' ORDER BY 1",
-            &[&schema],
-        )
-        .context("reading the roles the source's policies name")?
+    let roles: Vec<(String, bool)> = source
+        .query(NAMED_ROLES, &[&schema])
+        .context("reading the roles the source's privileges and policies name")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    for role in roles {
+    for (role, bypass) in roles {
         let exists: bool = target
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
@@ -237,9 +275,16 @@ fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Resu
             )?
             .get(0);
         if !exists {
+            // Bypassing row-level security changes what a role's writes do: it comes along.
+            let bypass = if bypass { " BYPASSRLS" } else { "" };
             target
-                .batch_execute(&format!("CREATE ROLE {} NOLOGIN", quote_ident(&role)))
-                .with_context(|| format!("creating role {role} (named by a policy) in the copy"))?;
+                .batch_execute(&format!(
+                    "CREATE ROLE {} NOLOGIN{bypass}",
+                    quote_ident(&role)
+                ))
+                .with_context(|| {
+                    format!("creating role {role} (named by the source's privileges or policies) in the copy")
+                })?;
         }
     }
     let extensions: Vec<(String, String)> = source
@@ -280,6 +325,56 @@ fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Resu
     Ok(notes)
 }
 
+/// A dump limited to one schema leaves publications out: the source's publications that publish
+/// tables of the schema (or all tables) are created on the copy with the same options, owner,
+/// tables, column lists and row filters, so the archive's hand-over of realtime subscribers is
+/// rehearsed too.
+fn publications(source: &mut Client, cat: &Catalog) -> Result<Vec<String>> {
+    let rows = source
+        .query(
+            "SELECT quote_ident(p.pubname::text), p.puballtables, p.pubinsert, p.pubupdate,
+                    p.pubdelete, p.pubtruncate, p.pubviaroot,
+                    quote_ident(pg_get_userbyid(p.pubowner)::text)
+             FROM pg_publication p
+             WHERE p.puballtables OR EXISTS (
+                 SELECT 1 FROM pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE r.prpubid = p.oid AND n.nspname = $1)
+             ORDER BY 1",
+            &[&cat.schema],
+        )
+        .context("reading the source's publications")?;
+    let mut out = Vec::new();
+    for r in rows {
+        let name: String = r.get(0);
+        let publish: Vec<&str> = [(2, "insert"), (3, "update"), (4, "delete"), (5, "truncate")]
+            .into_iter()
+            .filter(|(i, _)| r.get::<_, bool>(*i))
+            .map(|(_, what)| what)
+            .collect();
+        out.push(format!(
+            "CREATE PUBLICATION {name}{} WITH (publish = '{}', publish_via_partition_root = {})",
+            if r.get(1) { " FOR ALL TABLES" } else { "" },
+            publish.join(", "),
+            r.get::<_, bool>(6)
+        ));
+        out.push(format!(
+            "ALTER PUBLICATION {name} OWNER TO {}",
+            r.get::<_, String>(7)
+        ));
+        for t in cat.tables.values() {
+            for p in t.publications.iter().filter(|p| p.name == name) {
+                out.push(crate::ddl::add_to_publication(
+                    cat,
+                    p,
+                    &cat.qualified(&t.name),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The cluster's own client binary when it has one (same version as the copy), else `PATH`'s.
 fn tool(cluster: &Cluster, name: &str) -> PathBuf {
     let own = cluster.bin_dir().join(name);
@@ -290,15 +385,13 @@ fn tool(cluster: &Cluster, name: &str) -> PathBuf {
     }
 }
 
-/// `pg_dump --schema-only --no-owner --no-privileges` of one section of `schema`. The password
+/// `pg_dump --schema-only` of one section of `schema`, owners and privileges included. The password
 /// goes through `PGPASSWORD`, never the command line (which other users of the machine can see).
 fn dump_schema(pg_dump: &Path, url: &str, schema: &str, section: &str) -> Result<String> {
     let (conninfo, password) = without_password(url);
     let mut cmd = Command::new(pg_dump);
     cmd.args([
         "--schema-only",
-        "--no-owner",
-        "--no-privileges",
         // Reads of the catalog must not queue in front of production DDL.
         "--lock-wait-timeout=5000",
         &format!("--section={section}"),

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use sqlparser::ast::{
     visit_relations, AlterIndexOperation, AlterTableOperation, AlterViewOperation, ColumnOption,
     CommentObject, CopySource, CreateFunctionBody, CreateTableLikeKind, DataType, Expr, FromTable,
@@ -100,6 +100,21 @@ pub struct Checked {
 /// Parses `sql` (exactly one statement), extracts its relation references and refuses it if any
 /// of them is protected.
 pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
+    if let Some(parsed) = parse_alter_publication(sql).or_else(|| parse_comment_on_constraint(sql))
+    {
+        let tables =
+            parsed.map_err(|e| anyhow!("statement does not parse: {e}: {}", snippet(sql)))?;
+        if let Some(table) = tables.iter().find(|t| protected.matches_name(t)) {
+            bail!(
+                "refused: statement references protected table {table}: {}",
+                snippet(sql)
+            );
+        }
+        return Ok(Checked {
+            sql: sql.to_string(),
+            tables,
+        });
+    }
     let mut statements = parse_located(sql)?;
     if statements.len() != 1 {
         bail!(
@@ -130,6 +145,82 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
         sql: sql.to_string(),
         tables: walk.found,
     })
+}
+
+/// sqlparser 0.64 has no `ALTER PUBLICATION`. The form the tool generates, `ALTER PUBLICATION
+/// name ADD|DROP TABLE [ONLY] relation [(column, ...)] [WHERE (expression)]`, is read here with
+/// sqlparser's own pieces, so it is held to the same checks; `None` when `sql` is not one.
+fn parse_alter_publication(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "ALTER")
+        && word(&p.peek_nth_token(1).token, "PUBLICATION"))
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        p.next_token();
+        p.next_token();
+        p.parse_identifier()?;
+        let action = p.next_token();
+        if !(word(&action.token, "ADD") || word(&action.token, "DROP")) {
+            bail!("expected ADD or DROP, found {}", action.token);
+        }
+        p.expect_keyword(sqlparser::keywords::Keyword::TABLE)?;
+        let _ = p.parse_keyword(sqlparser::keywords::Keyword::ONLY);
+        let name = p.parse_object_name(false)?;
+        if p.consume_token(&Token::LParen) {
+            p.parse_comma_separated(Parser::parse_identifier)?;
+            p.expect_token(&Token::RParen)?;
+        }
+        // A row filter may not contain a subquery: it names no other relation.
+        if p.parse_keyword(sqlparser::keywords::Keyword::WHERE) {
+            p.parse_expr()?;
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        let table = name.0.last().map(part_name).context("no relation")?;
+        Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
+}
+
+/// sqlparser 0.64 has no `COMMENT ON CONSTRAINT name ON relation IS 'text'`, read here like
+/// `ALTER PUBLICATION`; `None` when `sql` is not one.
+fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "COMMENT")
+        && word(&p.peek_nth_token(1).token, "ON")
+        && word(&p.peek_nth_token(2).token, "CONSTRAINT"))
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        for _ in 0..3 {
+            p.next_token();
+        }
+        p.parse_identifier()?;
+        p.expect_keyword(sqlparser::keywords::Keyword::ON)?;
+        let name = p.parse_object_name(false)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::IS)?;
+        if !p.parse_keyword(sqlparser::keywords::Keyword::NULL) {
+            p.parse_literal_string()?;
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        let table = name.0.last().map(part_name).context("no relation")?;
+        Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
 }
 
 /// Unqualified, normalised names of every relation `stmt` references. Names defined by a

@@ -75,6 +75,10 @@ pub struct ValidationReport {
     /// Phase 4 or later is in effect: a stale reader is a failure, not a to-do.
     pub readers_must_be_switched: bool,
     pub protected: Vec<ProtectedResult>,
+    /// Publications that do not follow the migration: a new master missing from a publication
+    /// its old table is in (subscribers would stop receiving its changes at the archive), or an
+    /// archived table still published.
+    pub publications: Vec<String>,
     /// The tables, their foreign keys and states, and the timing of every phase run.
     pub overview: crate::overview::Overview,
 }
@@ -441,6 +445,7 @@ impl ValidationReport {
             }));
         }
         out.extend(self.protected.iter().filter_map(ProtectedResult::problem));
+        out.extend(self.publications.iter().cloned());
         out
     }
 
@@ -590,6 +595,7 @@ pub fn run(
     let foreign_keys = check_relationships(&mut tx, &cat, schema, relationships, opts)?;
 
     let unknown_tables = unknown_tables(&cat, mapping);
+    let publications = publication_problems(&cat, mapping);
     let stale_readers = stale_readers(&mut tx, &cat, mapping)?;
     let overview = crate::overview::gather(&mut tx, &cat, mapping)
         .context("gathering the tables, foreign keys and phase timing")?;
@@ -615,8 +621,43 @@ pub fn run(
         unknown_tables,
         stale_readers,
         protected,
+        publications,
         overview,
     })
+}
+
+fn publication_problems(cat: &Catalog, mapping: &Mapping) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in mapping.masters() {
+        let Some(new_name) = m.new_name.as_deref() else {
+            continue;
+        };
+        let new = cat.table(new_name);
+        if let (Some(old), Some(new)) = (cat.table(&m.name), new) {
+            for p in &old.publications {
+                match new.publications.iter().find(|n| n.name == p.name) {
+                    None => out.push(format!(
+                        "{} is in publication {} but {new_name} is not: its subscribers would stop receiving changes at the archive",
+                        m.name, p.name
+                    )),
+                    Some(n) if n.columns != p.columns => out.push(format!(
+                        "publication {} lists other columns of {new_name} than of {}",
+                        p.name, m.name
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        if let Some(archived) = cat.table(&m.archived_name()) {
+            for p in &archived.publications {
+                out.push(format!(
+                    "{} (archived) is still in publication {}: its subscribers receive nothing from {new_name}",
+                    archived.name, p.name
+                ));
+            }
+        }
+    }
+    out
 }
 
 // ---- content comparison ----

@@ -7,7 +7,7 @@
 //! implicit relationships, added in it `NOT VALID`, are validated after it (resumably).
 
 use super::{dual_write, Direction, Lock, Phase, Plan, Step};
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, Publication, Table};
 use crate::mapping::{Kind, Mapping};
 use anyhow::{bail, Result};
 use postgres::Client;
@@ -37,6 +37,10 @@ pub struct Record {
     /// Read/write counters of the archived tables right after the archive (for purge).
     #[serde(default)]
     pub baseline: Vec<(String, i64)>,
+    /// Publications the archived tables were taken out of: (original name, new master,
+    /// membership), so a rollback puts them back exactly.
+    #[serde(default)]
+    pub unpublished: Vec<(String, String, Publication)>,
 }
 
 fn capture_function(new: &str) -> String {
@@ -162,6 +166,21 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
     }
     for p in &pairs {
         let old_q = cat.qualified(&p.old.name);
+        // Subscribers (Supabase realtime, logical replicas) follow the new master from now on:
+        // phase 1 published it alongside, the archive stops publishing the old one.
+        for publication in &p.old.publications {
+            steps.push(Step::new(
+                format!(
+                    "stop publishing {} in {} ({} is published there)",
+                    p.old.name, publication.name, p.new_name
+                ),
+                format!("ALTER PUBLICATION {} DROP TABLE {old_q}", publication.name),
+                Lock::ShareUpdateExclusive,
+            ));
+            record
+                .unpublished
+                .push((p.old.name.clone(), p.new_name.clone(), publication.clone()));
+        }
         for trigger in [dual_write::TRIGGER, dual_write::TRUNCATE_GUARD] {
             if p.old.triggers.iter().any(|t| t.name == trigger) {
                 steps.push(Step::new(
@@ -458,6 +477,27 @@ pub fn plan_rollback(
             bail!("neither {archived} nor {orig} exists: the archived table is gone and phase 5 cannot be rolled back");
         }
     }
+    for (orig, _, publication) in &record.unpublished {
+        let archived = record
+            .archived
+            .iter()
+            .find(|(o, _)| o == orig)
+            .map(|(_, a)| a);
+        let member = [Some(orig), archived].into_iter().flatten().any(|t| {
+            cat.table(t)
+                .is_some_and(|t| t.publications.iter().any(|p| p.name == publication.name))
+        });
+        if !member {
+            steps.push(Step::new(
+                format!(
+                    "publish {orig} in {} again, as before the archive",
+                    publication.name
+                ),
+                crate::ddl::add_to_publication(cat, publication, &cat.qualified(orig)),
+                Lock::ShareUpdateExclusive,
+            ));
+        }
+    }
     let cat2 = with_original_names(cat, record);
     let pairs = dual_write::pairs(&cat2, mapping)?;
     // Carry back. Every recorded row is removed from the old table and its current version (if
@@ -687,8 +727,30 @@ pub fn plan_rollback(
     })
 }
 
+/// Whether `table` is in `publication`.
+fn published(cat: &Catalog, table: &str, publication: &str) -> bool {
+    cat.table(table)
+        .is_some_and(|t| t.publications.iter().any(|p| p.name == publication))
+}
+
 pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
     let mut problems = Vec::new();
+    for (orig, new, publication) in &record.unpublished {
+        let archived = record
+            .archived
+            .iter()
+            .find(|(o, _)| o == orig)
+            .map(|(_, a)| a);
+        if let Some(a) = archived.filter(|a| published(cat, a, &publication.name)) {
+            problems.push(format!("{a} is still published in {}", publication.name));
+        }
+        if !published(cat, new, &publication.name) {
+            problems.push(format!(
+                "{new} is not published in {} ({orig} was)",
+                publication.name
+            ));
+        }
+    }
     for (orig, archived) in &record.archived {
         if cat.table(orig).is_some() {
             problems.push(format!("{orig} still exists under its old name"));
@@ -728,6 +790,14 @@ pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
 
 pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
     let mut problems = Vec::new();
+    for (orig, _, publication) in &record.unpublished {
+        if !published(cat, orig, &publication.name) {
+            problems.push(format!(
+                "{orig} is not published in {} again after the rollback",
+                publication.name
+            ));
+        }
+    }
     for (orig, archived) in &record.archived {
         if cat.table(orig).is_none() {
             problems.push(format!("{orig} does not exist after the rollback"));

@@ -72,6 +72,17 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             );
         }
         let old = cat.table(&m.name).expect("present");
+        if old.owner != cat.current_user && !old.owner_settable {
+            bail!(
+                "{new_name} cannot be given the owner of {} ({}): {} is not a member of that role; grant it (GRANT {} TO {}) or run as {}",
+                m.name,
+                old.owner,
+                cat.current_user,
+                old.owner,
+                cat.current_user,
+                old.owner
+            );
+        }
         let ddl = ddl::build(
             cat,
             old,
@@ -84,6 +95,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             },
         )?;
         notes.extend(id_source_notes(old, new_name));
+        notes.extend(grantor_notes(old, new_name));
         taken.insert(new_name.to_string());
         steps.push(Step::new(
             format!(
@@ -295,6 +307,27 @@ fn accept_shared_sequences(old: &Table, have: &mut BTreeMap<String, String>) {
             *shape = shape.replace(&pat, "<own sequence>");
         }
     }
+}
+
+/// Grants made by another role than the owner are made by the owner on the copy (only the owner's
+/// grants can be replayed without acting as that role): the operator should know.
+fn grantor_notes(old: &Table, new_name: &str) -> Vec<String> {
+    let by_others: BTreeSet<(String, String)> = old
+        .acl
+        .iter()
+        .chain(old.column_acl.iter().map(|(_, a)| a))
+        .filter(|a| a.grantor != old.owner)
+        .map(|a| (a.grantee.clone(), a.grantor.clone()))
+        .collect();
+    by_others
+        .into_iter()
+        .map(|(grantee, grantor)| {
+            format!(
+                "{grantor} granted {grantee} privileges on {}: on {new_name} the owner {} grants them (a later REVOKE by {grantor} will not reach {new_name})",
+                old.name, old.owner
+            )
+        })
+        .collect()
 }
 
 /// What the plan tells about where the new table's ids come from.

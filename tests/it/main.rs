@@ -16,5 +16,6 @@ mod phases;
 mod rehearse;
 mod safety;
 mod supabase;
+mod surface;
 mod tls;
 mod validate;

@@ -1,0 +1,1375 @@
+-- ra-migrate plan: roll back phase 5 (archive)
+-- 196 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- Writers of these tables wait while a step holds its lock: ra_horse_pedigree, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_old_bookmakers, ra_old_courses, ra_old_dams, ra_old_damsires, ra_old_horses, ra_old_jockeys, ra_old_owners, ra_old_race_results, ra_old_races, ra_old_sires, ra_old_trainers, ra_runner_odds, ra_runners.
+--
+-- Notes:
+--   * ra_bookmakers: 0 row(s) inserted, updated, deleted or truncated in ra_mst_bookmakers since the archive are carried back
+--   * ra_courses: 0 row(s) inserted, updated, deleted or truncated in ra_mst_courses since the archive are carried back
+--   * ra_horses: 0 row(s) inserted, updated, deleted or truncated in ra_mst_horses since the archive are carried back
+--   * ra_jockeys: 0 row(s) inserted, updated, deleted or truncated in ra_mst_jockeys since the archive are carried back
+--   * ra_trainers: 0 row(s) inserted, updated, deleted or truncated in ra_mst_trainers since the archive are carried back
+--   * ra_owners: 0 row(s) inserted, updated, deleted or truncated in ra_mst_owners since the archive are carried back
+--   * ra_sires: 0 row(s) inserted, updated, deleted or truncated in ra_mst_sires since the archive are carried back
+--   * ra_dams: 0 row(s) inserted, updated, deleted or truncated in ra_mst_dams since the archive are carried back
+--   * ra_damsires: 0 row(s) inserted, updated, deleted or truncated in ra_mst_damsires since the archive are carried back
+--   * ra_races: 0 row(s) inserted, updated, deleted or truncated in ra_mst_races since the archive are carried back
+
+-- Step 1: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_old_race_results wait while it runs); touches: ra_horse_pedigree, ra_old_race_results
+LOCK TABLE public.ra_horse_pedigree, public.ra_old_race_results IN ACCESS EXCLUSIVE MODE;
+
+-- Step 2: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds, ra_runners wait while it runs); touches: ra_runner_odds, ra_runners
+LOCK TABLE public.ra_runner_odds, public.ra_runners IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 3: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses wait while it runs); touches: ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses
+LOCK TABLE public.ra_old_bookmakers, public.ra_mst_bookmakers, public.ra_old_courses IN ACCESS EXCLUSIVE MODE;
+
+-- Step 4: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+LOCK TABLE public.ra_mst_courses IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 5: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_old_horses
+LOCK TABLE public.ra_old_horses IN ACCESS EXCLUSIVE MODE;
+
+-- Step 6: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+LOCK TABLE public.ra_mst_horses IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 7: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_old_jockeys
+LOCK TABLE public.ra_old_jockeys IN ACCESS EXCLUSIVE MODE;
+
+-- Step 8: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+LOCK TABLE public.ra_mst_jockeys IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 9: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers
+LOCK TABLE public.ra_old_trainers IN ACCESS EXCLUSIVE MODE;
+
+-- Step 10: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+LOCK TABLE public.ra_mst_trainers IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 11: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners
+LOCK TABLE public.ra_old_owners IN ACCESS EXCLUSIVE MODE;
+
+-- Step 12: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+LOCK TABLE public.ra_mst_owners IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 13: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires
+LOCK TABLE public.ra_old_sires IN ACCESS EXCLUSIVE MODE;
+
+-- Step 14: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+LOCK TABLE public.ra_mst_sires IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 15: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_old_dams
+LOCK TABLE public.ra_old_dams IN ACCESS EXCLUSIVE MODE;
+
+-- Step 16: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+LOCK TABLE public.ra_mst_dams IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 17: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_old_damsires
+LOCK TABLE public.ra_old_damsires IN ACCESS EXCLUSIVE MODE;
+
+-- Step 18: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+LOCK TABLE public.ra_mst_damsires IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 19: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races
+LOCK TABLE public.ra_old_races IN ACCESS EXCLUSIVE MODE;
+
+-- Step 20: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+LOCK TABLE public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 21: give ra_old_bookmakers its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_bookmakers wait while it runs); touches: ra_bookmakers, ra_old_bookmakers
+ALTER TABLE public.ra_old_bookmakers RENAME TO ra_bookmakers;
+
+-- Step 22: give ra_old_courses its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_courses wait while it runs); touches: ra_courses, ra_old_courses
+ALTER TABLE public.ra_old_courses RENAME TO ra_courses;
+
+-- Step 23: give ra_old_horses its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_horses, ra_old_horses
+ALTER TABLE public.ra_old_horses RENAME TO ra_horses;
+
+-- Step 24: give ra_old_jockeys its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_jockeys, ra_old_jockeys
+ALTER TABLE public.ra_old_jockeys RENAME TO ra_jockeys;
+
+-- Step 25: give ra_old_trainers its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers, ra_trainers
+ALTER TABLE public.ra_old_trainers RENAME TO ra_trainers;
+
+-- Step 26: give ra_old_owners its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners, ra_owners
+ALTER TABLE public.ra_old_owners RENAME TO ra_owners;
+
+-- Step 27: give ra_old_sires its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires, ra_sires
+ALTER TABLE public.ra_old_sires RENAME TO ra_sires;
+
+-- Step 28: give ra_old_dams its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_dams, ra_old_dams
+ALTER TABLE public.ra_old_dams RENAME TO ra_dams;
+
+-- Step 29: give ra_old_damsires its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_damsires, ra_old_damsires
+ALTER TABLE public.ra_old_damsires RENAME TO ra_damsires;
+
+-- Step 30: give ra_old_races its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races, ra_races
+ALTER TABLE public.ra_old_races RENAME TO ra_races;
+
+-- Step 31: give ra_old_race_results its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
+ALTER TABLE public.ra_old_race_results RENAME TO ra_race_results;
+
+-- Step 32: publish ra_horses in supabase_realtime again, as before the archive
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
+ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_horses;
+
+-- Step 33: publish ra_races in supabase_realtime again, as before the archive
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
+ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_races;
+
+-- Step 34: carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)
+--   lock: ROW EXCLUSIVE; touches: archive_changes, ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
+WITH gone_0 AS (DELETE FROM public.ra_bookmakers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_bookmakers' AND o.id = c.key_parts[1]::bigint RETURNING 1),
+back_0 AS (INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) SELECT n.id, n.name, n.code, n.is_active, n.created_at, n.type FROM ra_migrate.archive_changes c JOIN public.ra_mst_bookmakers n ON n.id = c.key_parts[1]::bigint WHERE c.table_name = 'ra_mst_bookmakers' AND (SELECT count(*) FROM gone_0) >= 0 RETURNING 1),
+gone_1 AS (DELETE FROM public.ra_courses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_courses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_1 AS (INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) SELECT n.id, n.name, n.region_code, n.region, n.longitude, n.latitude, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_courses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_courses' AND (SELECT count(*) FROM gone_1) >= 0 RETURNING 1),
+gone_2 AS (DELETE FROM public.ra_horses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_horses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_2 AS (INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) SELECT n.id, n.name, n.sire_id, n.dam_id, n.damsire_id, n.dob, n.age, n.sex, n.sex_code, n.colour, n.colour_code, n.breeder, n.region, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_horses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_horses' AND (SELECT count(*) FROM gone_2) >= 0 RETURNING 1),
+gone_3 AS (DELETE FROM public.ra_jockeys o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_jockeys' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_3 AS (INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_rides, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_ride_date, n.last_win_date, n.days_since_last_ride, n.days_since_last_win, n.recent_14d_rides, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_rides, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_jockeys n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_jockeys' AND (SELECT count(*) FROM gone_3) >= 0 RETURNING 1),
+gone_4 AS (DELETE FROM public.ra_trainers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_trainers' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_4 AS (INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.location, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_trainers n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_trainers' AND (SELECT count(*) FROM gone_4) >= 0 RETURNING 1),
+gone_5 AS (DELETE FROM public.ra_owners o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_owners' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_5 AS (INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_horses, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.active_last_30d, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_owners n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_owners' AND (SELECT count(*) FROM gone_5) >= 0 RETURNING 1),
+gone_6 AS (DELETE FROM public.ra_sires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_sires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_6 AS (INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_sires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_sires' AND (SELECT count(*) FROM gone_6) >= 0 RETURNING 1),
+gone_7 AS (DELETE FROM public.ra_dams o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_dams' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_7 AS (INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_dams n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_dams' AND (SELECT count(*) FROM gone_7) >= 0 RETURNING 1),
+gone_8 AS (DELETE FROM public.ra_damsires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_damsires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_8 AS (INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_damsires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_damsires' AND (SELECT count(*) FROM gone_8) >= 0 RETURNING 1),
+gone_9 AS (DELETE FROM public.ra_races o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_races' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_9 AS (INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") SELECT n.id, n.course_id, n.course_name, n.date, n.off_time, n.off_dt, n.race_name, n.race_number, n.distance, n.distance_round, n.distance_f, n.distance_m, n.region, n.type, n.surface, n.going, n.going_detailed, n.pattern, n.race_class, n.age_band, n.sex_restriction, n.rating_band, n.prize, n.field_size, n.stalls, n.rail_movements, n.weather, n.jumps, n.is_big_race, n.is_abandoned, n.has_result, n.winning_time, n.winning_time_detail, n.comments, n.non_runners, n.tote_win, n.tote_pl, n.tote_ex, n.tote_csf, n.tote_tricast, n.tote_trifecta, n.tip, n.verdict, n.betting_forecast, n.meet_id, n.created_at, n.updated_at, n."time" FROM ra_migrate.archive_changes c JOIN public.ra_mst_races n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_races' AND (SELECT count(*) FROM gone_9) >= 0 RETURNING 1)
+SELECT 1;
+
+-- Step 35: move ra_bookmakers_id_seq past every id ra_mst_bookmakers_id_seq handed out
+--   lock: none; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
+SELECT setval('public.ra_bookmakers_id_seq', greatest(t.last_value, f.last_value), true) FROM public.ra_bookmakers_id_seq t, public.ra_mst_bookmakers_id_seq f;
+
+-- Step 36: ra_mst_bookmakers.id takes its ids from ra_bookmakers_id_seq from now on
+--   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_bookmakers_id_seq, ra_mst_bookmakers
+ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_bookmakers_id_seq'::regclass);
+
+-- Step 37: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_bookmakers;
+
+-- Step 38: drop ra_migrate.capture_ra_mst_bookmakers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_bookmakers();
+
+-- Step 39: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_bookmakers;
+
+-- Step 40: drop ra_migrate.capture_truncate_ra_mst_bookmakers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_bookmakers();
+
+-- Step 41: stop recording changes to ra_mst_courses: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_courses;
+
+-- Step 42: drop ra_migrate.capture_ra_mst_courses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_courses();
+
+-- Step 43: stop recording changes to ra_mst_courses: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_courses;
+
+-- Step 44: drop ra_migrate.capture_truncate_ra_mst_courses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_courses();
+
+-- Step 45: stop recording changes to ra_mst_horses: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_horses;
+
+-- Step 46: drop ra_migrate.capture_ra_mst_horses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_horses();
+
+-- Step 47: stop recording changes to ra_mst_horses: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_horses;
+
+-- Step 48: drop ra_migrate.capture_truncate_ra_mst_horses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_horses();
+
+-- Step 49: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_jockeys;
+
+-- Step 50: drop ra_migrate.capture_ra_mst_jockeys
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_jockeys();
+
+-- Step 51: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_jockeys;
+
+-- Step 52: drop ra_migrate.capture_truncate_ra_mst_jockeys
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_jockeys();
+
+-- Step 53: stop recording changes to ra_mst_trainers: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_trainers;
+
+-- Step 54: drop ra_migrate.capture_ra_mst_trainers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_trainers();
+
+-- Step 55: stop recording changes to ra_mst_trainers: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_trainers;
+
+-- Step 56: drop ra_migrate.capture_truncate_ra_mst_trainers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_trainers();
+
+-- Step 57: stop recording changes to ra_mst_owners: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_owners;
+
+-- Step 58: drop ra_migrate.capture_ra_mst_owners
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_owners();
+
+-- Step 59: stop recording changes to ra_mst_owners: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_owners;
+
+-- Step 60: drop ra_migrate.capture_truncate_ra_mst_owners
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_owners();
+
+-- Step 61: stop recording changes to ra_mst_sires: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_sires;
+
+-- Step 62: drop ra_migrate.capture_ra_mst_sires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_sires();
+
+-- Step 63: stop recording changes to ra_mst_sires: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_sires;
+
+-- Step 64: drop ra_migrate.capture_truncate_ra_mst_sires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_sires();
+
+-- Step 65: stop recording changes to ra_mst_dams: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_dams;
+
+-- Step 66: drop ra_migrate.capture_ra_mst_dams
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_dams();
+
+-- Step 67: stop recording changes to ra_mst_dams: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_dams;
+
+-- Step 68: drop ra_migrate.capture_truncate_ra_mst_dams
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_dams();
+
+-- Step 69: stop recording changes to ra_mst_damsires: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_damsires;
+
+-- Step 70: drop ra_migrate.capture_ra_mst_damsires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_damsires();
+
+-- Step 71: stop recording changes to ra_mst_damsires: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_damsires;
+
+-- Step 72: drop ra_migrate.capture_truncate_ra_mst_damsires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_damsires();
+
+-- Step 73: stop recording changes to ra_mst_races: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_races;
+
+-- Step 74: drop ra_migrate.capture_ra_mst_races
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_races();
+
+-- Step 75: stop recording changes to ra_mst_races: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_races;
+
+-- Step 76: drop ra_migrate.capture_truncate_ra_mst_races
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_races();
+
+-- Step 77: clear any reverse trigger left on ra_mst_bookmakers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_bookmakers;
+
+-- Step 78: clear any reverse trigger left on ra_mst_courses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_courses;
+
+-- Step 79: clear any reverse trigger left on ra_mst_horses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_horses;
+
+-- Step 80: clear any reverse trigger left on ra_mst_jockeys
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_jockeys;
+
+-- Step 81: clear any reverse trigger left on ra_mst_trainers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_trainers;
+
+-- Step 82: clear any reverse trigger left on ra_mst_owners
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_owners;
+
+-- Step 83: clear any reverse trigger left on ra_mst_sires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_sires;
+
+-- Step 84: clear any reverse trigger left on ra_mst_dams
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_dams;
+
+-- Step 85: clear any reverse trigger left on ra_mst_damsires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_damsires;
+
+-- Step 86: clear any reverse trigger left on ra_mst_races
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_races;
+
+-- Step 87: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
+--   lock: none; touches: -
+CREATE OR REPLACE FUNCTION ra_migrate.refuse_truncate_during_migration() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
+BEGIN
+  RAISE EXCEPTION 'ra-migrate: TRUNCATE of % is refused during the migration (it would desynchronise the new layout); roll back phase 2 first', TG_TABLE_NAME;
+END
+$ra_migrate$;
+
+-- Step 88: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
+--   lock: none; touches: backfill_checkpoint
+CREATE OR REPLACE FUNCTION ra_migrate.refuse_write_before_backfill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  IF EXISTS (SELECT 1 FROM ra_migrate.backfill_checkpoint WHERE table_name = TG_TABLE_NAME AND done) THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'ra-migrate: % on % is refused until phase 3 has backfilled it: write the old table meanwhile (dual-write copies every change)', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = '55000';
+END
+$ra_migrate$;
+
+-- Step 89: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+--   lock: none; touches: ra_mst_bookmakers
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_bookmakers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_bookmakers only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_bookmakers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_bookmakers (id, name, code, is_active, created_at, type) VALUES (OLD.id, OLD.name, OLD.code, OLD.is_active, OLD.created_at, OLD.type) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 90: only the installer may use ra_migrate.dual_write_ra_bookmakers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
+
+-- Step 91: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+--   lock: none; touches: ra_bookmakers
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_bookmakers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_bookmakers only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_bookmakers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) VALUES (OLD.id, OLD.name, OLD.code, OLD.is_active, OLD.created_at, OLD.type) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) VALUES (NEW.id, NEW.name, NEW.code, NEW.is_active, NEW.created_at, NEW.type) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, code = EXCLUDED.code, is_active = EXCLUDED.is_active, created_at = EXCLUDED.created_at, type = EXCLUDED.type;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 92: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
+
+-- Step 93: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+
+-- Step 94: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 95: dual-write trigger on ra_bookmakers
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
+
+-- Step 96: refuse TRUNCATE on ra_bookmakers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 97: trigger function copying writes on ra_courses to ra_mst_courses
+--   lock: none; touches: ra_mst_courses
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_courses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_courses only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_courses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.region_code, OLD.region, OLD.longitude, OLD.latitude, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 98: only the installer may use ra_migrate.dual_write_ra_courses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
+
+-- Step 99: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+--   lock: none; touches: ra_courses
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_courses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_courses only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_courses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.region_code, OLD.region, OLD.longitude, OLD.latitude, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.region_code, NEW.region, NEW.longitude, NEW.latitude, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code, region = EXCLUDED.region, longitude = EXCLUDED.longitude, latitude = EXCLUDED.latitude, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 100: only the installer may use ra_migrate.reverse_write_ra_courses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
+
+-- Step 101: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+
+-- Step 102: refuse writers' statements on ra_mst_courses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 103: dual-write trigger on ra_courses
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
+
+-- Step 104: refuse TRUNCATE on ra_courses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 105: trigger function copying writes on ra_horses to ra_mst_horses
+--   lock: none; touches: ra_mst_horses
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_horses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_horses only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_horses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.sire_id, OLD.dam_id, OLD.damsire_id, OLD.dob, OLD.age, OLD.sex, OLD.sex_code, OLD.colour, OLD.colour_code, OLD.breeder, OLD.region, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 106: only the installer may use ra_migrate.dual_write_ra_horses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
+
+-- Step 107: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+--   lock: none; touches: ra_horses
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_horses'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_horses only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_horses WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (OLD.id, OLD.name, OLD.sire_id, OLD.dam_id, OLD.damsire_id, OLD.dob, OLD.age, OLD.sex, OLD.sex_code, OLD.colour, OLD.colour_code, OLD.breeder, OLD.region, OLD.created_at, OLD.updated_at) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) VALUES (NEW.id, NEW.name, NEW.sire_id, NEW.dam_id, NEW.damsire_id, NEW.dob, NEW.age, NEW.sex, NEW.sex_code, NEW.colour, NEW.colour_code, NEW.breeder, NEW.region, NEW.created_at, NEW.updated_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sire_id = EXCLUDED.sire_id, dam_id = EXCLUDED.dam_id, damsire_id = EXCLUDED.damsire_id, dob = EXCLUDED.dob, age = EXCLUDED.age, sex = EXCLUDED.sex, sex_code = EXCLUDED.sex_code, colour = EXCLUDED.colour, colour_code = EXCLUDED.colour_code, breeder = EXCLUDED.breeder, region = EXCLUDED.region, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 108: only the installer may use ra_migrate.reverse_write_ra_horses
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
+
+-- Step 109: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+
+-- Step 110: refuse writers' statements on ra_mst_horses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 111: dual-write trigger on ra_horses
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
+
+-- Step 112: refuse TRUNCATE on ra_horses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 113: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+--   lock: none; touches: ra_mst_jockeys
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_jockeys'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_jockeys only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_jockeys WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_rides, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_ride_date, OLD.last_win_date, OLD.days_since_last_ride, OLD.days_since_last_win, OLD.recent_14d_rides, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_rides, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 114: only the installer may use ra_migrate.dual_write_ra_jockeys
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
+
+-- Step 115: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+--   lock: none; touches: ra_jockeys
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_jockeys'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_jockeys only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_jockeys WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_rides, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_ride_date, OLD.last_win_date, OLD.days_since_last_ride, OLD.days_since_last_win, OLD.recent_14d_rides, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_rides, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_rides, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_ride_date, NEW.last_win_date, NEW.days_since_last_ride, NEW.days_since_last_win, NEW.recent_14d_rides, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_rides, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_rides = EXCLUDED.total_rides, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_ride_date = EXCLUDED.last_ride_date, last_win_date = EXCLUDED.last_win_date, days_since_last_ride = EXCLUDED.days_since_last_ride, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_rides = EXCLUDED.recent_14d_rides, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_rides = EXCLUDED.recent_30d_rides, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 116: only the installer may use ra_migrate.reverse_write_ra_jockeys
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
+
+-- Step 117: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+
+-- Step 118: refuse writers' statements on ra_mst_jockeys until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 119: dual-write trigger on ra_jockeys
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
+
+-- Step 120: refuse TRUNCATE on ra_jockeys while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 121: trigger function copying writes on ra_trainers to ra_mst_trainers
+--   lock: none; touches: ra_mst_trainers
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_trainers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_trainers only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_trainers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.location, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 122: only the installer may use ra_migrate.dual_write_ra_trainers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
+
+-- Step 123: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+--   lock: none; touches: ra_trainers
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_trainers'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_trainers only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_trainers WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.location, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.location, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, location = EXCLUDED.location, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 124: only the installer may use ra_migrate.reverse_write_ra_trainers
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
+
+-- Step 125: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+
+-- Step 126: refuse writers' statements on ra_mst_trainers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 127: dual-write trigger on ra_trainers
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
+
+-- Step 128: refuse TRUNCATE on ra_trainers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 129: trigger function copying writes on ra_owners to ra_mst_owners
+--   lock: none; touches: ra_mst_owners
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_owners'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_owners only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_owners WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_horses, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.active_last_30d, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 130: only the installer may use ra_migrate.dual_write_ra_owners
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
+
+-- Step 131: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+--   lock: none; touches: ra_owners
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_owners'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_owners only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_owners WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (OLD.id, OLD.name, OLD.created_at, OLD.updated_at, OLD.total_horses, OLD.total_runners, OLD.total_wins, OLD.total_places, OLD.total_seconds, OLD.total_thirds, OLD.win_rate, OLD.place_rate, OLD.active_last_30d, OLD.stats_updated_at, OLD.last_runner_date, OLD.last_win_date, OLD.days_since_last_runner, OLD.days_since_last_win, OLD.recent_14d_runs, OLD.recent_14d_wins, OLD.recent_14d_win_rate, OLD.recent_30d_runs, OLD.recent_30d_wins, OLD.recent_30d_win_rate) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) VALUES (NEW.id, NEW.name, NEW.created_at, NEW.updated_at, NEW.total_horses, NEW.total_runners, NEW.total_wins, NEW.total_places, NEW.total_seconds, NEW.total_thirds, NEW.win_rate, NEW.place_rate, NEW.active_last_30d, NEW.stats_updated_at, NEW.last_runner_date, NEW.last_win_date, NEW.days_since_last_runner, NEW.days_since_last_win, NEW.recent_14d_runs, NEW.recent_14d_wins, NEW.recent_14d_win_rate, NEW.recent_30d_runs, NEW.recent_30d_wins, NEW.recent_30d_win_rate) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_horses = EXCLUDED.total_horses, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places = EXCLUDED.total_places, total_seconds = EXCLUDED.total_seconds, total_thirds = EXCLUDED.total_thirds, win_rate = EXCLUDED.win_rate, place_rate = EXCLUDED.place_rate, active_last_30d = EXCLUDED.active_last_30d, stats_updated_at = EXCLUDED.stats_updated_at, last_runner_date = EXCLUDED.last_runner_date, last_win_date = EXCLUDED.last_win_date, days_since_last_runner = EXCLUDED.days_since_last_runner, days_since_last_win = EXCLUDED.days_since_last_win, recent_14d_runs = EXCLUDED.recent_14d_runs, recent_14d_wins = EXCLUDED.recent_14d_wins, recent_14d_win_rate = EXCLUDED.recent_14d_win_rate, recent_30d_runs = EXCLUDED.recent_30d_runs, recent_30d_wins = EXCLUDED.recent_30d_wins, recent_30d_win_rate = EXCLUDED.recent_30d_win_rate;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 132: only the installer may use ra_migrate.reverse_write_ra_owners
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
+
+-- Step 133: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+
+-- Step 134: refuse writers' statements on ra_mst_owners until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 135: dual-write trigger on ra_owners
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
+
+-- Step 136: refuse TRUNCATE on ra_owners while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 137: trigger function copying writes on ra_sires to ra_mst_sires
+--   lock: none; touches: ra_mst_sires
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_sires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_sires only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_sires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 138: only the installer may use ra_migrate.dual_write_ra_sires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
+
+-- Step 139: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+--   lock: none; touches: ra_sires
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_sires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_sires only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_sires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 140: only the installer may use ra_migrate.reverse_write_ra_sires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
+
+-- Step 141: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+
+-- Step 142: refuse writers' statements on ra_mst_sires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 143: dual-write trigger on ra_sires
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
+
+-- Step 144: refuse TRUNCATE on ra_sires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 145: trigger function copying writes on ra_dams to ra_mst_dams
+--   lock: none; touches: ra_mst_dams
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_dams'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_dams only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_dams WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 146: only the installer may use ra_migrate.dual_write_ra_dams
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
+
+-- Step 147: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+--   lock: none; touches: ra_dams
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_dams'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_dams only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_dams WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 148: only the installer may use ra_migrate.reverse_write_ra_dams
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
+
+-- Step 149: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+
+-- Step 150: refuse writers' statements on ra_mst_dams until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 151: dual-write trigger on ra_dams
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
+
+-- Step 152: refuse TRUNCATE on ra_dams while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 153: trigger function copying writes on ra_damsires to ra_mst_damsires
+--   lock: none; touches: ra_mst_damsires
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_damsires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_damsires only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_damsires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 154: only the installer may use ra_migrate.dual_write_ra_damsires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
+
+-- Step 155: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+--   lock: none; touches: ra_damsires
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_damsires'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_damsires only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_damsires WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (OLD.id, OLD.name, OLD.horse_id, OLD.created_at, OLD.updated_at, OLD.total_runners, OLD.total_wins, OLD.total_places_2nd, OLD.total_places_3rd, OLD.overall_win_percent, OLD.overall_ae_index, OLD.best_class, OLD.best_class_ae, OLD.best_distance, OLD.best_distance_ae, OLD.analysis_last_updated, OLD.data_quality_score, OLD.class_1_name, OLD.class_1_runners, OLD.class_1_wins, OLD.class_1_win_percent, OLD.class_1_ae, OLD.class_2_name, OLD.class_2_runners, OLD.class_2_wins, OLD.class_2_win_percent, OLD.class_2_ae, OLD.class_3_name, OLD.class_3_runners, OLD.class_3_wins, OLD.class_3_win_percent, OLD.class_3_ae, OLD.distance_1_name, OLD.distance_1_runners, OLD.distance_1_wins, OLD.distance_1_win_percent, OLD.distance_1_ae, OLD.distance_2_name, OLD.distance_2_runners, OLD.distance_2_wins, OLD.distance_2_win_percent, OLD.distance_2_ae, OLD.distance_3_name, OLD.distance_3_runners, OLD.distance_3_wins, OLD.distance_3_win_percent, OLD.distance_3_ae) ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) VALUES (NEW.id, NEW.name, NEW.horse_id, NEW.created_at, NEW.updated_at, NEW.total_runners, NEW.total_wins, NEW.total_places_2nd, NEW.total_places_3rd, NEW.overall_win_percent, NEW.overall_ae_index, NEW.best_class, NEW.best_class_ae, NEW.best_distance, NEW.best_distance_ae, NEW.analysis_last_updated, NEW.data_quality_score, NEW.class_1_name, NEW.class_1_runners, NEW.class_1_wins, NEW.class_1_win_percent, NEW.class_1_ae, NEW.class_2_name, NEW.class_2_runners, NEW.class_2_wins, NEW.class_2_win_percent, NEW.class_2_ae, NEW.class_3_name, NEW.class_3_runners, NEW.class_3_wins, NEW.class_3_win_percent, NEW.class_3_ae, NEW.distance_1_name, NEW.distance_1_runners, NEW.distance_1_wins, NEW.distance_1_win_percent, NEW.distance_1_ae, NEW.distance_2_name, NEW.distance_2_runners, NEW.distance_2_wins, NEW.distance_2_win_percent, NEW.distance_2_ae, NEW.distance_3_name, NEW.distance_3_runners, NEW.distance_3_wins, NEW.distance_3_win_percent, NEW.distance_3_ae) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, horse_id = EXCLUDED.horse_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, total_runners = EXCLUDED.total_runners, total_wins = EXCLUDED.total_wins, total_places_2nd = EXCLUDED.total_places_2nd, total_places_3rd = EXCLUDED.total_places_3rd, overall_win_percent = EXCLUDED.overall_win_percent, overall_ae_index = EXCLUDED.overall_ae_index, best_class = EXCLUDED.best_class, best_class_ae = EXCLUDED.best_class_ae, best_distance = EXCLUDED.best_distance, best_distance_ae = EXCLUDED.best_distance_ae, analysis_last_updated = EXCLUDED.analysis_last_updated, data_quality_score = EXCLUDED.data_quality_score, class_1_name = EXCLUDED.class_1_name, class_1_runners = EXCLUDED.class_1_runners, class_1_wins = EXCLUDED.class_1_wins, class_1_win_percent = EXCLUDED.class_1_win_percent, class_1_ae = EXCLUDED.class_1_ae, class_2_name = EXCLUDED.class_2_name, class_2_runners = EXCLUDED.class_2_runners, class_2_wins = EXCLUDED.class_2_wins, class_2_win_percent = EXCLUDED.class_2_win_percent, class_2_ae = EXCLUDED.class_2_ae, class_3_name = EXCLUDED.class_3_name, class_3_runners = EXCLUDED.class_3_runners, class_3_wins = EXCLUDED.class_3_wins, class_3_win_percent = EXCLUDED.class_3_win_percent, class_3_ae = EXCLUDED.class_3_ae, distance_1_name = EXCLUDED.distance_1_name, distance_1_runners = EXCLUDED.distance_1_runners, distance_1_wins = EXCLUDED.distance_1_wins, distance_1_win_percent = EXCLUDED.distance_1_win_percent, distance_1_ae = EXCLUDED.distance_1_ae, distance_2_name = EXCLUDED.distance_2_name, distance_2_runners = EXCLUDED.distance_2_runners, distance_2_wins = EXCLUDED.distance_2_wins, distance_2_win_percent = EXCLUDED.distance_2_win_percent, distance_2_ae = EXCLUDED.distance_2_ae, distance_3_name = EXCLUDED.distance_3_name, distance_3_runners = EXCLUDED.distance_3_runners, distance_3_wins = EXCLUDED.distance_3_wins, distance_3_win_percent = EXCLUDED.distance_3_win_percent, distance_3_ae = EXCLUDED.distance_3_ae;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 156: only the installer may use ra_migrate.reverse_write_ra_damsires
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
+
+-- Step 157: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+
+-- Step 158: refuse writers' statements on ra_mst_damsires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 159: dual-write trigger on ra_damsires
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
+
+-- Step 160: refuse TRUNCATE on ra_damsires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 161: trigger function copying writes on ra_races to ra_mst_races
+--   lock: none; touches: ra_mst_races
+CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_races'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_races only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_mst_races WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_mst_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (OLD.id, OLD.course_id, OLD.course_name, OLD.date, OLD.off_time, OLD.off_dt, OLD.race_name, OLD.race_number, OLD.distance, OLD.distance_round, OLD.distance_f, OLD.distance_m, OLD.region, OLD.type, OLD.surface, OLD.going, OLD.going_detailed, OLD.pattern, OLD.race_class, OLD.age_band, OLD.sex_restriction, OLD.rating_band, OLD.prize, OLD.field_size, OLD.stalls, OLD.rail_movements, OLD.weather, OLD.jumps, OLD.is_big_race, OLD.is_abandoned, OLD.has_result, OLD.winning_time, OLD.winning_time_detail, OLD.comments, OLD.non_runners, OLD.tote_win, OLD.tote_pl, OLD.tote_ex, OLD.tote_csf, OLD.tote_tricast, OLD.tote_trifecta, OLD.tip, OLD.verdict, OLD.betting_forecast, OLD.meet_id, OLD.created_at, OLD.updated_at, OLD."time") ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_mst_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 162: only the installer may use ra_migrate.dual_write_ra_races
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
+
+-- Step 163: trigger function copying writes made directly on ra_mst_races back to ra_races
+--   lock: none; touches: ra_races
+CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF TG_RELID <> 'public.ra_mst_races'::regclass THEN
+    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of public.ra_mst_races only', TG_NAME;
+  END IF;
+  IF current_setting('ra_migrate.app_dual_write', true) = 'on' OR current_setting('ra_migrate.replicating', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'on', true);
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.id) IS DISTINCT FROM (NEW.id)) THEN
+    DELETE FROM public.ra_races WHERE (id) = (OLD.id);
+    IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN
+      BEGIN
+        INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (OLD.id, OLD.course_id, OLD.course_name, OLD.date, OLD.off_time, OLD.off_dt, OLD.race_name, OLD.race_number, OLD.distance, OLD.distance_round, OLD.distance_f, OLD.distance_m, OLD.region, OLD.type, OLD.surface, OLD.going, OLD.going_detailed, OLD.pattern, OLD.race_class, OLD.age_band, OLD.sex_restriction, OLD.rating_band, OLD.prize, OLD.field_size, OLD.stalls, OLD.rail_movements, OLD.weather, OLD.jumps, OLD.is_big_race, OLD.is_abandoned, OLD.has_result, OLD.winning_time, OLD.winning_time_detail, OLD.comments, OLD.non_runners, OLD.tote_win, OLD.tote_pl, OLD.tote_ex, OLD.tote_csf, OLD.tote_tricast, OLD.tote_trifecta, OLD.tip, OLD.verdict, OLD.betting_forecast, OLD.meet_id, OLD.created_at, OLD.updated_at, OLD."time") ON CONFLICT (id) DO NOTHING;
+        RAISE SQLSTATE 'RAMG0';
+      EXCEPTION
+        WHEN serialization_failure THEN RAISE;
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") VALUES (NEW.id, NEW.course_id, NEW.course_name, NEW.date, NEW.off_time, NEW.off_dt, NEW.race_name, NEW.race_number, NEW.distance, NEW.distance_round, NEW.distance_f, NEW.distance_m, NEW.region, NEW.type, NEW.surface, NEW.going, NEW.going_detailed, NEW.pattern, NEW.race_class, NEW.age_band, NEW.sex_restriction, NEW.rating_band, NEW.prize, NEW.field_size, NEW.stalls, NEW.rail_movements, NEW.weather, NEW.jumps, NEW.is_big_race, NEW.is_abandoned, NEW.has_result, NEW.winning_time, NEW.winning_time_detail, NEW.comments, NEW.non_runners, NEW.tote_win, NEW.tote_pl, NEW.tote_ex, NEW.tote_csf, NEW.tote_tricast, NEW.tote_trifecta, NEW.tip, NEW.verdict, NEW.betting_forecast, NEW.meet_id, NEW.created_at, NEW.updated_at, NEW."time") ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time";
+  END IF;
+  PERFORM set_config('ra_migrate.replicating', 'off', true);
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 164: only the installer may use ra_migrate.reverse_write_ra_races
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
+
+-- Step 165: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
+
+-- Step 166: refuse writers' statements on ra_mst_races until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 167: dual-write trigger on ra_races
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_races
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
+
+-- Step 168: refuse TRUNCATE on ra_races while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_races
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 169: stop enforcing ra_horse_pedigree_sire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey;
+
+-- Step 170: stop enforcing ra_horse_pedigree_dam_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey;
+
+-- Step 171: stop enforcing ra_horse_pedigree_damsire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_damsire_id_mst_fkey;
+
+-- Step 172: restore ra_horse_pedigree_horse_id_fkey on ra_horse_pedigree (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree, ra_horses
+ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
+
+-- Step 173: restore ra_runner_odds_bookmaker_id_fkey on ra_runner_odds (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_bookmakers, ra_runner_odds
+ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_bookmaker_id_fkey FOREIGN KEY (bookmaker_id) REFERENCES ra_bookmakers(id) NOT VALID;
+
+-- Step 174: restore ra_runner_odds_horse_id_fkey on ra_runner_odds (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_horses, ra_runner_odds
+ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
+
+-- Step 175: restore ra_runner_odds_race_id_fkey on ra_runner_odds (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_races, ra_runner_odds
+ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
+
+-- Step 176: restore ra_runners_dam_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_dams, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_dam_id_fkey FOREIGN KEY (dam_id) REFERENCES ra_dams(id) NOT VALID;
+
+-- Step 177: restore ra_runners_damsire_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_damsires, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_damsire_id_fkey FOREIGN KEY (damsire_id) REFERENCES ra_damsires(id) NOT VALID;
+
+-- Step 178: restore ra_runners_horse_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_horses, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
+
+-- Step 179: restore ra_runners_jockey_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_jockeys, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_jockey_id_fkey FOREIGN KEY (jockey_id) REFERENCES ra_jockeys(id) NOT VALID;
+
+-- Step 180: restore ra_runners_owner_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_owners, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES ra_owners(id) NOT VALID;
+
+-- Step 181: restore ra_runners_race_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_races, ra_runners
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
+
+-- Step 182: restore ra_runners_sire_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_sires
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_sire_id_fkey FOREIGN KEY (sire_id) REFERENCES ra_sires(id) NOT VALID;
+
+-- Step 183: restore ra_runners_trainer_id_fkey on ra_runners (NOT VALID; validated below)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_trainers
+ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_trainer_id_fkey FOREIGN KEY (trainer_id) REFERENCES ra_trainers(id) NOT VALID;
+
+-- Step 184: forget the recorded changes
+--   lock: ROW EXCLUSIVE; touches: archive_changes
+DELETE FROM ra_migrate.archive_changes;
+
+-- Step 185: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
+ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_horse_id_fkey;
+
+-- Step 186: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
+ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
+
+-- Step 187: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
+ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_horse_id_fkey;
+
+-- Step 188: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
+ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_race_id_fkey;
+
+-- Step 189: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_dam_id_fkey;
+
+-- Step 190: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_damsire_id_fkey;
+
+-- Step 191: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_horse_id_fkey;
+
+-- Step 192: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_jockey_id_fkey;
+
+-- Step 193: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_owner_id_fkey;
+
+-- Step 194: validate ra_runners_race_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_race_id_fkey;
+
+-- Step 195: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_fkey;
+
+-- Step 196: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
+ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_trainer_id_fkey;
