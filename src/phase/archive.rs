@@ -106,8 +106,9 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
 }
 
 /// The implicit relationships' validation, left to run after the archive's transaction: orphans
-/// keep a constraint NOT VALID and are reported, never deleted.
-fn validate_implicit(cat: &Catalog, table: &str, name: &str) -> Step {
+/// keep a constraint NOT VALID and are reported, never deleted. Rollback 5 validates the foreign
+/// keys it restores the same way.
+fn validate_after(cat: &Catalog, table: &str, name: &str) -> Step {
     let mut v = Step::new(
         format!("validate {name} without blocking writers of {table}"),
         format!(
@@ -141,7 +142,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
                         .any(|c| &c.name == name && !c.validated)
                 })
             })
-            .map(|(table, name)| validate_implicit(cat, table, name))
+            .map(|(table, name)| validate_after(cat, table, name))
             .collect();
         return Ok(Plan {
             phase: Phase::Archive,
@@ -376,7 +377,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
             ),
             Lock::ShareRowExclusive,
         ));
-        validations.push(validate_implicit(cat, &fk.table, &fk.constraint));
+        validations.push(validate_after(cat, &fk.table, &fk.constraint));
         notes.push(format!(
             "{}.{} -> {} is enforced from now on ({}); rows that break it keep it NOT VALID and are reported, never deleted; rolling back phase 5 drops it",
             fk.table,
@@ -698,18 +699,7 @@ pub fn plan_rollback(
                 ));
             }
         }
-        let mut v = Step::new(
-            format!("validate {name} without blocking writers of {table}"),
-            format!(
-                "ALTER TABLE {} VALIDATE CONSTRAINT {}",
-                cat.qualified(table),
-                cat.quote(name)
-            ),
-            Lock::ShareUpdateExclusive,
-        );
-        v.in_transaction = false;
-        v.tolerate_fk_violation = true;
-        validates.push(v);
+        validates.push(validate_after(cat, table, name));
     }
     steps.push(Step::new(
         "forget the recorded changes",
