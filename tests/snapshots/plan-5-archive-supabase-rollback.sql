@@ -1,5 +1,5 @@
 -- ra-migrate plan: roll back phase 5 (archive)
--- 196 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- 221 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_horse_pedigree, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_old_bookmakers, ra_old_courses, ra_old_dams, ra_old_damsires, ra_old_horses, ra_old_jockeys, ra_old_owners, ra_old_race_results, ra_old_races, ra_old_sires, ra_old_trainers, ra_runner_odds, ra_runners.
 --
@@ -402,7 +402,55 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 89: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 89: the write gate: a table that never holds a row, only its lock is used
+--   lock: none; touches: write_gate
+CREATE TABLE ra_migrate.write_gate ();
+
+-- Step 90: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
+--   lock: none; touches: write_gate
+CREATE OR REPLACE FUNCTION ra_migrate.write_gate_old() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.write_gate', true), '') <> '' THEN
+    RETURN NULL;
+  END IF;
+  IF ('old') = 'old' THEN
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'old', true);
+  ELSE
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'new', true);
+  END IF;
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 91: only the installer may use ra_migrate.write_gate_old
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.write_gate_old() FROM PUBLIC;
+
+-- Step 92: writers of the new names join the write gate in SHARE mode before they lock a row
+--   lock: none; touches: write_gate
+CREATE OR REPLACE FUNCTION ra_migrate.write_gate_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
+BEGIN
+  IF current_setting('ra_migrate.replicating', true) = 'on' OR coalesce(current_setting('ra_migrate.write_gate', true), '') <> '' THEN
+    RETURN NULL;
+  END IF;
+  IF (CASE WHEN current_setting('ra_migrate.app_dual_write', true) = 'on' THEN 'old' ELSE 'new' END) = 'old' THEN
+    LOCK TABLE ra_migrate.write_gate IN ROW EXCLUSIVE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'old', true);
+  ELSE
+    LOCK TABLE ra_migrate.write_gate IN SHARE MODE;
+    PERFORM set_config('ra_migrate.write_gate', 'new', true);
+  END IF;
+  RETURN NULL;
+END
+$ra_migrate$;
+
+-- Step 93: only the installer may use ra_migrate.write_gate_new
+--   lock: none; touches: -
+REVOKE ALL ON FUNCTION ra_migrate.write_gate_new() FROM PUBLIC;
+
+-- Step 94: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -433,11 +481,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 90: only the installer may use ra_migrate.dual_write_ra_bookmakers
+-- Step 95: only the installer may use ra_migrate.dual_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 91: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 96: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -468,27 +516,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 92: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+-- Step 97: only the installer may use ra_migrate.reverse_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 93: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+-- Step 98: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 94: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+-- Step 99: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 95: dual-write trigger on ra_bookmakers
+-- Step 100: writers of public.ra_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 101: writers of public.ra_mst_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 102: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 96: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 103: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 97: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 104: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -519,11 +575,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 98: only the installer may use ra_migrate.dual_write_ra_courses
+-- Step 105: only the installer may use ra_migrate.dual_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
 
--- Step 99: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 106: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -554,27 +610,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 100: only the installer may use ra_migrate.reverse_write_ra_courses
+-- Step 107: only the installer may use ra_migrate.reverse_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
 
--- Step 101: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+-- Step 108: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
--- Step 102: refuse writers' statements on ra_mst_courses until it is backfilled
+-- Step 109: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 103: dual-write trigger on ra_courses
+-- Step 110: writers of public.ra_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 111: writers of public.ra_mst_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 112: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 104: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 113: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 105: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 114: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -605,11 +669,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 106: only the installer may use ra_migrate.dual_write_ra_horses
+-- Step 115: only the installer may use ra_migrate.dual_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
 
--- Step 107: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 116: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -640,27 +704,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 108: only the installer may use ra_migrate.reverse_write_ra_horses
+-- Step 117: only the installer may use ra_migrate.reverse_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
 
--- Step 109: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+-- Step 118: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
--- Step 110: refuse writers' statements on ra_mst_horses until it is backfilled
+-- Step 119: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 111: dual-write trigger on ra_horses
+-- Step 120: writers of public.ra_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 121: writers of public.ra_mst_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 122: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 112: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 123: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 113: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 124: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -691,11 +763,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 114: only the installer may use ra_migrate.dual_write_ra_jockeys
+-- Step 125: only the installer may use ra_migrate.dual_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
 
--- Step 115: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 126: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -726,27 +798,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 116: only the installer may use ra_migrate.reverse_write_ra_jockeys
+-- Step 127: only the installer may use ra_migrate.reverse_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
 
--- Step 117: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+-- Step 128: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
--- Step 118: refuse writers' statements on ra_mst_jockeys until it is backfilled
+-- Step 129: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 119: dual-write trigger on ra_jockeys
+-- Step 130: writers of public.ra_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 131: writers of public.ra_mst_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 132: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 120: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 133: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 121: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 134: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -777,11 +857,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 122: only the installer may use ra_migrate.dual_write_ra_trainers
+-- Step 135: only the installer may use ra_migrate.dual_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
 
--- Step 123: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 136: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -812,27 +892,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 124: only the installer may use ra_migrate.reverse_write_ra_trainers
+-- Step 137: only the installer may use ra_migrate.reverse_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
 
--- Step 125: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+-- Step 138: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
--- Step 126: refuse writers' statements on ra_mst_trainers until it is backfilled
+-- Step 139: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 127: dual-write trigger on ra_trainers
+-- Step 140: writers of public.ra_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 141: writers of public.ra_mst_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 142: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 128: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 143: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 129: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 144: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -863,11 +951,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 130: only the installer may use ra_migrate.dual_write_ra_owners
+-- Step 145: only the installer may use ra_migrate.dual_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
 
--- Step 131: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 146: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -898,27 +986,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 132: only the installer may use ra_migrate.reverse_write_ra_owners
+-- Step 147: only the installer may use ra_migrate.reverse_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
 
--- Step 133: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+-- Step 148: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
--- Step 134: refuse writers' statements on ra_mst_owners until it is backfilled
+-- Step 149: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 135: dual-write trigger on ra_owners
+-- Step 150: writers of public.ra_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 151: writers of public.ra_mst_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 152: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 136: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 153: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 137: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 154: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -949,11 +1045,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 138: only the installer may use ra_migrate.dual_write_ra_sires
+-- Step 155: only the installer may use ra_migrate.dual_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
 
--- Step 139: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 156: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -984,27 +1080,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 140: only the installer may use ra_migrate.reverse_write_ra_sires
+-- Step 157: only the installer may use ra_migrate.reverse_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
 
--- Step 141: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+-- Step 158: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
--- Step 142: refuse writers' statements on ra_mst_sires until it is backfilled
+-- Step 159: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 143: dual-write trigger on ra_sires
+-- Step 160: writers of public.ra_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 161: writers of public.ra_mst_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 162: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 144: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 163: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 145: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 164: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1035,11 +1139,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 146: only the installer may use ra_migrate.dual_write_ra_dams
+-- Step 165: only the installer may use ra_migrate.dual_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
 
--- Step 147: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 166: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1070,27 +1174,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 148: only the installer may use ra_migrate.reverse_write_ra_dams
+-- Step 167: only the installer may use ra_migrate.reverse_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
 
--- Step 149: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+-- Step 168: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
--- Step 150: refuse writers' statements on ra_mst_dams until it is backfilled
+-- Step 169: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 151: dual-write trigger on ra_dams
+-- Step 170: writers of public.ra_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 171: writers of public.ra_mst_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 172: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 152: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 173: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 153: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 174: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1121,11 +1233,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 154: only the installer may use ra_migrate.dual_write_ra_damsires
+-- Step 175: only the installer may use ra_migrate.dual_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
 
--- Step 155: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 176: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1156,27 +1268,35 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 156: only the installer may use ra_migrate.reverse_write_ra_damsires
+-- Step 177: only the installer may use ra_migrate.reverse_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
 
--- Step 157: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+-- Step 178: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
--- Step 158: refuse writers' statements on ra_mst_damsires until it is backfilled
+-- Step 179: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 159: dual-write trigger on ra_damsires
+-- Step 180: writers of public.ra_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 181: writers of public.ra_mst_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 182: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 160: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 183: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 161: trigger function copying writes on ra_races to ra_mst_races
+-- Step 184: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1207,11 +1327,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 162: only the installer may use ra_migrate.dual_write_ra_races
+-- Step 185: only the installer may use ra_migrate.dual_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
 
--- Step 163: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 186: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1242,134 +1362,142 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 164: only the installer may use ra_migrate.reverse_write_ra_races
+-- Step 187: only the installer may use ra_migrate.reverse_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
 
--- Step 165: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+-- Step 188: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
--- Step 166: refuse writers' statements on ra_mst_races until it is backfilled
+-- Step 189: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 167: dual-write trigger on ra_races
+-- Step 190: writers of public.ra_races join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_races
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 191: writers of public.ra_mst_races join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 192: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 168: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 193: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 169: stop enforcing ra_horse_pedigree_sire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+-- Step 194: stop enforcing ra_horse_pedigree_sire_id_mst_fkey on ra_horse_pedigree (added by the archive)
 --   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey;
 
--- Step 170: stop enforcing ra_horse_pedigree_dam_id_mst_fkey on ra_horse_pedigree (added by the archive)
+-- Step 195: stop enforcing ra_horse_pedigree_dam_id_mst_fkey on ra_horse_pedigree (added by the archive)
 --   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey;
 
--- Step 171: stop enforcing ra_horse_pedigree_damsire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+-- Step 196: stop enforcing ra_horse_pedigree_damsire_id_mst_fkey on ra_horse_pedigree (added by the archive)
 --   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_damsire_id_mst_fkey;
 
--- Step 172: restore ra_horse_pedigree_horse_id_fkey on ra_horse_pedigree (NOT VALID; validated below)
+-- Step 197: restore ra_horse_pedigree_horse_id_fkey on ra_horse_pedigree (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree, ra_horses
 ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 173: restore ra_runner_odds_bookmaker_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 198: restore ra_runner_odds_bookmaker_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_bookmakers, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_bookmaker_id_fkey FOREIGN KEY (bookmaker_id) REFERENCES ra_bookmakers(id) NOT VALID;
 
--- Step 174: restore ra_runner_odds_horse_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 199: restore ra_runner_odds_horse_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_horses, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 175: restore ra_runner_odds_race_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 200: restore ra_runner_odds_race_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_races, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
 
--- Step 176: restore ra_runners_dam_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 201: restore ra_runners_dam_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_dams, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_dam_id_fkey FOREIGN KEY (dam_id) REFERENCES ra_dams(id) NOT VALID;
 
--- Step 177: restore ra_runners_damsire_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 202: restore ra_runners_damsire_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_damsires, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_damsire_id_fkey FOREIGN KEY (damsire_id) REFERENCES ra_damsires(id) NOT VALID;
 
--- Step 178: restore ra_runners_horse_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 203: restore ra_runners_horse_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_horses, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 179: restore ra_runners_jockey_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 204: restore ra_runners_jockey_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_jockeys, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_jockey_id_fkey FOREIGN KEY (jockey_id) REFERENCES ra_jockeys(id) NOT VALID;
 
--- Step 180: restore ra_runners_owner_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 205: restore ra_runners_owner_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_owners, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES ra_owners(id) NOT VALID;
 
--- Step 181: restore ra_runners_race_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 206: restore ra_runners_race_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_races, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
 
--- Step 182: restore ra_runners_sire_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 207: restore ra_runners_sire_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_sires
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_sire_id_fkey FOREIGN KEY (sire_id) REFERENCES ra_sires(id) NOT VALID;
 
--- Step 183: restore ra_runners_trainer_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 208: restore ra_runners_trainer_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_trainers
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_trainer_id_fkey FOREIGN KEY (trainer_id) REFERENCES ra_trainers(id) NOT VALID;
 
--- Step 184: forget the recorded changes
+-- Step 209: forget the recorded changes
 --   lock: ROW EXCLUSIVE; touches: archive_changes
 DELETE FROM ra_migrate.archive_changes;
 
--- Step 185: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
+-- Step 210: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_horse_id_fkey;
 
--- Step 186: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
+-- Step 211: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
 
--- Step 187: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
+-- Step 212: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_horse_id_fkey;
 
--- Step 188: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
+-- Step 213: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_race_id_fkey;
 
--- Step 189: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
+-- Step 214: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_dam_id_fkey;
 
--- Step 190: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
+-- Step 215: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_damsire_id_fkey;
 
--- Step 191: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
+-- Step 216: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_horse_id_fkey;
 
--- Step 192: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
+-- Step 217: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_jockey_id_fkey;
 
--- Step 193: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
+-- Step 218: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_owner_id_fkey;
 
--- Step 194: validate ra_runners_race_id_fkey without blocking writers of ra_runners
+-- Step 219: validate ra_runners_race_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_race_id_fkey;
 
--- Step 195: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
+-- Step 220: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_fkey;
 
--- Step 196: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
+-- Step 221: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_trainer_id_fkey;

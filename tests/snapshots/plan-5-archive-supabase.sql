@@ -1,5 +1,5 @@
 -- ra-migrate plan: apply phase 5 (archive)
--- 153 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- 175 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horse_pedigree, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_race_results, ra_races, ra_runner_odds, ra_runners, ra_sires, ra_trainers.
 --
@@ -103,291 +103,371 @@ DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_bookmakers;
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_bookmakers;
 
--- Step 24: drop the reverse-write function of ra_bookmakers
+-- Step 24: remove ra_migrate_write_gate from ra_bookmakers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
+DROP TRIGGER ra_migrate_write_gate ON public.ra_bookmakers;
+
+-- Step 25: remove ra_migrate_write_gate from ra_mst_bookmakers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_bookmakers;
+
+-- Step 26: drop the reverse-write function of ra_bookmakers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 25: stop copying writes on ra_courses: drop ra_migrate_dual_write
+-- Step 27: stop copying writes on ra_courses: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 DROP TRIGGER ra_migrate_dual_write ON public.ra_courses;
 
--- Step 26: stop copying writes on ra_courses: drop ra_migrate_no_truncate
+-- Step 28: stop copying writes on ra_courses: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_courses;
 
--- Step 27: drop the dual-write function of ra_courses
+-- Step 29: drop the dual-write function of ra_courses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_courses();
 
--- Step 28: stop copying writes on ra_mst_courses back: drop ra_migrate_reverse_write
+-- Step 30: stop copying writes on ra_mst_courses back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_courses;
 
--- Step 29: ra_mst_courses is the table of record now: drop ra_migrate_no_early_write
+-- Step 31: ra_mst_courses is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_courses;
 
--- Step 30: drop the reverse-write function of ra_courses
+-- Step 32: remove ra_migrate_write_gate from ra_courses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
+DROP TRIGGER ra_migrate_write_gate ON public.ra_courses;
+
+-- Step 33: remove ra_migrate_write_gate from ra_mst_courses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_courses;
+
+-- Step 34: drop the reverse-write function of ra_courses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_courses();
 
--- Step 31: stop publishing ra_horses in supabase_realtime (ra_mst_horses is published there)
+-- Step 35: stop publishing ra_horses in supabase_realtime (ra_mst_horses is published there)
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
 ALTER PUBLICATION supabase_realtime DROP TABLE public.ra_horses;
 
--- Step 32: stop copying writes on ra_horses: drop ra_migrate_dual_write
+-- Step 36: stop copying writes on ra_horses: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 DROP TRIGGER ra_migrate_dual_write ON public.ra_horses;
 
--- Step 33: stop copying writes on ra_horses: drop ra_migrate_no_truncate
+-- Step 37: stop copying writes on ra_horses: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_horses;
 
--- Step 34: drop the dual-write function of ra_horses
+-- Step 38: drop the dual-write function of ra_horses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_horses();
 
--- Step 35: stop copying writes on ra_mst_horses back: drop ra_migrate_reverse_write
+-- Step 39: stop copying writes on ra_mst_horses back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_horses;
 
--- Step 36: ra_mst_horses is the table of record now: drop ra_migrate_no_early_write
+-- Step 40: ra_mst_horses is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_horses;
 
--- Step 37: drop the reverse-write function of ra_horses
+-- Step 41: remove ra_migrate_write_gate from ra_horses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
+DROP TRIGGER ra_migrate_write_gate ON public.ra_horses;
+
+-- Step 42: remove ra_migrate_write_gate from ra_mst_horses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_horses;
+
+-- Step 43: drop the reverse-write function of ra_horses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_horses();
 
--- Step 38: stop copying writes on ra_jockeys: drop ra_migrate_dual_write
+-- Step 44: stop copying writes on ra_jockeys: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 DROP TRIGGER ra_migrate_dual_write ON public.ra_jockeys;
 
--- Step 39: stop copying writes on ra_jockeys: drop ra_migrate_no_truncate
+-- Step 45: stop copying writes on ra_jockeys: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_jockeys;
 
--- Step 40: drop the dual-write function of ra_jockeys
+-- Step 46: drop the dual-write function of ra_jockeys
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_jockeys();
 
--- Step 41: stop copying writes on ra_mst_jockeys back: drop ra_migrate_reverse_write
+-- Step 47: stop copying writes on ra_mst_jockeys back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_jockeys;
 
--- Step 42: ra_mst_jockeys is the table of record now: drop ra_migrate_no_early_write
+-- Step 48: ra_mst_jockeys is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_jockeys;
 
--- Step 43: drop the reverse-write function of ra_jockeys
+-- Step 49: remove ra_migrate_write_gate from ra_jockeys
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
+DROP TRIGGER ra_migrate_write_gate ON public.ra_jockeys;
+
+-- Step 50: remove ra_migrate_write_gate from ra_mst_jockeys
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_jockeys;
+
+-- Step 51: drop the reverse-write function of ra_jockeys
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_jockeys();
 
--- Step 44: stop copying writes on ra_trainers: drop ra_migrate_dual_write
+-- Step 52: stop copying writes on ra_trainers: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 DROP TRIGGER ra_migrate_dual_write ON public.ra_trainers;
 
--- Step 45: stop copying writes on ra_trainers: drop ra_migrate_no_truncate
+-- Step 53: stop copying writes on ra_trainers: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_trainers;
 
--- Step 46: drop the dual-write function of ra_trainers
+-- Step 54: drop the dual-write function of ra_trainers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_trainers();
 
--- Step 47: stop copying writes on ra_mst_trainers back: drop ra_migrate_reverse_write
+-- Step 55: stop copying writes on ra_mst_trainers back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_trainers;
 
--- Step 48: ra_mst_trainers is the table of record now: drop ra_migrate_no_early_write
+-- Step 56: ra_mst_trainers is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_trainers;
 
--- Step 49: drop the reverse-write function of ra_trainers
+-- Step 57: remove ra_migrate_write_gate from ra_trainers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
+DROP TRIGGER ra_migrate_write_gate ON public.ra_trainers;
+
+-- Step 58: remove ra_migrate_write_gate from ra_mst_trainers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_trainers;
+
+-- Step 59: drop the reverse-write function of ra_trainers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_trainers();
 
--- Step 50: stop copying writes on ra_owners: drop ra_migrate_dual_write
+-- Step 60: stop copying writes on ra_owners: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 DROP TRIGGER ra_migrate_dual_write ON public.ra_owners;
 
--- Step 51: stop copying writes on ra_owners: drop ra_migrate_no_truncate
+-- Step 61: stop copying writes on ra_owners: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_owners;
 
--- Step 52: drop the dual-write function of ra_owners
+-- Step 62: drop the dual-write function of ra_owners
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_owners();
 
--- Step 53: stop copying writes on ra_mst_owners back: drop ra_migrate_reverse_write
+-- Step 63: stop copying writes on ra_mst_owners back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_owners;
 
--- Step 54: ra_mst_owners is the table of record now: drop ra_migrate_no_early_write
+-- Step 64: ra_mst_owners is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_owners;
 
--- Step 55: drop the reverse-write function of ra_owners
+-- Step 65: remove ra_migrate_write_gate from ra_owners
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
+DROP TRIGGER ra_migrate_write_gate ON public.ra_owners;
+
+-- Step 66: remove ra_migrate_write_gate from ra_mst_owners
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_owners;
+
+-- Step 67: drop the reverse-write function of ra_owners
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_owners();
 
--- Step 56: stop copying writes on ra_sires: drop ra_migrate_dual_write
+-- Step 68: stop copying writes on ra_sires: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 DROP TRIGGER ra_migrate_dual_write ON public.ra_sires;
 
--- Step 57: stop copying writes on ra_sires: drop ra_migrate_no_truncate
+-- Step 69: stop copying writes on ra_sires: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_sires;
 
--- Step 58: drop the dual-write function of ra_sires
+-- Step 70: drop the dual-write function of ra_sires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_sires();
 
--- Step 59: stop copying writes on ra_mst_sires back: drop ra_migrate_reverse_write
+-- Step 71: stop copying writes on ra_mst_sires back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_sires;
 
--- Step 60: ra_mst_sires is the table of record now: drop ra_migrate_no_early_write
+-- Step 72: ra_mst_sires is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_sires;
 
--- Step 61: drop the reverse-write function of ra_sires
+-- Step 73: remove ra_migrate_write_gate from ra_sires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
+DROP TRIGGER ra_migrate_write_gate ON public.ra_sires;
+
+-- Step 74: remove ra_migrate_write_gate from ra_mst_sires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_sires;
+
+-- Step 75: drop the reverse-write function of ra_sires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_sires();
 
--- Step 62: stop copying writes on ra_dams: drop ra_migrate_dual_write
+-- Step 76: stop copying writes on ra_dams: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 DROP TRIGGER ra_migrate_dual_write ON public.ra_dams;
 
--- Step 63: stop copying writes on ra_dams: drop ra_migrate_no_truncate
+-- Step 77: stop copying writes on ra_dams: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_dams;
 
--- Step 64: drop the dual-write function of ra_dams
+-- Step 78: drop the dual-write function of ra_dams
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_dams();
 
--- Step 65: stop copying writes on ra_mst_dams back: drop ra_migrate_reverse_write
+-- Step 79: stop copying writes on ra_mst_dams back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_dams;
 
--- Step 66: ra_mst_dams is the table of record now: drop ra_migrate_no_early_write
+-- Step 80: ra_mst_dams is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_dams;
 
--- Step 67: drop the reverse-write function of ra_dams
+-- Step 81: remove ra_migrate_write_gate from ra_dams
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
+DROP TRIGGER ra_migrate_write_gate ON public.ra_dams;
+
+-- Step 82: remove ra_migrate_write_gate from ra_mst_dams
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_dams;
+
+-- Step 83: drop the reverse-write function of ra_dams
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_dams();
 
--- Step 68: stop copying writes on ra_damsires: drop ra_migrate_dual_write
+-- Step 84: stop copying writes on ra_damsires: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 DROP TRIGGER ra_migrate_dual_write ON public.ra_damsires;
 
--- Step 69: stop copying writes on ra_damsires: drop ra_migrate_no_truncate
+-- Step 85: stop copying writes on ra_damsires: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_damsires;
 
--- Step 70: drop the dual-write function of ra_damsires
+-- Step 86: drop the dual-write function of ra_damsires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_damsires();
 
--- Step 71: stop copying writes on ra_mst_damsires back: drop ra_migrate_reverse_write
+-- Step 87: stop copying writes on ra_mst_damsires back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_damsires;
 
--- Step 72: ra_mst_damsires is the table of record now: drop ra_migrate_no_early_write
+-- Step 88: ra_mst_damsires is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_damsires;
 
--- Step 73: drop the reverse-write function of ra_damsires
+-- Step 89: remove ra_migrate_write_gate from ra_damsires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
+DROP TRIGGER ra_migrate_write_gate ON public.ra_damsires;
+
+-- Step 90: remove ra_migrate_write_gate from ra_mst_damsires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_damsires;
+
+-- Step 91: drop the reverse-write function of ra_damsires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_damsires();
 
--- Step 74: stop publishing ra_races in supabase_realtime (ra_mst_races is published there)
+-- Step 92: stop publishing ra_races in supabase_realtime (ra_mst_races is published there)
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
 ALTER PUBLICATION supabase_realtime DROP TABLE public.ra_races;
 
--- Step 75: stop copying writes on ra_races: drop ra_migrate_dual_write
+-- Step 93: stop copying writes on ra_races: drop ra_migrate_dual_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 DROP TRIGGER ra_migrate_dual_write ON public.ra_races;
 
--- Step 76: stop copying writes on ra_races: drop ra_migrate_no_truncate
+-- Step 94: stop copying writes on ra_races: drop ra_migrate_no_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
 DROP TRIGGER ra_migrate_no_truncate ON public.ra_races;
 
--- Step 77: drop the dual-write function of ra_races
+-- Step 95: drop the dual-write function of ra_races
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.dual_write_ra_races();
 
--- Step 78: stop copying writes on ra_mst_races back: drop ra_migrate_reverse_write
+-- Step 96: stop copying writes on ra_mst_races back: drop ra_migrate_reverse_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 DROP TRIGGER ra_migrate_reverse_write ON public.ra_mst_races;
 
--- Step 79: ra_mst_races is the table of record now: drop ra_migrate_no_early_write
+-- Step 97: ra_mst_races is the table of record now: drop ra_migrate_no_early_write
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 DROP TRIGGER ra_migrate_no_early_write ON public.ra_mst_races;
 
--- Step 80: drop the reverse-write function of ra_races
+-- Step 98: remove ra_migrate_write_gate from ra_races
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_races
+DROP TRIGGER ra_migrate_write_gate ON public.ra_races;
+
+-- Step 99: remove ra_migrate_write_gate from ra_mst_races
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_races;
+
+-- Step 100: drop the reverse-write function of ra_races
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_races();
 
--- Step 81: drop ra_horse_pedigree_horse_id_fkey (ra_horse_pedigree -> old ra_horses)
+-- Step 101: drop ra_horse_pedigree_horse_id_fkey (ra_horse_pedigree -> old ra_horses)
 --   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_horse_id_fkey;
 
--- Step 82: drop ra_runner_odds_bookmaker_id_fkey (ra_runner_odds -> old ra_bookmakers)
+-- Step 102: drop ra_runner_odds_bookmaker_id_fkey (ra_runner_odds -> old ra_bookmakers)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
 
--- Step 83: drop ra_runner_odds_horse_id_fkey (ra_runner_odds -> old ra_horses)
+-- Step 103: drop ra_runner_odds_horse_id_fkey (ra_runner_odds -> old ra_horses)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_horse_id_fkey;
 
--- Step 84: drop ra_runner_odds_race_id_fkey (ra_runner_odds -> old ra_races)
+-- Step 104: drop ra_runner_odds_race_id_fkey (ra_runner_odds -> old ra_races)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_race_id_fkey;
 
--- Step 85: drop ra_runners_dam_id_fkey (ra_runners -> old ra_dams)
+-- Step 105: drop ra_runners_dam_id_fkey (ra_runners -> old ra_dams)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_dam_id_fkey;
 
--- Step 86: drop ra_runners_damsire_id_fkey (ra_runners -> old ra_damsires)
+-- Step 106: drop ra_runners_damsire_id_fkey (ra_runners -> old ra_damsires)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_damsire_id_fkey;
 
--- Step 87: drop ra_runners_horse_id_fkey (ra_runners -> old ra_horses)
+-- Step 107: drop ra_runners_horse_id_fkey (ra_runners -> old ra_horses)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_horse_id_fkey;
 
--- Step 88: drop ra_runners_jockey_id_fkey (ra_runners -> old ra_jockeys)
+-- Step 108: drop ra_runners_jockey_id_fkey (ra_runners -> old ra_jockeys)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_jockey_id_fkey;
 
--- Step 89: drop ra_runners_owner_id_fkey (ra_runners -> old ra_owners)
+-- Step 109: drop ra_runners_owner_id_fkey (ra_runners -> old ra_owners)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_owner_id_fkey;
 
--- Step 90: drop ra_runners_race_id_fkey (ra_runners -> old ra_races)
+-- Step 110: drop ra_runners_race_id_fkey (ra_runners -> old ra_races)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_race_id_fkey;
 
--- Step 91: drop ra_runners_sire_id_fkey (ra_runners -> old ra_sires)
+-- Step 111: drop ra_runners_sire_id_fkey (ra_runners -> old ra_sires)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_sire_id_fkey;
 
--- Step 92: drop ra_runners_trainer_id_fkey (ra_runners -> old ra_trainers)
+-- Step 112: drop ra_runners_trainer_id_fkey (ra_runners -> old ra_trainers)
 --   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_trainer_id_fkey;
 
--- Step 93: move ra_mst_bookmakers_id_seq past every id ra_bookmakers_id_seq handed out
+-- Step 113: move ra_mst_bookmakers_id_seq past every id ra_bookmakers_id_seq handed out
 --   lock: none; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
 SELECT setval('public.ra_mst_bookmakers_id_seq', greatest(t.last_value, f.last_value), true) FROM public.ra_mst_bookmakers_id_seq t, public.ra_bookmakers_id_seq f;
 
--- Step 94: ra_mst_bookmakers.id takes its ids from ra_mst_bookmakers_id_seq from now on
+-- Step 114: ra_mst_bookmakers.id takes its ids from ra_mst_bookmakers_id_seq from now on
 --   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers, ra_mst_bookmakers_id_seq
 ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_mst_bookmakers_id_seq'::regclass);
 
--- Step 95: record every change to ra_mst_bookmakers from now on (for a rollback)
+-- Step 115: record every change to ra_mst_bookmakers from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -401,11 +481,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 96: capture trigger on ra_mst_bookmakers
+-- Step 116: capture trigger on ra_mst_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_bookmakers();
 
--- Step 97: record every row of ra_mst_bookmakers before a TRUNCATE (for a rollback)
+-- Step 117: record every row of ra_mst_bookmakers before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -414,11 +494,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 98: TRUNCATE capture trigger on ra_mst_bookmakers
+-- Step 118: TRUNCATE capture trigger on ra_mst_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_bookmakers();
 
--- Step 99: record every change to ra_mst_courses from now on (for a rollback)
+-- Step 119: record every change to ra_mst_courses from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -432,11 +512,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 100: capture trigger on ra_mst_courses
+-- Step 120: capture trigger on ra_mst_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_courses();
 
--- Step 101: record every row of ra_mst_courses before a TRUNCATE (for a rollback)
+-- Step 121: record every row of ra_mst_courses before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -445,11 +525,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 102: TRUNCATE capture trigger on ra_mst_courses
+-- Step 122: TRUNCATE capture trigger on ra_mst_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_courses();
 
--- Step 103: record every change to ra_mst_horses from now on (for a rollback)
+-- Step 123: record every change to ra_mst_horses from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -463,11 +543,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 104: capture trigger on ra_mst_horses
+-- Step 124: capture trigger on ra_mst_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_horses();
 
--- Step 105: record every row of ra_mst_horses before a TRUNCATE (for a rollback)
+-- Step 125: record every row of ra_mst_horses before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -476,11 +556,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 106: TRUNCATE capture trigger on ra_mst_horses
+-- Step 126: TRUNCATE capture trigger on ra_mst_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_horses();
 
--- Step 107: record every change to ra_mst_jockeys from now on (for a rollback)
+-- Step 127: record every change to ra_mst_jockeys from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -494,11 +574,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 108: capture trigger on ra_mst_jockeys
+-- Step 128: capture trigger on ra_mst_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_jockeys();
 
--- Step 109: record every row of ra_mst_jockeys before a TRUNCATE (for a rollback)
+-- Step 129: record every row of ra_mst_jockeys before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -507,11 +587,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 110: TRUNCATE capture trigger on ra_mst_jockeys
+-- Step 130: TRUNCATE capture trigger on ra_mst_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_jockeys();
 
--- Step 111: record every change to ra_mst_trainers from now on (for a rollback)
+-- Step 131: record every change to ra_mst_trainers from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -525,11 +605,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 112: capture trigger on ra_mst_trainers
+-- Step 132: capture trigger on ra_mst_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_trainers();
 
--- Step 113: record every row of ra_mst_trainers before a TRUNCATE (for a rollback)
+-- Step 133: record every row of ra_mst_trainers before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -538,11 +618,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 114: TRUNCATE capture trigger on ra_mst_trainers
+-- Step 134: TRUNCATE capture trigger on ra_mst_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_trainers();
 
--- Step 115: record every change to ra_mst_owners from now on (for a rollback)
+-- Step 135: record every change to ra_mst_owners from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -556,11 +636,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 116: capture trigger on ra_mst_owners
+-- Step 136: capture trigger on ra_mst_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_owners();
 
--- Step 117: record every row of ra_mst_owners before a TRUNCATE (for a rollback)
+-- Step 137: record every row of ra_mst_owners before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -569,11 +649,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 118: TRUNCATE capture trigger on ra_mst_owners
+-- Step 138: TRUNCATE capture trigger on ra_mst_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_owners();
 
--- Step 119: record every change to ra_mst_sires from now on (for a rollback)
+-- Step 139: record every change to ra_mst_sires from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -587,11 +667,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 120: capture trigger on ra_mst_sires
+-- Step 140: capture trigger on ra_mst_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_sires();
 
--- Step 121: record every row of ra_mst_sires before a TRUNCATE (for a rollback)
+-- Step 141: record every row of ra_mst_sires before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -600,11 +680,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 122: TRUNCATE capture trigger on ra_mst_sires
+-- Step 142: TRUNCATE capture trigger on ra_mst_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_sires();
 
--- Step 123: record every change to ra_mst_dams from now on (for a rollback)
+-- Step 143: record every change to ra_mst_dams from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -618,11 +698,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 124: capture trigger on ra_mst_dams
+-- Step 144: capture trigger on ra_mst_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_dams();
 
--- Step 125: record every row of ra_mst_dams before a TRUNCATE (for a rollback)
+-- Step 145: record every row of ra_mst_dams before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -631,11 +711,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 126: TRUNCATE capture trigger on ra_mst_dams
+-- Step 146: TRUNCATE capture trigger on ra_mst_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_dams();
 
--- Step 127: record every change to ra_mst_damsires from now on (for a rollback)
+-- Step 147: record every change to ra_mst_damsires from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -649,11 +729,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 128: capture trigger on ra_mst_damsires
+-- Step 148: capture trigger on ra_mst_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_damsires();
 
--- Step 129: record every row of ra_mst_damsires before a TRUNCATE (for a rollback)
+-- Step 149: record every row of ra_mst_damsires before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -662,11 +742,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 130: TRUNCATE capture trigger on ra_mst_damsires
+-- Step 150: TRUNCATE capture trigger on ra_mst_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_damsires();
 
--- Step 131: record every change to ra_mst_races from now on (for a rollback)
+-- Step 151: record every change to ra_mst_races from now on (for a rollback)
 --   lock: none; touches: archive_changes
 CREATE OR REPLACE FUNCTION ra_migrate.capture_ra_mst_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -680,11 +760,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 132: capture trigger on ra_mst_races
+-- Step 152: capture trigger on ra_mst_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_capture AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.capture_ra_mst_races();
 
--- Step 133: record every row of ra_mst_races before a TRUNCATE (for a rollback)
+-- Step 153: record every row of ra_mst_races before a TRUNCATE (for a rollback)
 --   lock: none; touches: archive_changes, ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.capture_truncate_ra_mst_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -693,82 +773,90 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 134: TRUNCATE capture trigger on ra_mst_races
+-- Step 154: TRUNCATE capture trigger on ra_mst_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_capture_truncate BEFORE TRUNCATE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.capture_truncate_ra_mst_races();
 
--- Step 135: enforce ra_horse_pedigree.sire_id -> ra_mst_sires (ra_horse_pedigree_sire_id_mst_fkey; NOT VALID, validated after the archive)
+-- Step 155: enforce ra_horse_pedigree.sire_id -> ra_mst_sires (ra_horse_pedigree_sire_id_mst_fkey; NOT VALID, validated after the archive)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_sires wait while it runs); touches: ra_horse_pedigree, ra_mst_sires
 ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey FOREIGN KEY (sire_id) REFERENCES public.ra_mst_sires(id) NOT VALID;
 
--- Step 136: enforce ra_horse_pedigree.dam_id -> ra_mst_dams (ra_horse_pedigree_dam_id_mst_fkey; NOT VALID, validated after the archive)
+-- Step 156: enforce ra_horse_pedigree.dam_id -> ra_mst_dams (ra_horse_pedigree_dam_id_mst_fkey; NOT VALID, validated after the archive)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_dams wait while it runs); touches: ra_horse_pedigree, ra_mst_dams
 ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey FOREIGN KEY (dam_id) REFERENCES public.ra_mst_dams(id) NOT VALID;
 
--- Step 137: enforce ra_horse_pedigree.damsire_id -> ra_mst_damsires (ra_horse_pedigree_damsire_id_mst_fkey; NOT VALID, validated after the archive)
+-- Step 157: enforce ra_horse_pedigree.damsire_id -> ra_mst_damsires (ra_horse_pedigree_damsire_id_mst_fkey; NOT VALID, validated after the archive)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_damsires wait while it runs); touches: ra_horse_pedigree, ra_mst_damsires
 ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_damsire_id_mst_fkey FOREIGN KEY (damsire_id) REFERENCES public.ra_mst_damsires(id) NOT VALID;
 
--- Step 138: drop the TRUNCATE guard function
+-- Step 158: drop the TRUNCATE guard function
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.refuse_truncate_during_migration();
 
--- Step 139: drop the early-write guard function
+-- Step 159: drop the write gate's functions
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.write_gate_old(), ra_migrate.write_gate_new();
+
+-- Step 160: drop the write gate
+--   lock: none; touches: write_gate
+DROP TABLE IF EXISTS ra_migrate.write_gate;
+
+-- Step 161: drop the early-write guard function
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.refuse_write_before_backfill();
 
--- Step 140: archive ra_bookmakers as ra_old_bookmakers
+-- Step 162: archive ra_bookmakers as ra_old_bookmakers
 --   lock: ACCESS EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers, ra_old_bookmakers
 ALTER TABLE public.ra_bookmakers RENAME TO ra_old_bookmakers;
 
--- Step 141: archive ra_courses as ra_old_courses
+-- Step 163: archive ra_courses as ra_old_courses
 --   lock: ACCESS EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses, ra_old_courses
 ALTER TABLE public.ra_courses RENAME TO ra_old_courses;
 
--- Step 142: archive ra_horses as ra_old_horses
+-- Step 164: archive ra_horses as ra_old_horses
 --   lock: ACCESS EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses, ra_old_horses
 ALTER TABLE public.ra_horses RENAME TO ra_old_horses;
 
--- Step 143: archive ra_jockeys as ra_old_jockeys
+-- Step 165: archive ra_jockeys as ra_old_jockeys
 --   lock: ACCESS EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys, ra_old_jockeys
 ALTER TABLE public.ra_jockeys RENAME TO ra_old_jockeys;
 
--- Step 144: archive ra_trainers as ra_old_trainers
+-- Step 166: archive ra_trainers as ra_old_trainers
 --   lock: ACCESS EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_old_trainers, ra_trainers
 ALTER TABLE public.ra_trainers RENAME TO ra_old_trainers;
 
--- Step 145: archive ra_owners as ra_old_owners
+-- Step 167: archive ra_owners as ra_old_owners
 --   lock: ACCESS EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_old_owners, ra_owners
 ALTER TABLE public.ra_owners RENAME TO ra_old_owners;
 
--- Step 146: archive ra_sires as ra_old_sires
+-- Step 168: archive ra_sires as ra_old_sires
 --   lock: ACCESS EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_old_sires, ra_sires
 ALTER TABLE public.ra_sires RENAME TO ra_old_sires;
 
--- Step 147: archive ra_dams as ra_old_dams
+-- Step 169: archive ra_dams as ra_old_dams
 --   lock: ACCESS EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams, ra_old_dams
 ALTER TABLE public.ra_dams RENAME TO ra_old_dams;
 
--- Step 148: archive ra_damsires as ra_old_damsires
+-- Step 170: archive ra_damsires as ra_old_damsires
 --   lock: ACCESS EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires, ra_old_damsires
 ALTER TABLE public.ra_damsires RENAME TO ra_old_damsires;
 
--- Step 149: archive ra_races as ra_old_races
+-- Step 171: archive ra_races as ra_old_races
 --   lock: ACCESS EXCLUSIVE (writers of ra_races wait while it runs); touches: ra_old_races, ra_races
 ALTER TABLE public.ra_races RENAME TO ra_old_races;
 
--- Step 150: archive ra_race_results as ra_old_race_results
+-- Step 172: archive ra_race_results as ra_old_race_results
 --   lock: ACCESS EXCLUSIVE (writers of ra_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
 ALTER TABLE public.ra_race_results RENAME TO ra_old_race_results;
 
--- Step 151: validate ra_horse_pedigree_sire_id_mst_fkey without blocking writers of ra_horse_pedigree
+-- Step 173: validate ra_horse_pedigree_sire_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey;
 
--- Step 152: validate ra_horse_pedigree_dam_id_mst_fkey without blocking writers of ra_horse_pedigree
+-- Step 174: validate ra_horse_pedigree_dam_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey;
 
--- Step 153: validate ra_horse_pedigree_damsire_id_mst_fkey without blocking writers of ra_horse_pedigree
+-- Step 175: validate ra_horse_pedigree_damsire_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_damsire_id_mst_fkey;
