@@ -80,6 +80,11 @@ pub fn check_server_version(client: &mut Client) -> Result<i32> {
             .context("reading the server version")?;
         (r.get(0), r.get(1))
     };
+    supported(&num, &text)
+}
+
+/// `server_version_num` as a number, or the refusal of a server older than 13.
+fn supported(num: &str, text: &str) -> Result<i32> {
     let num: i32 = num
         .parse()
         .map_err(|e| anyhow!("unreadable server_version_num {num:?}: {e}"))?;
@@ -532,6 +537,15 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn servers_older_than_13_are_refused_with_the_version_named() {
+        assert_eq!(supported("150018", "15.18").unwrap(), 150018);
+        assert_eq!(supported("130000", "13.0").unwrap(), 130000);
+        let e = supported("120022", "12.22").unwrap_err().to_string();
+        assert!(e.contains("12.22") && e.contains("13 or newer"), "{e}");
+        assert!(supported("x", "?").is_err());
+    }
 
     #[test]
     fn endpoints_of_both_connection_string_forms() {
