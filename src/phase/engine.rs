@@ -148,6 +148,15 @@ fn lock_up_front(plan: &mut Plan, cat: &Catalog, mapping: &Mapping) {
                 *e = (*e).max(s.lock);
             }
         }
+        // Statements that only create objects nothing uses yet (trigger functions, their
+        // privileges, the gate's table) run before the locks are taken: writers wait only for
+        // the statements that need the tables.
+        let (early, rest): (Vec<&Step>, Vec<&Step>) = if together && group.len() > 1 {
+            group.iter().partition(|s| independent(s))
+        } else {
+            (vec![], group.iter().collect())
+        };
+        out.extend(early.into_iter().cloned());
         if together && group.len() > 1 {
             let mut order: Vec<(&str, super::Lock)> = strongest
                 .into_iter()
@@ -171,10 +180,21 @@ fn lock_up_front(plan: &mut Plan, cat: &Catalog, mapping: &Mapping) {
                 out.push(step);
             }
         }
-        out.extend(group.iter().cloned());
+        out.extend(rest.into_iter().cloned());
         i += n;
     }
     plan.steps = out;
+}
+
+/// A step that creates an object no table uses yet, and needs no table lock: it may run before the
+/// transaction's locks are taken. (`CREATE OR REPLACE FUNCTION` does not check the tables its body
+/// names, so a function for a table renamed later in the transaction is fine.)
+fn independent(step: &Step) -> bool {
+    step.lock == super::Lock::None
+        && step.copy.is_none()
+        && (step.sql.starts_with("CREATE OR REPLACE FUNCTION ")
+            || step.sql.starts_with("REVOKE ALL ON FUNCTION ")
+            || step.sql.starts_with("CREATE TABLE ra_migrate."))
 }
 
 /// Where writers reach `table`: 0 for a table that is not a master, then each master pair in the

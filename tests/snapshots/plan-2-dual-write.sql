@@ -9,11 +9,7 @@
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
--- Step 1: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers wait while it runs); touches: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
-LOCK TABLE public.ra_bookmakers, public.ra_mst_bookmakers, public.ra_courses, public.ra_mst_courses, public.ra_horses, public.ra_mst_horses, public.ra_jockeys, public.ra_mst_jockeys, public.ra_trainers, public.ra_mst_trainers, public.ra_owners, public.ra_mst_owners, public.ra_sires, public.ra_mst_sires, public.ra_dams, public.ra_mst_dams, public.ra_damsires, public.ra_mst_damsires, public.ra_races, public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 2: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
+-- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_truncate_during_migration() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -21,7 +17,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 3: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
+-- Step 2: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
 --   lock: none; touches: backfill_checkpoint
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_write_before_backfill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -36,11 +32,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 4: the write gate: a table that never holds a row, only its lock is used
+-- Step 3: the write gate: a table that never holds a row, only its lock is used
 --   lock: none; touches: write_gate
 CREATE TABLE ra_migrate.write_gate ();
 
--- Step 5: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
+-- Step 4: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
 --   lock: none; touches: write_gate
 CREATE OR REPLACE FUNCTION ra_migrate.write_gate_old() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -58,11 +54,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 6: only the installer may use ra_migrate.write_gate_old
+-- Step 5: only the installer may use ra_migrate.write_gate_old
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.write_gate_old() FROM PUBLIC;
 
--- Step 7: writers of the new names join the write gate in SHARE mode before they lock a row
+-- Step 6: writers of the new names join the write gate in SHARE mode before they lock a row
 --   lock: none; touches: write_gate
 CREATE OR REPLACE FUNCTION ra_migrate.write_gate_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -80,11 +76,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 8: only the installer may use ra_migrate.write_gate_new
+-- Step 7: only the installer may use ra_migrate.write_gate_new
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.write_gate_new() FROM PUBLIC;
 
--- Step 9: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 8: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -115,11 +111,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 10: only the installer may use ra_migrate.dual_write_ra_bookmakers
+-- Step 9: only the installer may use ra_migrate.dual_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 11: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 10: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -150,35 +146,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 12: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+-- Step 11: only the installer may use ra_migrate.reverse_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 13: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
-
--- Step 14: refuse writers' statements on ra_mst_bookmakers until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 15: writers of public.ra_bookmakers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 16: writers of public.ra_mst_bookmakers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 17: dual-write trigger on ra_bookmakers
---   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
-
--- Step 18: refuse TRUNCATE on ra_bookmakers while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 19: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 12: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -209,11 +181,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 20: only the installer may use ra_migrate.dual_write_ra_courses
+-- Step 13: only the installer may use ra_migrate.dual_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
 
--- Step 21: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 14: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -244,35 +216,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 22: only the installer may use ra_migrate.reverse_write_ra_courses
+-- Step 15: only the installer may use ra_migrate.reverse_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
 
--- Step 23: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
-
--- Step 24: refuse writers' statements on ra_mst_courses until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 25: writers of public.ra_courses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 26: writers of public.ra_mst_courses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 27: dual-write trigger on ra_courses
---   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
-
--- Step 28: refuse TRUNCATE on ra_courses while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 29: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 16: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -303,11 +251,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 30: only the installer may use ra_migrate.dual_write_ra_horses
+-- Step 17: only the installer may use ra_migrate.dual_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
 
--- Step 31: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 18: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -338,35 +286,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 32: only the installer may use ra_migrate.reverse_write_ra_horses
+-- Step 19: only the installer may use ra_migrate.reverse_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
 
--- Step 33: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
-
--- Step 34: refuse writers' statements on ra_mst_horses until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 35: writers of public.ra_horses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 36: writers of public.ra_mst_horses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 37: dual-write trigger on ra_horses
---   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
-
--- Step 38: refuse TRUNCATE on ra_horses while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 39: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 20: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -397,11 +321,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 40: only the installer may use ra_migrate.dual_write_ra_jockeys
+-- Step 21: only the installer may use ra_migrate.dual_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
 
--- Step 41: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 22: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -432,35 +356,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 42: only the installer may use ra_migrate.reverse_write_ra_jockeys
+-- Step 23: only the installer may use ra_migrate.reverse_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
 
--- Step 43: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
-
--- Step 44: refuse writers' statements on ra_mst_jockeys until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 45: writers of public.ra_jockeys join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 46: writers of public.ra_mst_jockeys join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 47: dual-write trigger on ra_jockeys
---   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
-
--- Step 48: refuse TRUNCATE on ra_jockeys while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 49: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 24: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -491,11 +391,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 50: only the installer may use ra_migrate.dual_write_ra_trainers
+-- Step 25: only the installer may use ra_migrate.dual_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
 
--- Step 51: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 26: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -526,35 +426,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 52: only the installer may use ra_migrate.reverse_write_ra_trainers
+-- Step 27: only the installer may use ra_migrate.reverse_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
 
--- Step 53: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
-
--- Step 54: refuse writers' statements on ra_mst_trainers until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 55: writers of public.ra_trainers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 56: writers of public.ra_mst_trainers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 57: dual-write trigger on ra_trainers
---   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
-
--- Step 58: refuse TRUNCATE on ra_trainers while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 59: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 28: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -585,11 +461,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 60: only the installer may use ra_migrate.dual_write_ra_owners
+-- Step 29: only the installer may use ra_migrate.dual_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
 
--- Step 61: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 30: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -620,35 +496,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 62: only the installer may use ra_migrate.reverse_write_ra_owners
+-- Step 31: only the installer may use ra_migrate.reverse_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
 
--- Step 63: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
-
--- Step 64: refuse writers' statements on ra_mst_owners until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 65: writers of public.ra_owners join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 66: writers of public.ra_mst_owners join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 67: dual-write trigger on ra_owners
---   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
-
--- Step 68: refuse TRUNCATE on ra_owners while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 69: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 32: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -679,11 +531,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 70: only the installer may use ra_migrate.dual_write_ra_sires
+-- Step 33: only the installer may use ra_migrate.dual_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
 
--- Step 71: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 34: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -714,35 +566,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 72: only the installer may use ra_migrate.reverse_write_ra_sires
+-- Step 35: only the installer may use ra_migrate.reverse_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
 
--- Step 73: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
-
--- Step 74: refuse writers' statements on ra_mst_sires until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 75: writers of public.ra_sires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 76: writers of public.ra_mst_sires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 77: dual-write trigger on ra_sires
---   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
-
--- Step 78: refuse TRUNCATE on ra_sires while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 79: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 36: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -773,11 +601,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 80: only the installer may use ra_migrate.dual_write_ra_dams
+-- Step 37: only the installer may use ra_migrate.dual_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
 
--- Step 81: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 38: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -808,35 +636,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 82: only the installer may use ra_migrate.reverse_write_ra_dams
+-- Step 39: only the installer may use ra_migrate.reverse_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
 
--- Step 83: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
-
--- Step 84: refuse writers' statements on ra_mst_dams until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 85: writers of public.ra_dams join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 86: writers of public.ra_mst_dams join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 87: dual-write trigger on ra_dams
---   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
-
--- Step 88: refuse TRUNCATE on ra_dams while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 89: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 40: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -867,11 +671,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 90: only the installer may use ra_migrate.dual_write_ra_damsires
+-- Step 41: only the installer may use ra_migrate.dual_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
 
--- Step 91: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 42: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -902,35 +706,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 92: only the installer may use ra_migrate.reverse_write_ra_damsires
+-- Step 43: only the installer may use ra_migrate.reverse_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
 
--- Step 93: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
-
--- Step 94: refuse writers' statements on ra_mst_damsires until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 95: writers of public.ra_damsires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 96: writers of public.ra_mst_damsires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 97: dual-write trigger on ra_damsires
---   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
-
--- Step 98: refuse TRUNCATE on ra_damsires while dual-write runs
---   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 99: trigger function copying writes on ra_races to ra_mst_races
+-- Step 44: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -961,11 +741,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 100: only the installer may use ra_migrate.dual_write_ra_races
+-- Step 45: only the installer may use ra_migrate.dual_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
 
--- Step 101: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 46: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -996,9 +776,229 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 102: only the installer may use ra_migrate.reverse_write_ra_races
+-- Step 47: only the installer may use ra_migrate.reverse_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
+
+-- Step 48: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers wait while it runs); touches: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
+LOCK TABLE public.ra_bookmakers, public.ra_mst_bookmakers, public.ra_courses, public.ra_mst_courses, public.ra_horses, public.ra_mst_horses, public.ra_jockeys, public.ra_mst_jockeys, public.ra_trainers, public.ra_mst_trainers, public.ra_owners, public.ra_mst_owners, public.ra_sires, public.ra_mst_sires, public.ra_dams, public.ra_mst_dams, public.ra_damsires, public.ra_mst_damsires, public.ra_races, public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 49: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+
+-- Step 50: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 51: writers of public.ra_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 52: writers of public.ra_mst_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 53: dual-write trigger on ra_bookmakers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
+
+-- Step 54: refuse TRUNCATE on ra_bookmakers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_bookmakers wait while it runs); touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 55: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+
+-- Step 56: refuse writers' statements on ra_mst_courses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 57: writers of public.ra_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 58: writers of public.ra_mst_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 59: dual-write trigger on ra_courses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
+
+-- Step 60: refuse TRUNCATE on ra_courses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_courses wait while it runs); touches: ra_courses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 61: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+
+-- Step 62: refuse writers' statements on ra_mst_horses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 63: writers of public.ra_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 64: writers of public.ra_mst_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 65: dual-write trigger on ra_horses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
+
+-- Step 66: refuse TRUNCATE on ra_horses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_horses wait while it runs); touches: ra_horses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 67: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+
+-- Step 68: refuse writers' statements on ra_mst_jockeys until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 69: writers of public.ra_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 70: writers of public.ra_mst_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 71: dual-write trigger on ra_jockeys
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
+
+-- Step 72: refuse TRUNCATE on ra_jockeys while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_jockeys wait while it runs); touches: ra_jockeys
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 73: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+
+-- Step 74: refuse writers' statements on ra_mst_trainers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 75: writers of public.ra_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 76: writers of public.ra_mst_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 77: dual-write trigger on ra_trainers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
+
+-- Step 78: refuse TRUNCATE on ra_trainers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_trainers wait while it runs); touches: ra_trainers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 79: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+
+-- Step 80: refuse writers' statements on ra_mst_owners until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 81: writers of public.ra_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 82: writers of public.ra_mst_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 83: dual-write trigger on ra_owners
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
+
+-- Step 84: refuse TRUNCATE on ra_owners while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_owners wait while it runs); touches: ra_owners
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 85: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+
+-- Step 86: refuse writers' statements on ra_mst_sires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 87: writers of public.ra_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 88: writers of public.ra_mst_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 89: dual-write trigger on ra_sires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
+
+-- Step 90: refuse TRUNCATE on ra_sires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_sires wait while it runs); touches: ra_sires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 91: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+
+-- Step 92: refuse writers' statements on ra_mst_dams until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 93: writers of public.ra_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 94: writers of public.ra_mst_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 95: dual-write trigger on ra_dams
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
+
+-- Step 96: refuse TRUNCATE on ra_dams while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_dams wait while it runs); touches: ra_dams
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 97: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+
+-- Step 98: refuse writers' statements on ra_mst_damsires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 99: writers of public.ra_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 100: writers of public.ra_mst_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 101: dual-write trigger on ra_damsires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
+
+-- Step 102: refuse TRUNCATE on ra_damsires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_damsires wait while it runs); touches: ra_damsires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
 -- Step 103: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races

@@ -15,371 +15,7 @@
 --   * ra_damsires: 0 row(s) inserted, updated, deleted or truncated in ra_mst_damsires since the archive are carried back
 --   * ra_races: 0 row(s) inserted, updated, deleted or truncated in ra_mst_races since the archive are carried back
 
--- Step 1: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_old_race_results wait while it runs); touches: ra_horse_pedigree, ra_old_race_results
-LOCK TABLE public.ra_horse_pedigree, public.ra_old_race_results IN ACCESS EXCLUSIVE MODE;
-
--- Step 2: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds, ra_runners wait while it runs); touches: ra_runner_odds, ra_runners
-LOCK TABLE public.ra_runner_odds, public.ra_runners IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 3: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses wait while it runs); touches: ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses
-LOCK TABLE public.ra_old_bookmakers, public.ra_mst_bookmakers, public.ra_old_courses IN ACCESS EXCLUSIVE MODE;
-
--- Step 4: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-LOCK TABLE public.ra_mst_courses IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 5: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_old_horses
-LOCK TABLE public.ra_old_horses IN ACCESS EXCLUSIVE MODE;
-
--- Step 6: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-LOCK TABLE public.ra_mst_horses IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 7: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_old_jockeys
-LOCK TABLE public.ra_old_jockeys IN ACCESS EXCLUSIVE MODE;
-
--- Step 8: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-LOCK TABLE public.ra_mst_jockeys IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 9: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers
-LOCK TABLE public.ra_old_trainers IN ACCESS EXCLUSIVE MODE;
-
--- Step 10: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-LOCK TABLE public.ra_mst_trainers IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 11: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners
-LOCK TABLE public.ra_old_owners IN ACCESS EXCLUSIVE MODE;
-
--- Step 12: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-LOCK TABLE public.ra_mst_owners IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 13: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires
-LOCK TABLE public.ra_old_sires IN ACCESS EXCLUSIVE MODE;
-
--- Step 14: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-LOCK TABLE public.ra_mst_sires IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 15: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_old_dams
-LOCK TABLE public.ra_old_dams IN ACCESS EXCLUSIVE MODE;
-
--- Step 16: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-LOCK TABLE public.ra_mst_dams IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 17: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_old_damsires
-LOCK TABLE public.ra_old_damsires IN ACCESS EXCLUSIVE MODE;
-
--- Step 18: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-LOCK TABLE public.ra_mst_damsires IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 19: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races
-LOCK TABLE public.ra_old_races IN ACCESS EXCLUSIVE MODE;
-
--- Step 20: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-LOCK TABLE public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 21: give ra_old_bookmakers its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_bookmakers wait while it runs); touches: ra_bookmakers, ra_old_bookmakers
-ALTER TABLE public.ra_old_bookmakers RENAME TO ra_bookmakers;
-
--- Step 22: give ra_old_courses its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_courses wait while it runs); touches: ra_courses, ra_old_courses
-ALTER TABLE public.ra_old_courses RENAME TO ra_courses;
-
--- Step 23: give ra_old_horses its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_horses, ra_old_horses
-ALTER TABLE public.ra_old_horses RENAME TO ra_horses;
-
--- Step 24: give ra_old_jockeys its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_jockeys, ra_old_jockeys
-ALTER TABLE public.ra_old_jockeys RENAME TO ra_jockeys;
-
--- Step 25: give ra_old_trainers its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers, ra_trainers
-ALTER TABLE public.ra_old_trainers RENAME TO ra_trainers;
-
--- Step 26: give ra_old_owners its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners, ra_owners
-ALTER TABLE public.ra_old_owners RENAME TO ra_owners;
-
--- Step 27: give ra_old_sires its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires, ra_sires
-ALTER TABLE public.ra_old_sires RENAME TO ra_sires;
-
--- Step 28: give ra_old_dams its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_dams, ra_old_dams
-ALTER TABLE public.ra_old_dams RENAME TO ra_dams;
-
--- Step 29: give ra_old_damsires its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_damsires, ra_old_damsires
-ALTER TABLE public.ra_old_damsires RENAME TO ra_damsires;
-
--- Step 30: give ra_old_races its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races, ra_races
-ALTER TABLE public.ra_old_races RENAME TO ra_races;
-
--- Step 31: give ra_old_race_results its name back
---   lock: ACCESS EXCLUSIVE (writers of ra_old_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
-ALTER TABLE public.ra_old_race_results RENAME TO ra_race_results;
-
--- Step 32: publish ra_horses in supabase_realtime again, as before the archive
---   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
-ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_horses;
-
--- Step 33: publish ra_races in supabase_realtime again, as before the archive
---   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
-ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_races;
-
--- Step 34: carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)
---   lock: ROW EXCLUSIVE; touches: archive_changes, ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
-WITH gone_0 AS (DELETE FROM public.ra_bookmakers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_bookmakers' AND o.id = c.key_parts[1]::bigint RETURNING 1),
-back_0 AS (INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) SELECT n.id, n.name, n.code, n.is_active, n.created_at, n.type FROM ra_migrate.archive_changes c JOIN public.ra_mst_bookmakers n ON n.id = c.key_parts[1]::bigint WHERE c.table_name = 'ra_mst_bookmakers' AND (SELECT count(*) FROM gone_0) >= 0 RETURNING 1),
-gone_1 AS (DELETE FROM public.ra_courses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_courses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_1 AS (INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) SELECT n.id, n.name, n.region_code, n.region, n.longitude, n.latitude, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_courses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_courses' AND (SELECT count(*) FROM gone_1) >= 0 RETURNING 1),
-gone_2 AS (DELETE FROM public.ra_horses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_horses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_2 AS (INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) SELECT n.id, n.name, n.sire_id, n.dam_id, n.damsire_id, n.dob, n.age, n.sex, n.sex_code, n.colour, n.colour_code, n.breeder, n.region, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_horses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_horses' AND (SELECT count(*) FROM gone_2) >= 0 RETURNING 1),
-gone_3 AS (DELETE FROM public.ra_jockeys o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_jockeys' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_3 AS (INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_rides, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_ride_date, n.last_win_date, n.days_since_last_ride, n.days_since_last_win, n.recent_14d_rides, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_rides, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_jockeys n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_jockeys' AND (SELECT count(*) FROM gone_3) >= 0 RETURNING 1),
-gone_4 AS (DELETE FROM public.ra_trainers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_trainers' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_4 AS (INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.location, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_trainers n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_trainers' AND (SELECT count(*) FROM gone_4) >= 0 RETURNING 1),
-gone_5 AS (DELETE FROM public.ra_owners o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_owners' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_5 AS (INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_horses, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.active_last_30d, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_owners n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_owners' AND (SELECT count(*) FROM gone_5) >= 0 RETURNING 1),
-gone_6 AS (DELETE FROM public.ra_sires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_sires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_6 AS (INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_sires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_sires' AND (SELECT count(*) FROM gone_6) >= 0 RETURNING 1),
-gone_7 AS (DELETE FROM public.ra_dams o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_dams' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_7 AS (INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_dams n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_dams' AND (SELECT count(*) FROM gone_7) >= 0 RETURNING 1),
-gone_8 AS (DELETE FROM public.ra_damsires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_damsires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_8 AS (INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_damsires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_damsires' AND (SELECT count(*) FROM gone_8) >= 0 RETURNING 1),
-gone_9 AS (DELETE FROM public.ra_races o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_races' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
-back_9 AS (INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") SELECT n.id, n.course_id, n.course_name, n.date, n.off_time, n.off_dt, n.race_name, n.race_number, n.distance, n.distance_round, n.distance_f, n.distance_m, n.region, n.type, n.surface, n.going, n.going_detailed, n.pattern, n.race_class, n.age_band, n.sex_restriction, n.rating_band, n.prize, n.field_size, n.stalls, n.rail_movements, n.weather, n.jumps, n.is_big_race, n.is_abandoned, n.has_result, n.winning_time, n.winning_time_detail, n.comments, n.non_runners, n.tote_win, n.tote_pl, n.tote_ex, n.tote_csf, n.tote_tricast, n.tote_trifecta, n.tip, n.verdict, n.betting_forecast, n.meet_id, n.created_at, n.updated_at, n."time" FROM ra_migrate.archive_changes c JOIN public.ra_mst_races n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_races' AND (SELECT count(*) FROM gone_9) >= 0 RETURNING 1)
-SELECT 1;
-
--- Step 35: move ra_bookmakers_id_seq past every id ra_mst_bookmakers_id_seq handed out
---   lock: none; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
-SELECT setval('public.ra_bookmakers_id_seq', greatest(t.last_value, f.last_value), true) FROM public.ra_bookmakers_id_seq t, public.ra_mst_bookmakers_id_seq f;
-
--- Step 36: ra_mst_bookmakers.id takes its ids from ra_bookmakers_id_seq from now on
---   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_bookmakers_id_seq, ra_mst_bookmakers
-ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_bookmakers_id_seq'::regclass);
-
--- Step 37: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_bookmakers;
-
--- Step 38: drop ra_migrate.capture_ra_mst_bookmakers
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_bookmakers();
-
--- Step 39: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_bookmakers;
-
--- Step 40: drop ra_migrate.capture_truncate_ra_mst_bookmakers
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_bookmakers();
-
--- Step 41: stop recording changes to ra_mst_courses: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_courses;
-
--- Step 42: drop ra_migrate.capture_ra_mst_courses
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_courses();
-
--- Step 43: stop recording changes to ra_mst_courses: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_courses;
-
--- Step 44: drop ra_migrate.capture_truncate_ra_mst_courses
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_courses();
-
--- Step 45: stop recording changes to ra_mst_horses: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_horses;
-
--- Step 46: drop ra_migrate.capture_ra_mst_horses
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_horses();
-
--- Step 47: stop recording changes to ra_mst_horses: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_horses;
-
--- Step 48: drop ra_migrate.capture_truncate_ra_mst_horses
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_horses();
-
--- Step 49: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_jockeys;
-
--- Step 50: drop ra_migrate.capture_ra_mst_jockeys
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_jockeys();
-
--- Step 51: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_jockeys;
-
--- Step 52: drop ra_migrate.capture_truncate_ra_mst_jockeys
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_jockeys();
-
--- Step 53: stop recording changes to ra_mst_trainers: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_trainers;
-
--- Step 54: drop ra_migrate.capture_ra_mst_trainers
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_trainers();
-
--- Step 55: stop recording changes to ra_mst_trainers: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_trainers;
-
--- Step 56: drop ra_migrate.capture_truncate_ra_mst_trainers
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_trainers();
-
--- Step 57: stop recording changes to ra_mst_owners: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_owners;
-
--- Step 58: drop ra_migrate.capture_ra_mst_owners
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_owners();
-
--- Step 59: stop recording changes to ra_mst_owners: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_owners;
-
--- Step 60: drop ra_migrate.capture_truncate_ra_mst_owners
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_owners();
-
--- Step 61: stop recording changes to ra_mst_sires: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_sires;
-
--- Step 62: drop ra_migrate.capture_ra_mst_sires
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_sires();
-
--- Step 63: stop recording changes to ra_mst_sires: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_sires;
-
--- Step 64: drop ra_migrate.capture_truncate_ra_mst_sires
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_sires();
-
--- Step 65: stop recording changes to ra_mst_dams: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_dams;
-
--- Step 66: drop ra_migrate.capture_ra_mst_dams
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_dams();
-
--- Step 67: stop recording changes to ra_mst_dams: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_dams;
-
--- Step 68: drop ra_migrate.capture_truncate_ra_mst_dams
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_dams();
-
--- Step 69: stop recording changes to ra_mst_damsires: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_damsires;
-
--- Step 70: drop ra_migrate.capture_ra_mst_damsires
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_damsires();
-
--- Step 71: stop recording changes to ra_mst_damsires: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_damsires;
-
--- Step 72: drop ra_migrate.capture_truncate_ra_mst_damsires
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_damsires();
-
--- Step 73: stop recording changes to ra_mst_races: drop ra_migrate_capture
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-DROP TRIGGER ra_migrate_capture ON public.ra_mst_races;
-
--- Step 74: drop ra_migrate.capture_ra_mst_races
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_races();
-
--- Step 75: stop recording changes to ra_mst_races: drop ra_migrate_capture_truncate
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_races;
-
--- Step 76: drop ra_migrate.capture_truncate_ra_mst_races
---   lock: none; touches: -
-DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_races();
-
--- Step 77: clear any reverse trigger left on ra_mst_bookmakers
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_bookmakers;
-
--- Step 78: clear any reverse trigger left on ra_mst_courses
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_courses;
-
--- Step 79: clear any reverse trigger left on ra_mst_horses
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_horses;
-
--- Step 80: clear any reverse trigger left on ra_mst_jockeys
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_jockeys;
-
--- Step 81: clear any reverse trigger left on ra_mst_trainers
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_trainers;
-
--- Step 82: clear any reverse trigger left on ra_mst_owners
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_owners;
-
--- Step 83: clear any reverse trigger left on ra_mst_sires
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_sires;
-
--- Step 84: clear any reverse trigger left on ra_mst_dams
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_dams;
-
--- Step 85: clear any reverse trigger left on ra_mst_damsires
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_damsires;
-
--- Step 86: clear any reverse trigger left on ra_mst_races
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_races;
-
--- Step 87: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
+-- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_truncate_during_migration() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
 BEGIN
@@ -387,7 +23,7 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 88: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
+-- Step 2: guard: a writer's statement on a new master is refused until the backfill has copied that master (before that, the new table lacks rows the statement would update, delete or collide with, and a copy back would overwrite the old row with a partial one)
 --   lock: none; touches: backfill_checkpoint
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_write_before_backfill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -402,11 +38,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 89: the write gate: a table that never holds a row, only its lock is used
+-- Step 3: the write gate: a table that never holds a row, only its lock is used
 --   lock: none; touches: write_gate
 CREATE TABLE ra_migrate.write_gate ();
 
--- Step 90: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
+-- Step 4: writers of the old names join the write gate in ROW EXCLUSIVE mode before they lock a row
 --   lock: none; touches: write_gate
 CREATE OR REPLACE FUNCTION ra_migrate.write_gate_old() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -424,11 +60,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 91: only the installer may use ra_migrate.write_gate_old
+-- Step 5: only the installer may use ra_migrate.write_gate_old
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.write_gate_old() FROM PUBLIC;
 
--- Step 92: writers of the new names join the write gate in SHARE mode before they lock a row
+-- Step 6: writers of the new names join the write gate in SHARE mode before they lock a row
 --   lock: none; touches: write_gate
 CREATE OR REPLACE FUNCTION ra_migrate.write_gate_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -446,11 +82,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 93: only the installer may use ra_migrate.write_gate_new
+-- Step 7: only the installer may use ra_migrate.write_gate_new
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.write_gate_new() FROM PUBLIC;
 
--- Step 94: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
+-- Step 8: trigger function copying writes on ra_bookmakers to ra_mst_bookmakers
 --   lock: none; touches: ra_mst_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -481,11 +117,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 95: only the installer may use ra_migrate.dual_write_ra_bookmakers
+-- Step 9: only the installer may use ra_migrate.dual_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 96: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
+-- Step 10: trigger function copying writes made directly on ra_mst_bookmakers back to ra_bookmakers
 --   lock: none; touches: ra_bookmakers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_bookmakers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -516,35 +152,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 97: only the installer may use ra_migrate.reverse_write_ra_bookmakers
+-- Step 11: only the installer may use ra_migrate.reverse_write_ra_bookmakers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_bookmakers() FROM PUBLIC;
 
--- Step 98: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
-
--- Step 99: refuse writers' statements on ra_mst_bookmakers until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 100: writers of public.ra_bookmakers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 101: writers of public.ra_mst_bookmakers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 102: dual-write trigger on ra_bookmakers
---   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
-
--- Step 103: refuse TRUNCATE on ra_bookmakers while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 104: trigger function copying writes on ra_courses to ra_mst_courses
+-- Step 12: trigger function copying writes on ra_courses to ra_mst_courses
 --   lock: none; touches: ra_mst_courses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -575,11 +187,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 105: only the installer may use ra_migrate.dual_write_ra_courses
+-- Step 13: only the installer may use ra_migrate.dual_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_courses() FROM PUBLIC;
 
--- Step 106: trigger function copying writes made directly on ra_mst_courses back to ra_courses
+-- Step 14: trigger function copying writes made directly on ra_mst_courses back to ra_courses
 --   lock: none; touches: ra_courses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_courses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -610,35 +222,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 107: only the installer may use ra_migrate.reverse_write_ra_courses
+-- Step 15: only the installer may use ra_migrate.reverse_write_ra_courses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_courses() FROM PUBLIC;
 
--- Step 108: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
-
--- Step 109: refuse writers' statements on ra_mst_courses until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 110: writers of public.ra_courses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 111: writers of public.ra_mst_courses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 112: dual-write trigger on ra_courses
---   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
-
--- Step 113: refuse TRUNCATE on ra_courses while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 114: trigger function copying writes on ra_horses to ra_mst_horses
+-- Step 16: trigger function copying writes on ra_horses to ra_mst_horses
 --   lock: none; touches: ra_mst_horses
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -669,11 +257,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 115: only the installer may use ra_migrate.dual_write_ra_horses
+-- Step 17: only the installer may use ra_migrate.dual_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_horses() FROM PUBLIC;
 
--- Step 116: trigger function copying writes made directly on ra_mst_horses back to ra_horses
+-- Step 18: trigger function copying writes made directly on ra_mst_horses back to ra_horses
 --   lock: none; touches: ra_horses
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_horses() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -704,35 +292,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 117: only the installer may use ra_migrate.reverse_write_ra_horses
+-- Step 19: only the installer may use ra_migrate.reverse_write_ra_horses
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_horses() FROM PUBLIC;
 
--- Step 118: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
-
--- Step 119: refuse writers' statements on ra_mst_horses until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 120: writers of public.ra_horses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 121: writers of public.ra_mst_horses join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 122: dual-write trigger on ra_horses
---   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
-
--- Step 123: refuse TRUNCATE on ra_horses while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 124: trigger function copying writes on ra_jockeys to ra_mst_jockeys
+-- Step 20: trigger function copying writes on ra_jockeys to ra_mst_jockeys
 --   lock: none; touches: ra_mst_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -763,11 +327,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 125: only the installer may use ra_migrate.dual_write_ra_jockeys
+-- Step 21: only the installer may use ra_migrate.dual_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_jockeys() FROM PUBLIC;
 
--- Step 126: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
+-- Step 22: trigger function copying writes made directly on ra_mst_jockeys back to ra_jockeys
 --   lock: none; touches: ra_jockeys
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_jockeys() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -798,35 +362,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 127: only the installer may use ra_migrate.reverse_write_ra_jockeys
+-- Step 23: only the installer may use ra_migrate.reverse_write_ra_jockeys
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_jockeys() FROM PUBLIC;
 
--- Step 128: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
-
--- Step 129: refuse writers' statements on ra_mst_jockeys until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 130: writers of public.ra_jockeys join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 131: writers of public.ra_mst_jockeys join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 132: dual-write trigger on ra_jockeys
---   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
-
--- Step 133: refuse TRUNCATE on ra_jockeys while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 134: trigger function copying writes on ra_trainers to ra_mst_trainers
+-- Step 24: trigger function copying writes on ra_trainers to ra_mst_trainers
 --   lock: none; touches: ra_mst_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -857,11 +397,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 135: only the installer may use ra_migrate.dual_write_ra_trainers
+-- Step 25: only the installer may use ra_migrate.dual_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_trainers() FROM PUBLIC;
 
--- Step 136: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
+-- Step 26: trigger function copying writes made directly on ra_mst_trainers back to ra_trainers
 --   lock: none; touches: ra_trainers
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_trainers() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -892,35 +432,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 137: only the installer may use ra_migrate.reverse_write_ra_trainers
+-- Step 27: only the installer may use ra_migrate.reverse_write_ra_trainers
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_trainers() FROM PUBLIC;
 
--- Step 138: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
-
--- Step 139: refuse writers' statements on ra_mst_trainers until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 140: writers of public.ra_trainers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 141: writers of public.ra_mst_trainers join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 142: dual-write trigger on ra_trainers
---   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
-
--- Step 143: refuse TRUNCATE on ra_trainers while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 144: trigger function copying writes on ra_owners to ra_mst_owners
+-- Step 28: trigger function copying writes on ra_owners to ra_mst_owners
 --   lock: none; touches: ra_mst_owners
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -951,11 +467,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 145: only the installer may use ra_migrate.dual_write_ra_owners
+-- Step 29: only the installer may use ra_migrate.dual_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_owners() FROM PUBLIC;
 
--- Step 146: trigger function copying writes made directly on ra_mst_owners back to ra_owners
+-- Step 30: trigger function copying writes made directly on ra_mst_owners back to ra_owners
 --   lock: none; touches: ra_owners
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_owners() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -986,35 +502,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 147: only the installer may use ra_migrate.reverse_write_ra_owners
+-- Step 31: only the installer may use ra_migrate.reverse_write_ra_owners
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_owners() FROM PUBLIC;
 
--- Step 148: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
-
--- Step 149: refuse writers' statements on ra_mst_owners until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 150: writers of public.ra_owners join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 151: writers of public.ra_mst_owners join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 152: dual-write trigger on ra_owners
---   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
-
--- Step 153: refuse TRUNCATE on ra_owners while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 154: trigger function copying writes on ra_sires to ra_mst_sires
+-- Step 32: trigger function copying writes on ra_sires to ra_mst_sires
 --   lock: none; touches: ra_mst_sires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1045,11 +537,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 155: only the installer may use ra_migrate.dual_write_ra_sires
+-- Step 33: only the installer may use ra_migrate.dual_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_sires() FROM PUBLIC;
 
--- Step 156: trigger function copying writes made directly on ra_mst_sires back to ra_sires
+-- Step 34: trigger function copying writes made directly on ra_mst_sires back to ra_sires
 --   lock: none; touches: ra_sires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_sires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1080,35 +572,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 157: only the installer may use ra_migrate.reverse_write_ra_sires
+-- Step 35: only the installer may use ra_migrate.reverse_write_ra_sires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_sires() FROM PUBLIC;
 
--- Step 158: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
-
--- Step 159: refuse writers' statements on ra_mst_sires until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 160: writers of public.ra_sires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 161: writers of public.ra_mst_sires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 162: dual-write trigger on ra_sires
---   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
-
--- Step 163: refuse TRUNCATE on ra_sires while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 164: trigger function copying writes on ra_dams to ra_mst_dams
+-- Step 36: trigger function copying writes on ra_dams to ra_mst_dams
 --   lock: none; touches: ra_mst_dams
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1139,11 +607,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 165: only the installer may use ra_migrate.dual_write_ra_dams
+-- Step 37: only the installer may use ra_migrate.dual_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_dams() FROM PUBLIC;
 
--- Step 166: trigger function copying writes made directly on ra_mst_dams back to ra_dams
+-- Step 38: trigger function copying writes made directly on ra_mst_dams back to ra_dams
 --   lock: none; touches: ra_dams
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_dams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1174,35 +642,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 167: only the installer may use ra_migrate.reverse_write_ra_dams
+-- Step 39: only the installer may use ra_migrate.reverse_write_ra_dams
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_dams() FROM PUBLIC;
 
--- Step 168: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
-
--- Step 169: refuse writers' statements on ra_mst_dams until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 170: writers of public.ra_dams join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 171: writers of public.ra_mst_dams join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 172: dual-write trigger on ra_dams
---   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
-
--- Step 173: refuse TRUNCATE on ra_dams while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 174: trigger function copying writes on ra_damsires to ra_mst_damsires
+-- Step 40: trigger function copying writes on ra_damsires to ra_mst_damsires
 --   lock: none; touches: ra_mst_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1233,11 +677,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 175: only the installer may use ra_migrate.dual_write_ra_damsires
+-- Step 41: only the installer may use ra_migrate.dual_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_damsires() FROM PUBLIC;
 
--- Step 176: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
+-- Step 42: trigger function copying writes made directly on ra_mst_damsires back to ra_damsires
 --   lock: none; touches: ra_damsires
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_damsires() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1268,35 +712,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 177: only the installer may use ra_migrate.reverse_write_ra_damsires
+-- Step 43: only the installer may use ra_migrate.reverse_write_ra_damsires
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_damsires() FROM PUBLIC;
 
--- Step 178: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
-
--- Step 179: refuse writers' statements on ra_mst_damsires until it is backfilled
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
-
--- Step 180: writers of public.ra_damsires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
-
--- Step 181: writers of public.ra_mst_damsires join the write gate before they lock a row
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
-
--- Step 182: dual-write trigger on ra_damsires
---   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
-CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
-
--- Step 183: refuse TRUNCATE on ra_damsires while dual-write runs
---   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
-CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
-
--- Step 184: trigger function copying writes on ra_races to ra_mst_races
+-- Step 44: trigger function copying writes on ra_races to ra_mst_races
 --   lock: none; touches: ra_mst_races
 CREATE OR REPLACE FUNCTION ra_migrate.dual_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1327,11 +747,11 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 185: only the installer may use ra_migrate.dual_write_ra_races
+-- Step 45: only the installer may use ra_migrate.dual_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.dual_write_ra_races() FROM PUBLIC;
 
--- Step 186: trigger function copying writes made directly on ra_mst_races back to ra_races
+-- Step 46: trigger function copying writes made directly on ra_mst_races back to ra_races
 --   lock: none; touches: ra_races
 CREATE OR REPLACE FUNCTION ra_migrate.reverse_write_ra_races() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $ra_migrate$
 BEGIN
@@ -1362,9 +782,589 @@ BEGIN
 END
 $ra_migrate$;
 
--- Step 187: only the installer may use ra_migrate.reverse_write_ra_races
+-- Step 47: only the installer may use ra_migrate.reverse_write_ra_races
 --   lock: none; touches: -
 REVOKE ALL ON FUNCTION ra_migrate.reverse_write_ra_races() FROM PUBLIC;
+
+-- Step 48: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_old_race_results wait while it runs); touches: ra_horse_pedigree, ra_old_race_results
+LOCK TABLE public.ra_horse_pedigree, public.ra_old_race_results IN ACCESS EXCLUSIVE MODE;
+
+-- Step 49: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds, ra_runners wait while it runs); touches: ra_runner_odds, ra_runners
+LOCK TABLE public.ra_runner_odds, public.ra_runners IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 50: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses wait while it runs); touches: ra_mst_bookmakers, ra_old_bookmakers, ra_old_courses
+LOCK TABLE public.ra_old_bookmakers, public.ra_mst_bookmakers, public.ra_old_courses IN ACCESS EXCLUSIVE MODE;
+
+-- Step 51: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+LOCK TABLE public.ra_mst_courses IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 52: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_old_horses
+LOCK TABLE public.ra_old_horses IN ACCESS EXCLUSIVE MODE;
+
+-- Step 53: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+LOCK TABLE public.ra_mst_horses IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 54: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_old_jockeys
+LOCK TABLE public.ra_old_jockeys IN ACCESS EXCLUSIVE MODE;
+
+-- Step 55: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+LOCK TABLE public.ra_mst_jockeys IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 56: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers
+LOCK TABLE public.ra_old_trainers IN ACCESS EXCLUSIVE MODE;
+
+-- Step 57: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+LOCK TABLE public.ra_mst_trainers IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 58: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners
+LOCK TABLE public.ra_old_owners IN ACCESS EXCLUSIVE MODE;
+
+-- Step 59: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+LOCK TABLE public.ra_mst_owners IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 60: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires
+LOCK TABLE public.ra_old_sires IN ACCESS EXCLUSIVE MODE;
+
+-- Step 61: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+LOCK TABLE public.ra_mst_sires IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 62: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_old_dams
+LOCK TABLE public.ra_old_dams IN ACCESS EXCLUSIVE MODE;
+
+-- Step 63: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+LOCK TABLE public.ra_mst_dams IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 64: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_old_damsires
+LOCK TABLE public.ra_old_damsires IN ACCESS EXCLUSIVE MODE;
+
+-- Step 65: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+LOCK TABLE public.ra_mst_damsires IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 66: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races
+LOCK TABLE public.ra_old_races IN ACCESS EXCLUSIVE MODE;
+
+-- Step 67: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+LOCK TABLE public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
+
+-- Step 68: give ra_old_bookmakers its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_bookmakers wait while it runs); touches: ra_bookmakers, ra_old_bookmakers
+ALTER TABLE public.ra_old_bookmakers RENAME TO ra_bookmakers;
+
+-- Step 69: give ra_old_courses its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_courses wait while it runs); touches: ra_courses, ra_old_courses
+ALTER TABLE public.ra_old_courses RENAME TO ra_courses;
+
+-- Step 70: give ra_old_horses its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_horses, ra_old_horses
+ALTER TABLE public.ra_old_horses RENAME TO ra_horses;
+
+-- Step 71: give ra_old_jockeys its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_jockeys, ra_old_jockeys
+ALTER TABLE public.ra_old_jockeys RENAME TO ra_jockeys;
+
+-- Step 72: give ra_old_trainers its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers, ra_trainers
+ALTER TABLE public.ra_old_trainers RENAME TO ra_trainers;
+
+-- Step 73: give ra_old_owners its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners, ra_owners
+ALTER TABLE public.ra_old_owners RENAME TO ra_owners;
+
+-- Step 74: give ra_old_sires its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires, ra_sires
+ALTER TABLE public.ra_old_sires RENAME TO ra_sires;
+
+-- Step 75: give ra_old_dams its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_dams, ra_old_dams
+ALTER TABLE public.ra_old_dams RENAME TO ra_dams;
+
+-- Step 76: give ra_old_damsires its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_damsires, ra_old_damsires
+ALTER TABLE public.ra_old_damsires RENAME TO ra_damsires;
+
+-- Step 77: give ra_old_races its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races, ra_races
+ALTER TABLE public.ra_old_races RENAME TO ra_races;
+
+-- Step 78: give ra_old_race_results its name back
+--   lock: ACCESS EXCLUSIVE (writers of ra_old_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
+ALTER TABLE public.ra_old_race_results RENAME TO ra_race_results;
+
+-- Step 79: publish ra_horses in supabase_realtime again, as before the archive
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
+ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_horses;
+
+-- Step 80: publish ra_races in supabase_realtime again, as before the archive
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
+ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_races;
+
+-- Step 81: carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)
+--   lock: ROW EXCLUSIVE; touches: archive_changes, ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
+WITH gone_0 AS (DELETE FROM public.ra_bookmakers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_bookmakers' AND o.id = c.key_parts[1]::bigint RETURNING 1),
+back_0 AS (INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) SELECT n.id, n.name, n.code, n.is_active, n.created_at, n.type FROM ra_migrate.archive_changes c JOIN public.ra_mst_bookmakers n ON n.id = c.key_parts[1]::bigint WHERE c.table_name = 'ra_mst_bookmakers' AND (SELECT count(*) FROM gone_0) >= 0 RETURNING 1),
+gone_1 AS (DELETE FROM public.ra_courses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_courses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_1 AS (INSERT INTO public.ra_courses (id, name, region_code, region, longitude, latitude, created_at, updated_at) SELECT n.id, n.name, n.region_code, n.region, n.longitude, n.latitude, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_courses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_courses' AND (SELECT count(*) FROM gone_1) >= 0 RETURNING 1),
+gone_2 AS (DELETE FROM public.ra_horses o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_horses' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_2 AS (INSERT INTO public.ra_horses (id, name, sire_id, dam_id, damsire_id, dob, age, sex, sex_code, colour, colour_code, breeder, region, created_at, updated_at) SELECT n.id, n.name, n.sire_id, n.dam_id, n.damsire_id, n.dob, n.age, n.sex, n.sex_code, n.colour, n.colour_code, n.breeder, n.region, n.created_at, n.updated_at FROM ra_migrate.archive_changes c JOIN public.ra_mst_horses n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_horses' AND (SELECT count(*) FROM gone_2) >= 0 RETURNING 1),
+gone_3 AS (DELETE FROM public.ra_jockeys o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_jockeys' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_3 AS (INSERT INTO public.ra_jockeys (id, name, created_at, updated_at, total_rides, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_ride_date, last_win_date, days_since_last_ride, days_since_last_win, recent_14d_rides, recent_14d_wins, recent_14d_win_rate, recent_30d_rides, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_rides, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_ride_date, n.last_win_date, n.days_since_last_ride, n.days_since_last_win, n.recent_14d_rides, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_rides, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_jockeys n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_jockeys' AND (SELECT count(*) FROM gone_3) >= 0 RETURNING 1),
+gone_4 AS (DELETE FROM public.ra_trainers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_trainers' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_4 AS (INSERT INTO public.ra_trainers (id, name, location, created_at, updated_at, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.location, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_trainers n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_trainers' AND (SELECT count(*) FROM gone_4) >= 0 RETURNING 1),
+gone_5 AS (DELETE FROM public.ra_owners o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_owners' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_5 AS (INSERT INTO public.ra_owners (id, name, created_at, updated_at, total_horses, total_runners, total_wins, total_places, total_seconds, total_thirds, win_rate, place_rate, active_last_30d, stats_updated_at, last_runner_date, last_win_date, days_since_last_runner, days_since_last_win, recent_14d_runs, recent_14d_wins, recent_14d_win_rate, recent_30d_runs, recent_30d_wins, recent_30d_win_rate) SELECT n.id, n.name, n.created_at, n.updated_at, n.total_horses, n.total_runners, n.total_wins, n.total_places, n.total_seconds, n.total_thirds, n.win_rate, n.place_rate, n.active_last_30d, n.stats_updated_at, n.last_runner_date, n.last_win_date, n.days_since_last_runner, n.days_since_last_win, n.recent_14d_runs, n.recent_14d_wins, n.recent_14d_win_rate, n.recent_30d_runs, n.recent_30d_wins, n.recent_30d_win_rate FROM ra_migrate.archive_changes c JOIN public.ra_mst_owners n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_owners' AND (SELECT count(*) FROM gone_5) >= 0 RETURNING 1),
+gone_6 AS (DELETE FROM public.ra_sires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_sires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_6 AS (INSERT INTO public.ra_sires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_sires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_sires' AND (SELECT count(*) FROM gone_6) >= 0 RETURNING 1),
+gone_7 AS (DELETE FROM public.ra_dams o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_dams' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_7 AS (INSERT INTO public.ra_dams (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_dams n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_dams' AND (SELECT count(*) FROM gone_7) >= 0 RETURNING 1),
+gone_8 AS (DELETE FROM public.ra_damsires o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_damsires' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_8 AS (INSERT INTO public.ra_damsires (id, name, horse_id, created_at, updated_at, total_runners, total_wins, total_places_2nd, total_places_3rd, overall_win_percent, overall_ae_index, best_class, best_class_ae, best_distance, best_distance_ae, analysis_last_updated, data_quality_score, class_1_name, class_1_runners, class_1_wins, class_1_win_percent, class_1_ae, class_2_name, class_2_runners, class_2_wins, class_2_win_percent, class_2_ae, class_3_name, class_3_runners, class_3_wins, class_3_win_percent, class_3_ae, distance_1_name, distance_1_runners, distance_1_wins, distance_1_win_percent, distance_1_ae, distance_2_name, distance_2_runners, distance_2_wins, distance_2_win_percent, distance_2_ae, distance_3_name, distance_3_runners, distance_3_wins, distance_3_win_percent, distance_3_ae) SELECT n.id, n.name, n.horse_id, n.created_at, n.updated_at, n.total_runners, n.total_wins, n.total_places_2nd, n.total_places_3rd, n.overall_win_percent, n.overall_ae_index, n.best_class, n.best_class_ae, n.best_distance, n.best_distance_ae, n.analysis_last_updated, n.data_quality_score, n.class_1_name, n.class_1_runners, n.class_1_wins, n.class_1_win_percent, n.class_1_ae, n.class_2_name, n.class_2_runners, n.class_2_wins, n.class_2_win_percent, n.class_2_ae, n.class_3_name, n.class_3_runners, n.class_3_wins, n.class_3_win_percent, n.class_3_ae, n.distance_1_name, n.distance_1_runners, n.distance_1_wins, n.distance_1_win_percent, n.distance_1_ae, n.distance_2_name, n.distance_2_runners, n.distance_2_wins, n.distance_2_win_percent, n.distance_2_ae, n.distance_3_name, n.distance_3_runners, n.distance_3_wins, n.distance_3_win_percent, n.distance_3_ae FROM ra_migrate.archive_changes c JOIN public.ra_mst_damsires n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_damsires' AND (SELECT count(*) FROM gone_8) >= 0 RETURNING 1),
+gone_9 AS (DELETE FROM public.ra_races o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_races' AND o.id = c.key_parts[1]::character varying(50) RETURNING 1),
+back_9 AS (INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") SELECT n.id, n.course_id, n.course_name, n.date, n.off_time, n.off_dt, n.race_name, n.race_number, n.distance, n.distance_round, n.distance_f, n.distance_m, n.region, n.type, n.surface, n.going, n.going_detailed, n.pattern, n.race_class, n.age_band, n.sex_restriction, n.rating_band, n.prize, n.field_size, n.stalls, n.rail_movements, n.weather, n.jumps, n.is_big_race, n.is_abandoned, n.has_result, n.winning_time, n.winning_time_detail, n.comments, n.non_runners, n.tote_win, n.tote_pl, n.tote_ex, n.tote_csf, n.tote_tricast, n.tote_trifecta, n.tip, n.verdict, n.betting_forecast, n.meet_id, n.created_at, n.updated_at, n."time" FROM ra_migrate.archive_changes c JOIN public.ra_mst_races n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_races' AND (SELECT count(*) FROM gone_9) >= 0 RETURNING 1)
+SELECT 1;
+
+-- Step 82: move ra_bookmakers_id_seq past every id ra_mst_bookmakers_id_seq handed out
+--   lock: none; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
+SELECT setval('public.ra_bookmakers_id_seq', greatest(t.last_value, f.last_value), true) FROM public.ra_bookmakers_id_seq t, public.ra_mst_bookmakers_id_seq f;
+
+-- Step 83: ra_mst_bookmakers.id takes its ids from ra_bookmakers_id_seq from now on
+--   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_bookmakers_id_seq, ra_mst_bookmakers
+ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_bookmakers_id_seq'::regclass);
+
+-- Step 84: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_bookmakers;
+
+-- Step 85: drop ra_migrate.capture_ra_mst_bookmakers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_bookmakers();
+
+-- Step 86: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_bookmakers;
+
+-- Step 87: drop ra_migrate.capture_truncate_ra_mst_bookmakers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_bookmakers();
+
+-- Step 88: stop recording changes to ra_mst_courses: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_courses;
+
+-- Step 89: drop ra_migrate.capture_ra_mst_courses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_courses();
+
+-- Step 90: stop recording changes to ra_mst_courses: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_courses;
+
+-- Step 91: drop ra_migrate.capture_truncate_ra_mst_courses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_courses();
+
+-- Step 92: stop recording changes to ra_mst_horses: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_horses;
+
+-- Step 93: drop ra_migrate.capture_ra_mst_horses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_horses();
+
+-- Step 94: stop recording changes to ra_mst_horses: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_horses;
+
+-- Step 95: drop ra_migrate.capture_truncate_ra_mst_horses
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_horses();
+
+-- Step 96: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_jockeys;
+
+-- Step 97: drop ra_migrate.capture_ra_mst_jockeys
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_jockeys();
+
+-- Step 98: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_jockeys;
+
+-- Step 99: drop ra_migrate.capture_truncate_ra_mst_jockeys
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_jockeys();
+
+-- Step 100: stop recording changes to ra_mst_trainers: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_trainers;
+
+-- Step 101: drop ra_migrate.capture_ra_mst_trainers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_trainers();
+
+-- Step 102: stop recording changes to ra_mst_trainers: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_trainers;
+
+-- Step 103: drop ra_migrate.capture_truncate_ra_mst_trainers
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_trainers();
+
+-- Step 104: stop recording changes to ra_mst_owners: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_owners;
+
+-- Step 105: drop ra_migrate.capture_ra_mst_owners
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_owners();
+
+-- Step 106: stop recording changes to ra_mst_owners: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_owners;
+
+-- Step 107: drop ra_migrate.capture_truncate_ra_mst_owners
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_owners();
+
+-- Step 108: stop recording changes to ra_mst_sires: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_sires;
+
+-- Step 109: drop ra_migrate.capture_ra_mst_sires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_sires();
+
+-- Step 110: stop recording changes to ra_mst_sires: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_sires;
+
+-- Step 111: drop ra_migrate.capture_truncate_ra_mst_sires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_sires();
+
+-- Step 112: stop recording changes to ra_mst_dams: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_dams;
+
+-- Step 113: drop ra_migrate.capture_ra_mst_dams
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_dams();
+
+-- Step 114: stop recording changes to ra_mst_dams: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_dams;
+
+-- Step 115: drop ra_migrate.capture_truncate_ra_mst_dams
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_dams();
+
+-- Step 116: stop recording changes to ra_mst_damsires: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_damsires;
+
+-- Step 117: drop ra_migrate.capture_ra_mst_damsires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_damsires();
+
+-- Step 118: stop recording changes to ra_mst_damsires: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_damsires;
+
+-- Step 119: drop ra_migrate.capture_truncate_ra_mst_damsires
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_damsires();
+
+-- Step 120: stop recording changes to ra_mst_races: drop ra_migrate_capture
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER ra_migrate_capture ON public.ra_mst_races;
+
+-- Step 121: drop ra_migrate.capture_ra_mst_races
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_races();
+
+-- Step 122: stop recording changes to ra_mst_races: drop ra_migrate_capture_truncate
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_races;
+
+-- Step 123: drop ra_migrate.capture_truncate_ra_mst_races
+--   lock: none; touches: -
+DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_races();
+
+-- Step 124: clear any reverse trigger left on ra_mst_bookmakers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_bookmakers;
+
+-- Step 125: clear any reverse trigger left on ra_mst_courses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_courses;
+
+-- Step 126: clear any reverse trigger left on ra_mst_horses
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_horses;
+
+-- Step 127: clear any reverse trigger left on ra_mst_jockeys
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_jockeys;
+
+-- Step 128: clear any reverse trigger left on ra_mst_trainers
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_trainers;
+
+-- Step 129: clear any reverse trigger left on ra_mst_owners
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_owners;
+
+-- Step 130: clear any reverse trigger left on ra_mst_sires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_sires;
+
+-- Step 131: clear any reverse trigger left on ra_mst_dams
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_dams;
+
+-- Step 132: clear any reverse trigger left on ra_mst_damsires
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_damsires;
+
+-- Step 133: clear any reverse trigger left on ra_mst_races
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
+DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_races;
+
+-- Step 134: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+
+-- Step 135: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 136: writers of public.ra_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 137: writers of public.ra_mst_bookmakers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 138: dual-write trigger on ra_bookmakers
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
+
+-- Step 139: refuse TRUNCATE on ra_bookmakers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 140: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+
+-- Step 141: refuse writers' statements on ra_mst_courses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 142: writers of public.ra_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 143: writers of public.ra_mst_courses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 144: dual-write trigger on ra_courses
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
+
+-- Step 145: refuse TRUNCATE on ra_courses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 146: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+
+-- Step 147: refuse writers' statements on ra_mst_horses until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 148: writers of public.ra_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 149: writers of public.ra_mst_horses join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 150: dual-write trigger on ra_horses
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
+
+-- Step 151: refuse TRUNCATE on ra_horses while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 152: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+
+-- Step 153: refuse writers' statements on ra_mst_jockeys until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 154: writers of public.ra_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 155: writers of public.ra_mst_jockeys join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 156: dual-write trigger on ra_jockeys
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
+
+-- Step 157: refuse TRUNCATE on ra_jockeys while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 158: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+
+-- Step 159: refuse writers' statements on ra_mst_trainers until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 160: writers of public.ra_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 161: writers of public.ra_mst_trainers join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 162: dual-write trigger on ra_trainers
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
+
+-- Step 163: refuse TRUNCATE on ra_trainers while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 164: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+
+-- Step 165: refuse writers' statements on ra_mst_owners until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 166: writers of public.ra_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 167: writers of public.ra_mst_owners join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 168: dual-write trigger on ra_owners
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
+
+-- Step 169: refuse TRUNCATE on ra_owners while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 170: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+
+-- Step 171: refuse writers' statements on ra_mst_sires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 172: writers of public.ra_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 173: writers of public.ra_mst_sires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 174: dual-write trigger on ra_sires
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
+
+-- Step 175: refuse TRUNCATE on ra_sires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 176: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+
+-- Step 177: refuse writers' statements on ra_mst_dams until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 178: writers of public.ra_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 179: writers of public.ra_mst_dams join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 180: dual-write trigger on ra_dams
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
+
+-- Step 181: refuse TRUNCATE on ra_dams while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
+
+-- Step 182: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+
+-- Step 183: refuse writers' statements on ra_mst_damsires until it is backfilled
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
+
+-- Step 184: writers of public.ra_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
+
+-- Step 185: writers of public.ra_mst_damsires join the write gate before they lock a row
+--   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
+CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
+
+-- Step 186: dual-write trigger on ra_damsires
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
+
+-- Step 187: refuse TRUNCATE on ra_damsires while dual-write runs
+--   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
+CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
 -- Step 188: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
