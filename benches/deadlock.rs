@@ -45,14 +45,14 @@
 
 mod common;
 
-use common::{cpu_seconds, machine};
+use common::{connect, cpu_seconds, env_or, machine};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use ra_migrate::catalog::Catalog;
 use ra_migrate::cluster::Cluster;
 use ra_migrate::db::LockPolicy;
@@ -665,23 +665,6 @@ fn probe_before_row_lock(url: &str, key: &str) -> Result<bool> {
     let updated = a.join().expect("probe thread panicked")?;
     ensure!(updated == 1, "the probe's UPDATE updated {updated} rows");
     Ok(locked)
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}={v}: {e}")),
-        _ => Ok(default),
-    }
-}
-
-fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
 }
 
 fn run_phase(client: &mut Client, mapping: &Mapping, phase: Phase) -> Result<()> {

@@ -25,12 +25,12 @@
 
 mod common;
 
-use common::machine;
+use common::{connect, env_or, machine};
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use postgres::{Client, NoTls};
+use postgres::Client;
 use ra_migrate::backfill::Tuning;
 use ra_migrate::catalog::Catalog;
 use ra_migrate::cluster::Cluster;
@@ -360,23 +360,6 @@ fn main() -> Result<()> {
     );
     cluster.stop();
     Ok(())
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}={v}: {e}")),
-        _ => Ok(default),
-    }
-}
-
-fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
 }
 
 fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolicy) -> Ctx<'a> {

@@ -1,6 +1,8 @@
 //! Helpers the benchmarks share (each bench is its own crate: `mod common;`).
 #![allow(dead_code)] // each bench uses part of it
 
+use anyhow::{Context, Result};
+use postgres::{Client, NoTls};
 use serde_json::json;
 
 /// nproc, memory and CPU model from /proc, and the server's version.
@@ -44,4 +46,22 @@ pub fn cpu_seconds(stat_path: &str) -> f64 {
             .unwrap_or(0.0)
     };
     (tick(11) + tick(12)) / 100.0
+}
+
+/// An environment variable parsed as `T`, or `default` when unset or blank.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v}: {e}")),
+        _ => Ok(default),
+    }
+}
+
+pub fn connect(url: &str) -> Result<Client> {
+    Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
 }
