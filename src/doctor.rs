@@ -70,17 +70,28 @@ fn finding(check: &str, level: Level, detail: String, action: &str) -> Finding {
 }
 
 /// The server's version number, refused when older than [`MIN_SERVER_VERSION`].
+/// By the simple query protocol: it runs before the pooler probe, and named prepared statements
+/// fail through a transaction pooler.
 pub fn check_server_version(client: &mut Client) -> Result<i32> {
-    let (num, text): (String, String) = {
-        let r = client
-            .query_one(
-                "SELECT current_setting('server_version_num'), current_setting('server_version')",
-                &[],
-            )
-            .context("reading the server version")?;
-        (r.get(0), r.get(1))
-    };
+    let (num, text) = server_version(client)?;
     supported(&num, &text)
+}
+
+fn server_version(client: &mut Client) -> Result<(String, String)> {
+    let rows = client
+        .simple_query(
+            "SELECT current_setting('server_version_num'), current_setting('server_version')",
+        )
+        .context("reading the server version")?;
+    for m in rows {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            return Ok((
+                r.get(0).unwrap_or_default().to_string(),
+                r.get(1).unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    bail!("reading the server version: no row")
 }
 
 /// `server_version_num` as a number, or the refusal of a server older than 13.
@@ -209,9 +220,7 @@ pub fn refuse_transaction_pooler(client: &mut Client, url: &str, what: &str) -> 
 pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> Result<Report> {
     let mut f = Vec::new();
     // Server version.
-    let version: String = client
-        .query_one("SELECT current_setting('server_version')", &[])?
-        .get(0);
+    let (_, version) = server_version(client)?;
     match check_server_version(client) {
         Ok(_) => f.push(finding(
             "server version",
@@ -228,12 +237,22 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
     }
     // Pooler.
     match transaction_pooler(client, url)? {
-        Some(why) => f.push(finding(
-            "connection pooling",
-            Level::Problem,
-            format!("a transaction pooler is in the path: {why}"),
-            "use the direct connection (db.<project-ref>.supabase.co:5432) or the session pooler on port 5432 for apply, rollback and purge; reading commands may stay on the pooler",
-        )),
+        Some(why) => {
+            f.push(finding(
+                "connection pooling",
+                Level::Problem,
+                format!("a transaction pooler is in the path: {why}"),
+                "use the direct connection (db.<project-ref>.supabase.co:5432) or the session pooler on port 5432: every command but doctor refuses the transaction pooler",
+            ));
+            // The other checks use prepared statements, which a transaction pooler breaks.
+            f.push(finding(
+                "other checks",
+                Level::Info,
+                "not run through the transaction pooler".into(),
+                "run `ra-migrate doctor` again over a session connection for the remaining checks",
+            ));
+            return Ok(Report { findings: f });
+        }
         None => f.push(finding(
             "connection pooling",
             Level::Ok,

@@ -707,6 +707,17 @@ pub fn plan_rollback(
         Lock::RowExclusive,
     ));
     steps.extend(validates);
+    // The restored tables take the readers back with the rows carried back since the archive:
+    // fresh planner statistics for them.
+    for (orig, _) in &record.archived {
+        let mut analyze = Step::new(
+            format!("gather planner statistics of {orig}"),
+            format!("ANALYZE {}", cat.qualified(orig)),
+            Lock::ShareUpdateExclusive,
+        );
+        analyze.in_transaction = false;
+        steps.push(analyze);
+    }
     Ok(Plan {
         phase: Phase::Archive,
         direction: Direction::Rollback,

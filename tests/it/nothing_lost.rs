@@ -535,3 +535,35 @@ fn the_new_masters_have_planner_statistics_after_phase_3() {
         "the preview shows the statistics step"
     );
 }
+
+/// Rolling the archive back hands the readers back to the old masters with fresh statistics.
+#[test]
+fn rollback_of_the_archive_analyzes_the_restored_tables() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    for p in ["1", "2", "3"] {
+        ok(&db, &["apply", p, "--yes"]);
+    }
+    let dir = reports_dir();
+    ok(&db, &["validate", "--report-dir", &dir]);
+    ok(&db, &["apply", "4", "--yes"]);
+    ok(&db, &["apply", "5", "--yes"]);
+    let started: String = c
+        .query_one("SELECT clock_timestamp()::text", &[])
+        .unwrap()
+        .get(0);
+    ok(&db, &["rollback", "5", "--yes"]);
+    let stale: Vec<String> = c
+        .query(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE relname IN \
+             ('ra_horses', 'ra_jockeys', 'ra_races', 'ra_owners', 'ra_courses') \
+             AND (last_analyze IS NULL OR last_analyze < $1::text::timestamptz) ORDER BY 1",
+            &[&started],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(stale.is_empty(), "not analyzed by the rollback: {stale:?}");
+}

@@ -1,5 +1,5 @@
 -- ra-migrate plan: roll back phase 5 (archive)
--- 221 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- 232 steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_horse_pedigree, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_old_bookmakers, ra_old_courses, ra_old_dams, ra_old_damsires, ra_old_horses, ra_old_jockeys, ra_old_owners, ra_old_race_results, ra_old_races, ra_old_sires, ra_old_trainers, ra_runner_odds, ra_runners.
 --
@@ -1501,3 +1501,47 @@ ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_fkey;
 -- Step 221: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_trainer_id_fkey;
+
+-- Step 222: gather planner statistics of ra_bookmakers
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_bookmakers
+ANALYZE public.ra_bookmakers;
+
+-- Step 223: gather planner statistics of ra_courses
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_courses
+ANALYZE public.ra_courses;
+
+-- Step 224: gather planner statistics of ra_horses
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
+ANALYZE public.ra_horses;
+
+-- Step 225: gather planner statistics of ra_jockeys
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_jockeys
+ANALYZE public.ra_jockeys;
+
+-- Step 226: gather planner statistics of ra_trainers
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_trainers
+ANALYZE public.ra_trainers;
+
+-- Step 227: gather planner statistics of ra_owners
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_owners
+ANALYZE public.ra_owners;
+
+-- Step 228: gather planner statistics of ra_sires
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_sires
+ANALYZE public.ra_sires;
+
+-- Step 229: gather planner statistics of ra_dams
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_dams
+ANALYZE public.ra_dams;
+
+-- Step 230: gather planner statistics of ra_damsires
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_damsires
+ANALYZE public.ra_damsires;
+
+-- Step 231: gather planner statistics of ra_races
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
+ANALYZE public.ra_races;
+
+-- Step 232: gather planner statistics of ra_race_results
+--   lock: SHARE UPDATE EXCLUSIVE; touches: ra_race_results
+ANALYZE public.ra_race_results;
