@@ -299,19 +299,16 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
+    // pg_settings gives "0ms" when there is none.
     let statement_timeout = settings
         .iter()
-        .find(|(n, _)| n == "statement_timeout")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+        .any(|(n, v)| n == "statement_timeout" && v.trim_end_matches(char::is_alphabetic) != "0");
     f.push(finding(
         "session settings",
-        if statement_timeout.trim_start_matches('0').is_empty()
-            || statement_timeout == "0ms"
-        {
-            Level::Info
-        } else {
+        if statement_timeout {
             Level::Warning
+        } else {
+            Level::Info
         },
         format!(
             "{}; the tool sets lock_timeout per DDL transaction (--lock-timeout-ms, default 200ms) and leaves statement_timeout as it is",
@@ -321,10 +318,10 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        if statement_timeout.trim_start_matches('0').is_empty() || statement_timeout == "0ms" {
-            ""
-        } else {
+        if statement_timeout {
             "a statement_timeout can cancel phase 3's VALIDATE of the large fact tables: raise it for the operator's role (ALTER ROLE ... SET statement_timeout = 0) before phase 3"
+        } else {
+            ""
         },
     ));
     // Privileges.
@@ -469,39 +466,19 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
         ),
         "",
     ));
-    // Orphans of the relationships the old schema never enforced.
-    let mut orphans = Vec::new();
-    for fk in crate::phase::backfill::implicit(&cat, mapping) {
-        let Some(old_parent) = mapping
-            .masters()
-            .find(|m| m.new_name.as_deref() == Some(fk.references.as_str()))
-            .map(|m| m.name.clone())
-        else {
-            continue;
-        };
-        if cat.table(&old_parent).is_none() {
-            continue;
-        }
-        let old = crate::phase::DeferredFk {
-            references: old_parent.clone(),
-            ..fk.clone()
-        };
-        let n = crate::phase::backfill::orphans(client, &cat, &old)?;
-        if n > 0 {
-            orphans.push(format!(
-                "{}.{} -> {old_parent}: {n}",
-                fk.table,
-                fk.columns.join(", ")
-            ));
-        }
-    }
+    // Orphans of the relationships the plan will enforce (the same list `ra-migrate orphans` gives).
+    let orphans: Vec<String> = crate::orphans::list(client, &cat, mapping, 0)?
+        .into_iter()
+        .filter(|o| o.rows > 0)
+        .map(|o| format!("{}: {} row(s)", o.relationship.name, o.rows))
+        .collect();
     f.push(if orphans.is_empty() {
         finding("orphans", Level::Ok, "every relationship the plan will enforce already holds".into(), "")
     } else {
         finding(
             "orphans",
             Level::Warning,
-            format!("values with no master row, in relationships the legacy schema never enforced: {}", orphans.join("; ")),
+            format!("values with no master row, in relationships the legacy schema never enforced (or foreign keys left NOT VALID): {}", orphans.join("; ")),
             "`ra-migrate orphans` lists them; phase 5 enforces these relationships and keeps a constraint NOT VALID while orphans remain",
         )
     });

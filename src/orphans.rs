@@ -163,14 +163,19 @@ pub fn list(
                 &[],
             )
             .with_context(|| format!("counting orphans of {}", r.name))?;
-        let sample_rows = client.query(
-            &format!(
-                "SELECT c.{col}::text, count(*) FROM {child} c WHERE {filter} GROUP BY c.{col} ORDER BY count(*) DESC, 1 LIMIT $1"
-            ),
-            &[&(sample as i64)],
-        )?;
+        let rows: i64 = row.get(0);
+        let sample_rows = if sample == 0 || rows == 0 {
+            Vec::new()
+        } else {
+            client.query(
+                &format!(
+                    "SELECT c.{col}::text, count(*) FROM {child} c WHERE {filter} GROUP BY c.{col} ORDER BY count(*) DESC, 1 LIMIT $1"
+                ),
+                &[&(sample as i64)],
+            )?
+        };
         out.push(Orphans {
-            rows: row.get(0),
+            rows,
             keys: row.get(1),
             sample: sample_rows.iter().map(|s| (s.get(0), s.get(1))).collect(),
             relationship: r,
