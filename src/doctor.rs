@@ -134,53 +134,79 @@ fn is_local(host: &str) -> bool {
 pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<String>> {
     let (_, port) = endpoint(url)?;
     let token = format!("probe_{}", std::process::id());
-    client
-        .batch_execute(&format!("SET ra_migrate.pooler_probe = '{token}'"))
-        .context("probing for a transaction pooler")?;
-    let pid_of = |c: &mut Client| -> Result<(i32, Option<String>)> { probe_row(c) };
-    let (first_pid, _) = pid_of(client)?;
+    // One message: the setting and the pid come from the same server session even through a pooler.
+    let (first_pid, _) = probe_row(
+        client,
+        &format!("SET ra_migrate.pooler_probe = '{token}'; {PROBE}"),
+    )
+    .context("probing for a transaction pooler")?;
+    // A second client, in a thread: with session pooling and a full pool it waits for a server
+    // connection, and that wait is itself the answer "not a transaction pooler". It takes and
+    // releases a server session on command, so this client is probed both while the other holds
+    // one and right after the other released one (whatever order the pooler hands them out in).
     let url2 = url.to_string();
-    // The second client may have to wait for a server connection (session pooling with a full
-    // pool): that wait is itself the answer "not a transaction pooler".
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<bool>();
+    let (res_tx, res_rx) = std::sync::mpsc::channel::<Result<(i32, Option<String>)>>();
     std::thread::spawn(move || {
-        let result = (|| -> Result<(i32, Option<String>, Client)> {
-            let mut c = crate::db::connect(&url2, "pooler probe")?;
-            c.batch_execute("BEGIN")?;
-            let (pid, setting) = probe_row(&mut c)?;
-            Ok((pid, setting, c))
-        })();
-        match result {
-            Ok((pid, setting, mut c)) => {
-                let _ = tx.send(Ok((pid, setting)));
-                // Hold the server session (inside a transaction) until the first client has asked again.
-                let _ = release_rx.recv_timeout(Duration::from_secs(10));
-                let _ = c.batch_execute("ROLLBACK");
-            }
+        let mut c = match crate::db::connect(&url2, "pooler probe") {
+            Ok(c) => c,
             Err(e) => {
-                let _ = tx.send(Err(e));
+                let _ = res_tx.send(Err(e));
+                return;
+            }
+        };
+        // true: begin and report; false: end the transaction and report nothing.
+        while let Ok(begin) = cmd_rx.recv_timeout(Duration::from_secs(10)) {
+            let r = if begin {
+                probe_row(&mut c, &format!("BEGIN; {PROBE}"))
+            } else {
+                c.batch_execute("ROLLBACK")
+                    .map(|_| (0, None))
+                    .map_err(Into::into)
+            };
+            if res_tx.send(r).is_err() {
+                break;
             }
         }
     });
     let mut verdict = None;
-    if let Ok(Ok((pid, setting))) = rx.recv_timeout(Duration::from_secs(5)) {
+    let moved = |pid: i32, setting: &Option<String>| {
+        pid != first_pid || setting.as_deref() != Some(token.as_str())
+    };
+    for _ in 0..3 {
+        if cmd_tx.send(true).is_err() {
+            break;
+        }
+        let Ok(Ok((pid, setting))) = res_rx.recv_timeout(Duration::from_secs(5)) else {
+            break;
+        };
+        if pid == first_pid || setting.as_deref() == Some(token.as_str()) {
+            verdict = Some(format!(
+                "a second connection was given this connection's server session (backend pid {pid})"
+            ));
+            break;
+        }
+        let (pid, setting) = probe_row(client, PROBE)?;
+        if moved(pid, &setting) {
+            verdict = Some(format!(
+                "this connection moved from backend pid {first_pid} to {pid} between two transactions"
+            ));
+            break;
+        }
+        if cmd_tx.send(false).is_err()
+            || !matches!(res_rx.recv_timeout(Duration::from_secs(5)), Ok(Ok(_)))
         {
-            if pid == first_pid || setting.as_deref() == Some(token.as_str()) {
-                verdict = Some(format!(
-                    "a second connection was given this connection's server session (backend pid {pid})"
-                ));
-            } else {
-                let (again, setting) = pid_of(client)?;
-                if again != first_pid || setting.as_deref() != Some(token.as_str()) {
-                    verdict = Some(format!(
-                        "this connection moved from backend pid {first_pid} to {again} between two transactions"
-                    ));
-                }
-            }
+            break;
+        }
+        let (pid, setting) = probe_row(client, PROBE)?;
+        if moved(pid, &setting) {
+            verdict = Some(format!(
+                "this connection moved from backend pid {first_pid} to {pid} between two transactions"
+            ));
+            break;
         }
     }
-    let _ = release_tx.send(());
+    drop(cmd_tx);
     client.batch_execute("RESET ra_migrate.pooler_probe")?;
     if verdict.is_none() && port == SUPABASE_TRANSACTION_POOLER_PORT {
         verdict = Some(format!(
@@ -190,12 +216,13 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
     Ok(verdict)
 }
 
+const PROBE: &str =
+    "SELECT pg_backend_pid()::text, current_setting('ra_migrate.pooler_probe', true)";
+
 /// This session's backend pid and probe setting, by the simple query protocol: a transaction
 /// pooler breaks named prepared statements, and the probe must work through one.
-fn probe_row(c: &mut Client) -> Result<(i32, Option<String>)> {
-    let rows = c.simple_query(
-        "SELECT pg_backend_pid()::text, current_setting('ra_migrate.pooler_probe', true)",
-    )?;
+fn probe_row(c: &mut Client, sql: &str) -> Result<(i32, Option<String>)> {
+    let rows = c.simple_query(sql)?;
     for m in rows {
         if let postgres::SimpleQueryMessage::Row(r) = m {
             let pid: i32 = r.get(0).unwrap_or("0").parse().unwrap_or(0);
@@ -425,7 +452,7 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "subscribers (e.g. Supabase Realtime) follow the table they subscribed to: check after phase 5 that they receive changes of the ra_mst_* tables",
+            "phase 1 adds each ra_mst_* table to its old table's publications and phase 5 takes the archived tables out, so subscribers (e.g. Supabase Realtime) keep receiving master changes; wal_level must be logical for anyone to subscribe",
         )
     });
     // Default privileges that new tables receive.

@@ -370,7 +370,7 @@ impl FkResult {
                 .map(|o| format!("{} -> {}", o.key, o.value))
                 .collect();
             parts.push(format!(
-                "{n} orphan(s){}",
+                "{n} orphan(s){} (`ra-migrate orphans` lists and resolves them)",
                 if samples.is_empty() {
                     String::new()
                 } else {

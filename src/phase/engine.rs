@@ -743,7 +743,10 @@ fn run_resumable(
                 changed = true;
             }
             Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
-                warnings.push(format!("{what}: {e:#}: the constraint stays NOT VALID"));
+                // `e` already names the step.
+                warnings.push(format!(
+                    "{e:#}: the constraint stays NOT VALID (`ra-migrate orphans` lists and resolves the rows it refuses)"
+                ));
             }
             Err(error) => {
                 return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));

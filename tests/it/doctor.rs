@@ -137,6 +137,11 @@ fn a_transaction_pooler_is_found_by_doctor_and_refused_by_apply_with_nothing_cha
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("transaction pooler"), "{t}");
+    // The checks that need prepared statements are left for a session connection, and it says so.
+    assert!(
+        t.contains("other checks") && t.contains("session connection"),
+        "{t}"
+    );
 
     let out = ra_url(&url, &["apply", "1", "--yes"]);
     let t = text(&out);
