@@ -26,6 +26,10 @@ pub struct Catalog {
     pub new_table_acl: Vec<AclItem>,
     /// The same for a sequence.
     pub new_sequence_acl: Vec<AclItem>,
+    /// Publications that take every table of the schema without listing it (`FOR ALL TABLES`,
+    /// `FOR TABLES IN SCHEMA`), described as `name (FOR ALL TABLES)`: a twin joins them when it
+    /// is created, and an archived table cannot leave them.
+    pub implicit_publications: Vec<String>,
     /// Keywords that need quoting as identifiers (everything but unreserved ones).
     #[serde(skip)]
     keywords: BTreeSet<String>,
@@ -53,6 +57,9 @@ pub struct Table {
     pub owner: String,
     /// The current role may give a table this owner (superuser, or a member of the owner role).
     pub owner_settable: bool,
+    /// The owner may create in the schema, as PostgreSQL requires of a new owner unless a
+    /// superuser gives the table (or the owner is the current role, and nothing is given).
+    pub owner_may_create: bool,
     /// Every privilege on the table, the owner's own included (`acldefault` when `relacl` is null).
     pub acl: Vec<AclItem>,
     /// Column-level privileges: (column, item).
@@ -250,6 +257,8 @@ impl Catalog {
             .context("reading the schema's default privileges for tables")?;
         let new_sequence_acl = read_new_acl(client, schema, "S")
             .context("reading the schema's default privileges for sequences")?;
+        let implicit_publications = read_implicit_publications(client, schema)
+            .context("reading publications of all tables or of the schema")?;
         canonicalize(client, &mut tables);
         let views = read_views(client, schema).context("reading views")?;
         let names: BTreeSet<String> = tables.values().map(|t| t.name.clone()).collect();
@@ -274,6 +283,7 @@ impl Catalog {
             current_user,
             new_table_acl,
             new_sequence_acl,
+            implicit_publications,
             keywords,
         })
     }
@@ -338,7 +348,10 @@ fn read_tables(c: &mut impl GenericClient, schema: &str) -> Result<BTreeMap<u32,
                   FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a), '{}'),
                 c.relreplident::text,
                 (SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                 WHERE i.indrelid = c.oid AND i.indisreplident)
+                 WHERE i.indrelid = c.oid AND i.indisreplident),
+                c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                  OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                  OR has_schema_privilege(c.relowner, n.oid, 'CREATE')
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
         .replace("ACL_ITEM_SQL", ACL_ITEM_SQL);
@@ -378,6 +391,7 @@ fn read_tables(c: &mut impl GenericClient, schema: &str) -> Result<BTreeMap<u32,
                     grants,
                     owner: r.get(10),
                     owner_settable: r.get(11),
+                    owner_may_create: r.get(15),
                     acl: r
                         .get::<_, Vec<String>>(12)
                         .iter()
@@ -474,6 +488,33 @@ fn read_publications(
         }
     }
     Ok(())
+}
+
+fn read_implicit_publications(c: &mut impl GenericClient, schema: &str) -> Result<Vec<String>> {
+    let version: i32 = c
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    // `FOR TABLES IN SCHEMA` exists from PostgreSQL 15.
+    let in_schema = if version >= 150000 {
+        "UNION ALL
+         SELECT quote_ident(p.pubname::text) || ' (FOR TABLES IN SCHEMA ' || quote_ident(n.nspname::text) || ')'
+         FROM pg_publication p
+         JOIN pg_publication_namespace pn ON pn.pnpubid = p.oid
+         JOIN pg_namespace n ON n.oid = pn.pnnspid
+         WHERE n.nspname = $1"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT quote_ident(pubname::text) || ' (FOR ALL TABLES)' FROM pg_publication
+         WHERE puballtables AND $1::text IS NOT NULL
+         {in_schema}
+         ORDER BY 1"
+    );
+    Ok(c.query(&sql, &[&schema])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }
 
 /// `kind`: `r` tables, `S` sequences (`pg_default_acl.defaclobjtype`).

@@ -43,9 +43,13 @@ pub struct ClusterOptions {
     pub keep: bool,
     /// Directory holding `initdb`, `pg_ctl` and `postgres`; found automatically when `None`.
     pub bin_dir: Option<PathBuf>,
+    /// The bootstrap superuser's name; `postgres` when `None`. The rehearsal takes another one
+    /// when it reproduces a production role called `postgres` that is not a superuser.
+    pub superuser: Option<String>,
 }
 
-/// A running throwaway PostgreSQL server listening on `127.0.0.1`, superuser `postgres`, trust auth.
+/// A running throwaway PostgreSQL server listening on `127.0.0.1`, superuser `postgres` (or
+/// [`ClusterOptions::superuser`]), trust auth.
 #[derive(Debug)]
 pub struct Cluster {
     bin_dir: PathBuf,
@@ -55,6 +59,7 @@ pub struct Cluster {
     log_file: PathBuf,
     port: u16,
     keep: bool,
+    superuser: String,
     run_as: Option<RunAs>,
     pg_stat_statements: bool,
     stopped: bool,
@@ -82,6 +87,10 @@ impl Cluster {
             bin_dir,
             port: 0,
             keep: opts.keep,
+            superuser: opts
+                .superuser
+                .clone()
+                .unwrap_or_else(|| "postgres".to_string()),
             run_as,
             pg_stat_statements: false,
             stopped: true,
@@ -121,7 +130,15 @@ impl Cluster {
         initdb
             .arg("-D")
             .arg(&self.data_dir)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                &self.superuser,
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ])
             .arg("--locale=C");
         run_checked(&mut initdb, "initdb").with_context(|| {
             format!(
@@ -261,9 +278,24 @@ impl Cluster {
         }
     }
 
-    /// Connection URL for database `dbname` (superuser `postgres`, no password).
+    /// Connection URL for database `dbname` (the bootstrap superuser, no password).
     pub fn url(&self, dbname: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{dbname}", self.port)
+        self.url_as(&self.superuser, dbname)
+    }
+
+    /// The URL of `dbname` for `user` (trust authentication: no password).
+    pub fn url_as(&self, user: &str, dbname: &str) -> String {
+        let user: String = user
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        format!("postgres://{user}@127.0.0.1:{}/{dbname}", self.port)
     }
 
     /// The TCP port the server listens on (loopback only).
@@ -764,6 +796,7 @@ mod tests {
         let opts = ClusterOptions {
             keep: false,
             bin_dir: Some(PathBuf::from("/nonexistent/pg/bin")),
+            superuser: None,
         };
         let err = Cluster::start(&opts).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/pg/bin"), "{err}");

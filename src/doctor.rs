@@ -375,6 +375,25 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
             not_owned.push(m.name.clone());
         }
     }
+    // Phase 1 gives each twin its old table's owner, which PostgreSQL allows a role that is not
+    // a superuser only when that owner may create in the schema.
+    let owner_blocked: Vec<String> = mapping
+        .masters()
+        .filter_map(|m| cat.table(&m.name))
+        .filter(|t| !t.owner_may_create)
+        .map(|t| format!("{} (owner {})", t.name, t.owner))
+        .collect();
+    if !owner_blocked.is_empty() {
+        f.push(finding(
+            "privileges",
+            Level::Problem,
+            format!(
+                "phase 1 cannot give these masters' twins their owner, who may not create in schema {schema}: {}",
+                owner_blocked.join(", ")
+            ),
+            &format!("GRANT CREATE ON SCHEMA {schema} TO each owner named, or run phase 1 as a superuser"),
+        ));
+    }
     f.push(if can_create && not_owned.is_empty() {
         finding(
             "privileges",

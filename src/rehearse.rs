@@ -72,9 +72,14 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         "none of the mapping's tables exists in schema {schema} of the source {source_label}: is this the right database and --schema?"
     );
 
+    let role = ProductionRole::read(&mut source)?;
+
     println!("starting a throwaway PostgreSQL cluster...");
     let cluster = Cluster::start(&ClusterOptions {
         keep: args.keep,
+        // The copy is loaded by a superuser of its own, so that the production role, when it
+        // is none, can be reproduced under its own name (on Supabase, `postgres`).
+        superuser: (!role.superuser).then(|| REHEARSAL_ADMIN.to_string()),
         ..Default::default()
     })?;
     let url = cluster.create_database("rehearsal", None)?;
@@ -87,6 +92,22 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
     normalize_session(&mut target, "the copy")?;
     for note in prerequisites(&mut source, &mut target, schema)? {
         println!("note: {note}");
+    }
+    role.reproduce(&mut target, "rehearsal")?;
+    // Every phase runs as the role the tool uses in production, so what that role may not do
+    // fails here as it would there.
+    let role_url = cluster.url_as(&role.name, "rehearsal");
+    if role.superuser {
+        println!(
+            "the source's role {} is a superuser: so is the rehearsal's",
+            role.name
+        );
+    } else {
+        println!(
+            "rehearsing as role {} with the source's attributes and memberships ({}), not as a superuser",
+            role.name,
+            role.describe()
+        );
     }
 
     let t = Instant::now();
@@ -139,15 +160,22 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
     target
         .batch_execute("ANALYZE")
         .context("analyzing the copy")?;
-    state::init(&mut target, &mapping.protected).context("installing ra_migrate on the copy")?;
     drop(target);
+    let mut as_role = db::connect(&role_url, "rehearse (copy, as the production role)")?;
+    state::init(&mut as_role, &mapping.protected).with_context(|| {
+        format!(
+            "installing ra_migrate on the copy as role {} (the role needs CREATE on the database, as it does in production for `init`)",
+            role.name
+        )
+    })?;
+    drop(as_role);
     println!(
         "copy ready ({:.1}s); rehearsing every phase with an outside writer...",
         started.elapsed().as_secs_f64()
     );
 
     let summary = demo::rehearse(&Rehearsal {
-        url: &url,
+        url: &role_url,
         mapping: &mapping,
         schema,
         lock: crate::commands::lock_policy(g),
@@ -157,7 +185,7 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
     print!("{}", demo::render_summary(&summary));
     println!("source {source_label} was only read (read-only session); nothing was written to it");
     if args.keep {
-        println!("cluster kept running: {url}");
+        println!("cluster kept running: {role_url}");
     }
     drop(cluster);
     Ok(if summary.passed {
@@ -224,6 +252,140 @@ fn refuse_started_migration(source: &mut Client) -> Result<()> {
     Ok(())
 }
 
+/// The copy's own superuser when the production role is not one.
+const REHEARSAL_ADMIN: &str = "ra_rehearsal_admin";
+
+/// The role the tool connects to the source as: its attributes, the roles it is a member of
+/// (directly or through others) and what it may do with the database.
+struct ProductionRole {
+    name: String,
+    superuser: bool,
+    /// `CREATEROLE`, `NOINHERIT` ... as `CREATE ROLE` takes them.
+    attributes: Vec<&'static str>,
+    /// (role, member, admin option) for every membership above the production role.
+    memberships: Vec<(String, String, bool)>,
+    owns_database: bool,
+    creates_in_database: bool,
+}
+
+impl ProductionRole {
+    fn read(source: &mut Client) -> Result<ProductionRole> {
+        let r = source
+            .query_one(
+                "SELECT r.rolname::text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb,
+                        r.rolreplication, r.rolbypassrls, d.datdba = r.oid,
+                        has_database_privilege(r.oid, d.oid, 'CREATE')
+                 FROM pg_roles r, pg_database d
+                 WHERE r.rolname = current_user AND d.datname = current_database()",
+                &[],
+            )
+            .context("reading the role the source is read as")?;
+        let attributes = [
+            (2, "INHERIT", "NOINHERIT"),
+            (3, "CREATEROLE", "NOCREATEROLE"),
+            (4, "CREATEDB", "NOCREATEDB"),
+            (5, "REPLICATION", "NOREPLICATION"),
+            (6, "BYPASSRLS", "NOBYPASSRLS"),
+        ]
+        .into_iter()
+        .map(|(i, yes, no)| if r.get::<_, bool>(i) { yes } else { no })
+        .collect();
+        let memberships = source
+            .query(
+                "WITH RECURSIVE up(roleid, member, admin) AS (
+                     SELECT m.roleid, m.member, m.admin_option FROM pg_auth_members m
+                     WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                     UNION
+                     SELECT m.roleid, m.member, m.admin_option FROM pg_auth_members m
+                     JOIN up ON m.member = up.roleid)
+                 SELECT pg_get_userbyid(roleid)::text, pg_get_userbyid(member)::text, admin
+                 FROM up ORDER BY 1, 2",
+                &[],
+            )
+            .context("reading the roles the source's role is a member of")?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        Ok(ProductionRole {
+            name: r.get(0),
+            superuser: r.get(1),
+            attributes,
+            memberships,
+            owns_database: r.get(7),
+            creates_in_database: r.get(8),
+        })
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = vec![self.attributes.join(" ")];
+        let direct: Vec<&str> = self
+            .memberships
+            .iter()
+            .filter(|(_, member, _)| member == &self.name)
+            .map(|(role, _, _)| role.as_str())
+            .collect();
+        if !direct.is_empty() {
+            parts.push(format!("member of {}", direct.join(", ")));
+        }
+        if self.owns_database {
+            parts.push("owns the database".into());
+        } else if self.creates_in_database {
+            parts.push("may create schemas".into());
+        }
+        parts.join("; ")
+    }
+
+    /// Creates the role in the copy (after [`prerequisites`], which creates the roles the
+    /// schema names, before the schema is loaded): same attributes, `LOGIN`, the same
+    /// memberships, the same rights on the database. A superuser is left to the copy's own.
+    fn reproduce(&self, target: &mut Client, database: &str) -> Result<()> {
+        if self.superuser {
+            return Ok(());
+        }
+        let q = quote_ident(&self.name);
+        let mut roles: BTreeSet<&str> = self
+            .memberships
+            .iter()
+            .flat_map(|(r, m, _)| [r.as_str(), m.as_str()])
+            .collect();
+        roles.insert(&self.name);
+        for role in roles {
+            target
+                .batch_execute(&format!(
+                    "DO $$ BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+                    quote_ident(role)
+                ))
+                .with_context(|| format!("creating role {role} in the copy"))?;
+        }
+        let mut sql = format!(
+            "ALTER ROLE {q} LOGIN NOSUPERUSER {};",
+            self.attributes.join(" ")
+        );
+        for (role, member, admin) in &self.memberships {
+            sql.push_str(&format!(
+                "GRANT {} TO {}{};",
+                quote_ident(role),
+                quote_ident(member),
+                if *admin { " WITH ADMIN OPTION" } else { "" }
+            ));
+        }
+        if self.owns_database {
+            sql.push_str(&format!(
+                "ALTER DATABASE {} OWNER TO {q};",
+                quote_ident(database)
+            ));
+        } else if self.creates_in_database {
+            sql.push_str(&format!(
+                "GRANT CREATE ON DATABASE {} TO {q};",
+                quote_ident(database)
+            ));
+        }
+        target
+            .batch_execute(&sql)
+            .with_context(|| format!("reproducing role {} in the copy: {sql}", self.name))
+    }
+}
+
 /// Every role the schema's privileges (tables, columns, sequences, functions, the schema itself),
 /// default privileges, policies and owners name, with whether it bypasses row-level security.
 const NAMED_ROLES: &str = "WITH acls AS (
@@ -253,7 +415,8 @@ const NAMED_ROLES: &str = "WITH acls AS (
        UNION SELECT p.proowner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
              WHERE n.nspname = $1
        UNION SELECT pubowner FROM pg_publication)
-     SELECT DISTINCT ro.rolname::text, ro.rolbypassrls FROM named JOIN pg_roles ro ON ro.oid = named.r
+     SELECT DISTINCT ro.rolname::text, ro.rolbypassrls, ro.rolsuper FROM named
+     JOIN pg_roles ro ON ro.oid = named.r
      ORDER BY 1";
 
 /// What the dump needs but does not carry: the roles its grants, default privileges and policies
@@ -261,13 +424,13 @@ const NAMED_ROLES: &str = "WITH acls AS (
 /// provided, for the operator.
 fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Result<Vec<String>> {
     let mut notes = Vec::new();
-    let roles: Vec<(String, bool)> = source
+    let roles: Vec<(String, bool, bool)> = source
         .query(NAMED_ROLES, &[&schema])
         .context("reading the roles the source's privileges and policies name")?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-    for (role, bypass) in roles {
+    for (role, bypass, superuser) in roles {
         let exists: bool = target
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
@@ -276,7 +439,12 @@ fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Resu
             .get(0);
         if !exists {
             // Bypassing row-level security changes what a role's writes do: it comes along.
-            let bypass = if bypass { " BYPASSRLS" } else { "" };
+            // A superuser owner ignores row-level security and may do anything: so in the copy.
+            let bypass = match (superuser, bypass) {
+                (true, _) => " SUPERUSER",
+                (false, true) => " BYPASSRLS",
+                _ => "",
+            };
             target
                 .batch_execute(&format!(
                     "CREATE ROLE {} NOLOGIN{bypass}",
@@ -330,6 +498,13 @@ fn prerequisites(source: &mut Client, target: &mut Client, schema: &str) -> Resu
 /// tables, column lists and row filters, so the archive's hand-over of realtime subscribers is
 /// rehearsed too.
 fn publications(source: &mut Client, cat: &Catalog) -> Result<Vec<String>> {
+    // Publications of the schema's tables (`FOR TABLES IN SCHEMA`), by quoted name.
+    let in_schema: Vec<String> = cat
+        .implicit_publications
+        .iter()
+        .filter(|p| p.contains(" (FOR TABLES IN SCHEMA "))
+        .cloned()
+        .collect();
     let rows = source
         .query(
             "SELECT quote_ident(p.pubname::text), p.puballtables, p.pubinsert, p.pubupdate,
@@ -340,8 +515,10 @@ fn publications(source: &mut Client, cat: &Catalog) -> Result<Vec<String>> {
                  SELECT 1 FROM pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE r.prpubid = p.oid AND n.nspname = $1)
+               OR (current_setting('server_version_num')::int >= 150000 AND quote_ident(p.pubname::text) IN (
+                 SELECT split_part(x, ' (FOR TABLES IN SCHEMA ', 1) FROM unnest($2::text[]) x))
              ORDER BY 1",
-            &[&cat.schema],
+            &[&cat.schema, &in_schema],
         )
         .context("reading the source's publications")?;
     let mut out = Vec::new();
@@ -362,6 +539,15 @@ fn publications(source: &mut Client, cat: &Catalog) -> Result<Vec<String>> {
             "ALTER PUBLICATION {name} OWNER TO {}",
             r.get::<_, String>(7)
         ));
+        if in_schema
+            .iter()
+            .any(|p| p.starts_with(&format!("{name} (FOR TABLES IN SCHEMA ")))
+        {
+            out.push(format!(
+                "ALTER PUBLICATION {name} ADD TABLES IN SCHEMA {}",
+                cat.quote(&cat.schema)
+            ));
+        }
         for t in cat.tables.values() {
             for p in t.publications.iter().filter(|p| p.name == name) {
                 out.push(crate::ddl::add_to_publication(

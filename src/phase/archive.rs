@@ -165,6 +165,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
     if pairs.is_empty() {
         bail!("no master has both its old and its new table: nothing to archive");
     }
+    for p in &cat.implicit_publications {
+        notes.push(format!(
+            "publication {p} keeps publishing the archived ra_old_* tables (a table cannot leave such a publication); nothing writes them after the archive, so their subscribers receive nothing more from them, and the ra_mst_* tables are published there already"
+        ));
+    }
     for p in &pairs {
         let old_q = cat.qualified(&p.old.name);
         // Subscribers (Supabase realtime, logical replicas) follow the new master from now on:

@@ -83,6 +83,16 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 old.owner
             );
         }
+        if !old.owner_may_create {
+            bail!(
+                "{new_name} cannot be given the owner of {} ({}): that role may not create in schema {}, which PostgreSQL requires of a new owner unless a superuser gives the table; grant it (GRANT CREATE ON SCHEMA {} TO {}) or run as a superuser",
+                m.name,
+                old.owner,
+                cat.schema,
+                cat.quote(&cat.schema),
+                old.owner
+            );
+        }
         let ddl = ddl::build(
             cat,
             old,
@@ -126,6 +136,12 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             d.from_table,
             d.from_constraint,
             d.references
+        ));
+    }
+    for p in &cat.implicit_publications {
+        notes.push(format!(
+            "publication {p} takes every new table of schema {}: the ra_mst_* tables join it as they are created, beside the old ones",
+            cat.schema
         ));
     }
     let old_names: BTreeSet<String> = present.iter().map(|m| m.name.clone()).collect();

@@ -381,23 +381,21 @@ fn dump_surface(dump: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn rehearse_reproduces_the_surface_of_a_supabase_project() {
-    let source = TestDb::legacy();
-    let mut c = source.client();
-    supabase_project(&mut c);
-    let before = pg_dump_schema(&source.url);
-    let dir = std::env::temp_dir().join(format!("ra-surface-rehearse-{}", std::process::id()));
+/// Runs `rehearse --from SOURCE --keep` (and `extra`); returns its output, the kept cluster (stopped
+/// when dropped) and the copy's URL when it printed one.
+fn rehearse_kept(
+    source: &str,
+    extra: &[&str],
+) -> (std::process::Output, KeptCluster, Option<String>) {
+    let dir = std::env::temp_dir().join(format!(
+        "ra-surface-rehearse-{}-{}",
+        std::process::id(),
+        source.rsplit('/').next().unwrap_or("db")
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let out = bin()
-        .args([
-            "rehearse",
-            "--from",
-            &source.url,
-            "--sample",
-            "20",
-            "--keep",
-        ])
+        .args(["rehearse", "--from", source, "--keep"])
+        .args(extra)
         .current_dir(&dir)
         .stdin(std::process::Stdio::null())
         .output()
@@ -409,30 +407,55 @@ fn rehearse_reproduces_the_surface_of_a_supabase_project() {
     );
     let stop: Vec<String> = stderr
         .lines()
+        .chain(stdout.lines())
         .find_map(|l| l.split_once("stop it with: "))
         .map(|(_, cmd)| cmd.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
     let data = stop.iter().skip_while(|a| *a != "-D").nth(1).cloned();
-    let _kept = KeptCluster {
+    let kept = KeptCluster {
         root: data
             .as_deref()
             .and_then(|d| std::path::Path::new(d).parent())
             .map(|p| p.to_path_buf()),
         stop,
     };
-    assert!(out.status.success(), "{stdout}\n{stderr}");
     let copy = stdout
         .lines()
         .find_map(|l| l.strip_prefix("cluster kept running: "))
-        .unwrap_or_else(|| panic!("no kept cluster:\n{stdout}"));
+        .map(str::to_string);
+    (out, kept, copy)
+}
+
+#[test]
+fn rehearse_reproduces_the_surface_of_a_supabase_project() {
+    let source = TestDb::legacy();
+    let mut c = source.client();
+    supabase_project(&mut c);
+    c.batch_execute("CREATE PUBLICATION public_schema FOR TABLES IN SCHEMA public")
+        .unwrap();
+    let before = pg_dump_schema(&source.url);
+    let (out, _kept, copy) = rehearse_kept(&source.url, &["--sample", "20"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let copy = copy.unwrap_or_else(|| panic!("no kept cluster:\n{stdout}"));
     // After the rehearsal rolled every phase back, the copy has the source's surface: grants,
-    // default privileges, row-level security, policies, publications. (Definitions themselves
-    // come back re-parsed from any dump, so they are not compared here.)
-    let (copied, source_surface) = (dump_surface(&pg_dump_schema(copy)), dump_surface(&before));
+    // default privileges, row-level security, policies, publications (of tables and of the
+    // schema). (Definitions themselves come back re-parsed from any dump, so they are not
+    // compared here.)
+    let (copied, source_surface) = (dump_surface(&pg_dump_schema(&copy)), dump_surface(&before));
     assert!(
         copied
             .iter()
             .any(|l| l.starts_with("ALTER DEFAULT PRIVILEGES")),
+        "{copied:#?}"
+    );
+    assert!(
+        copied
+            .iter()
+            .any(|l| l.contains("ADD TABLES IN SCHEMA public")),
         "{copied:#?}"
     );
     let missing: Vec<&String> = source_surface
@@ -449,6 +472,116 @@ fn rehearse_reproduces_the_surface_of_a_supabase_project() {
     );
     // The source is untouched.
     assert_eq!(pg_dump_schema(&source.url), before);
+}
+
+/// A role the tool connects as that is not a superuser but bypasses row-level security (as
+/// Supabase's `postgres`): a member of `postgres` (the masters' owner) and of `member_of`,
+/// allowed to create in the database and the schema.
+fn migrating_role(c: &mut Client, db: &TestDb, member_of: &[&str]) -> (String, String) {
+    let tag = db.name.rsplit('_').next().unwrap().to_string();
+    let migrator = format!("migrator_{tag}");
+    let mut sql = format!(
+        "CREATE ROLE {migrator} LOGIN BYPASSRLS PASSWORD 'pw_{migrator}';
+         GRANT postgres TO {migrator};
+         GRANT CONNECT, CREATE ON DATABASE \"{db}\" TO {migrator};
+         GRANT USAGE, CREATE ON SCHEMA public TO {migrator};",
+        db = db.name
+    );
+    for role in member_of {
+        sql.push_str(&format!("GRANT {role} TO {migrator};"));
+    }
+    c.batch_execute(&sql).unwrap();
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.split_once('@').map(|(_, r)| r).unwrap_or(rest);
+    let url = format!("{scheme}://{migrator}:pw_{migrator}@{host}");
+    (migrator, url)
+}
+
+#[test]
+fn rehearse_runs_as_the_production_role_and_makes_the_same_twins() {
+    let source = TestDb::legacy();
+    let mut c = source.client();
+    supabase_project(&mut c);
+    let (migrator, url) = migrating_role(&mut c, &source, &["service_role"]);
+    // ra_owners' owner may not create in the schema (a superuser gave it the table): a role
+    // that is not a superuser cannot give the twin that owner, and the plan says so first.
+    let (code, text) = crate::common::run_url(&url, &["init"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = crate::common::run_url(&url, &["doctor"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("phase 1 cannot give these masters' twins their owner, who may not create in schema public: ra_owners (owner service_role)"),
+        "{text}"
+    );
+    let (code, text) = crate::common::run_url(&url, &["plan", "1"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("ra_mst_owners cannot be given the owner of ra_owners (service_role): that role may not create in schema public"),
+        "{text}"
+    );
+    c.batch_execute("GRANT CREATE ON SCHEMA public TO service_role")
+        .unwrap();
+    let (out, _kept, copy) = rehearse_kept(&url, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let text = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("rehearsing as role {migrator} ")),
+        "{text}"
+    );
+    let copy = copy.unwrap_or_else(|| panic!("no kept cluster:\n{text}"));
+    assert!(copy.contains(&format!("://{migrator}@")), "{copy}");
+    // Phase 1 as the same role on the rehearsal's copy and on production: the same twins.
+    let (code, text) = crate::common::run_url(&copy, &["apply", "1", "--yes"]);
+    assert_eq!(code, Some(0), "copy: {text}");
+    let (code, text) = crate::common::run_url(&url, &["apply", "1", "--yes"]);
+    assert_eq!(code, Some(0), "production: {text}");
+    let mut copy_client = postgres::Client::connect(&copy, postgres::NoTls).unwrap();
+    for (_, new) in PAIRS {
+        assert_eq!(
+            surface(&mut copy_client, new),
+            surface(&mut c, new),
+            "{new}: the rehearsal's twin differs from production's"
+        );
+        assert_eq!(
+            publications(&mut copy_client, new),
+            publications(&mut c, new),
+            "{new}"
+        );
+    }
+    assert_eq!(
+        sequence_acl(&mut copy_client, "ra_mst_bookmakers_id_seq"),
+        sequence_acl(&mut c, "ra_mst_bookmakers_id_seq")
+    );
+}
+
+#[test]
+fn rehearse_fails_where_production_would_fail() {
+    let source = TestDb::legacy();
+    let mut c = source.client();
+    supabase_project(&mut c);
+    // Not a member of service_role, which owns ra_owners; allowed to read it (so the copy can
+    // be made), not to give a table to its owner.
+    let (migrator, url) = migrating_role(&mut c, &source, &[]);
+    c.batch_execute(&format!("GRANT SELECT ON ra_owners TO {migrator}"))
+        .unwrap();
+    let refusal = format!(
+        "ra_mst_owners cannot be given the owner of ra_owners (service_role): {migrator} is not a member of that role"
+    );
+    let (out, _kept, _) = rehearse_kept(&url, &[]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "the rehearsal passed:\n{text}");
+    assert!(text.contains(&refusal), "{text}");
+    // As production does.
+    let (code, _) = crate::common::run_url(&url, &["init"]);
+    assert_eq!(code, Some(0));
+    let (code, text) = crate::common::run_url(&url, &["apply", "1", "--yes"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains(&refusal), "{text}");
 }
 
 /// Compares with tests/snapshots/NAME (row estimates masked); `UPDATE_SNAPSHOTS=1` rewrites it.
@@ -554,4 +687,131 @@ fn the_plan_refuses_an_owner_the_tool_cannot_give_before_anything_runs() {
         .unwrap()
         .get(0);
     assert_eq!(created, 0);
+}
+
+/// `(publication, table)` for every master pair's table, from `pg_publication_tables` (membership
+/// as subscribers see it, implicit or explicit), and the explicit members of `mixed`.
+fn membership(c: &mut Client) -> (Vec<(String, String)>, Vec<String>) {
+    let all = c
+        .query(
+            "SELECT pubname::text, tablename::text FROM pg_publication_tables
+             WHERE tablename IN ('ra_horses', 'ra_mst_horses', 'ra_old_horses',
+                                 'ra_races', 'ra_mst_races', 'ra_old_races')
+             ORDER BY 1, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let explicit = c
+        .query(
+            "SELECT c.relname::text FROM pg_publication_rel r
+             JOIN pg_publication p ON p.oid = r.prpubid JOIN pg_class c ON c.oid = r.prrelid
+             WHERE p.pubname = 'mixed' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    (all, explicit)
+}
+
+#[test]
+fn publications_of_all_tables_and_of_the_schema_follow_every_phase_and_back() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    // Publications that name no table: every table, every table of the schema, and one that
+    // does both (an explicit member that also belongs through its schema).
+    c.batch_execute(
+        "CREATE PUBLICATION everything FOR ALL TABLES;
+         CREATE PUBLICATION public_schema FOR TABLES IN SCHEMA public;
+         CREATE PUBLICATION mixed FOR TABLE ra_horses;
+         ALTER PUBLICATION mixed ADD TABLES IN SCHEMA public;",
+    )
+    .unwrap();
+    let before = pg_dump_schema(&db.url);
+    let (original, original_explicit) = membership(&mut c);
+    let pubs = ["everything", "mixed", "public_schema"];
+    let expect = |tables: &[&str]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = pubs
+            .iter()
+            .flat_map(|p| tables.iter().map(move |t| (p.to_string(), t.to_string())))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(original, expect(&["ra_horses", "ra_races"]));
+    ok(&db, &["init"]);
+    let plan = ok(&db, &["plan", "1"]);
+    for p in [
+        "everything (FOR ALL TABLES)",
+        "public_schema (FOR TABLES IN SCHEMA public)",
+    ] {
+        assert!(
+            plan.contains(&format!(
+                "publication {p} takes every new table of schema public"
+            )),
+            "{p}:\n{plan}"
+        );
+    }
+    for phase in ["1", "2", "3", "4", "5"] {
+        if phase == "4" {
+            ok(
+                &db,
+                &[
+                    "validate",
+                    "--report-dir",
+                    &std::env::temp_dir().to_string_lossy(),
+                ],
+            );
+        }
+        if phase == "5" {
+            let plan = ok(&db, &["plan", "5"]);
+            assert!(
+                plan.contains("publication everything (FOR ALL TABLES) keeps publishing the archived ra_old_* tables"),
+                "{plan}"
+            );
+        }
+        ok(&db, &["apply", phase, "--yes"]);
+        ok(&db, &["verify", phase]);
+        let (all, explicit) = membership(&mut c);
+        if phase == "5" {
+            // The archived tables cannot leave a publication of every table; the explicit
+            // membership moved to the new master.
+            assert_eq!(
+                all,
+                expect(&[
+                    "ra_mst_horses",
+                    "ra_mst_races",
+                    "ra_old_horses",
+                    "ra_old_races"
+                ]),
+                "phase 5"
+            );
+            assert_eq!(explicit, ["ra_mst_horses"], "phase 5");
+        } else {
+            assert_eq!(
+                all,
+                expect(&["ra_horses", "ra_mst_horses", "ra_mst_races", "ra_races"]),
+                "phase {phase}"
+            );
+            assert_eq!(explicit, ["ra_horses", "ra_mst_horses"], "phase {phase}");
+        }
+    }
+    // After the archive, validate does not count an unavoidable implicit membership as a problem.
+    ok(
+        &db,
+        &[
+            "validate",
+            "--report-dir",
+            &std::env::temp_dir().to_string_lossy(),
+        ],
+    );
+    for phase in ["5", "4", "3", "2", "1"] {
+        ok(&db, &["rollback", phase, "--yes"]);
+    }
+    assert_eq!(membership(&mut c), (original, original_explicit));
+    assert_eq!(pg_dump_schema(&db.url), before);
 }

@@ -90,6 +90,7 @@ fn server() -> &'static Server {
                 let opts = ClusterOptions {
                     keep: keep_test_dbs(),
                     bin_dir: None,
+                    superuser: None,
                 };
                 let cluster = Cluster::start(&opts).map_err(|e| {
                     format!("starting the test PostgreSQL cluster (or set DATABASE_URL): {e:#}")
