@@ -30,6 +30,8 @@ pub struct Catalog {
     /// `FOR TABLES IN SCHEMA`), described as `name (FOR ALL TABLES)`: a twin joins them when it
     /// is created, and an archived table cannot leave them.
     pub implicit_publications: Vec<String>,
+    /// Roles (quoted) the connected role may act as (`SET ROLE`): every role for a superuser.
+    pub roles_held: BTreeSet<String>,
     /// Keywords that need quoting as identifiers (everything but unreserved ones).
     #[serde(skip)]
     keywords: BTreeSet<String>,
@@ -257,6 +259,16 @@ impl Catalog {
             .context("reading the schema's default privileges for tables")?;
         let new_sequence_acl = read_new_acl(client, schema, "S")
             .context("reading the schema's default privileges for sequences")?;
+        let roles_held = client
+            .query(
+                "SELECT quote_ident(rolname::text) FROM pg_roles
+                 WHERE pg_has_role(current_user, oid, 'MEMBER')",
+                &[],
+            )
+            .context("reading the roles the current role may act as")?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let implicit_publications = read_implicit_publications(client, schema)
             .context("reading publications of all tables or of the schema")?;
         canonicalize(client, &mut tables);
@@ -284,8 +296,14 @@ impl Catalog {
             new_table_acl,
             new_sequence_acl,
             implicit_publications,
+            roles_held,
             keywords,
         })
+    }
+
+    /// Whether the connected role may act as `role` (quoted), to make a grant in its name.
+    pub fn may_act_as(&self, role: &str) -> bool {
+        self.roles_held.contains(role)
     }
 
     pub fn table(&self, name: &str) -> Option<&Table> {

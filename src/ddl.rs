@@ -667,12 +667,101 @@ fn replay_acl(
     }
 }
 
+/// Whether a grant must be replayed in its grantor's name: made by another role than the owner,
+/// one the tool may act as. Grants by a role it cannot act as are made by the owner (the plan
+/// says so) and compared as the owner's.
+fn replayed_by_grantor(cat: &Catalog, owner: &str, a: &AclItem) -> bool {
+    a.grantor != owner && cat.may_act_as(&a.grantor)
+}
+
+/// Grants made by other roles than the owner, replayed in each grantor's name (`SET ROLE`, the
+/// grant, `SET ROLE NONE`), grantors whose grant option came from another such grantor after
+/// that one. `columns`: items of column privileges, with their column.
+fn replay_by_grantors(
+    cat: &Catalog,
+    items: &[(Option<&str>, &AclItem)],
+    object: &Object<'_>,
+    shape: &mut BTreeMap<String, String>,
+    follow: &mut Vec<Follow>,
+) {
+    // grantor -> (grantee, column, grantable) -> privileges
+    type Grants<'a> = BTreeMap<(String, Option<&'a str>, bool), Vec<String>>;
+    let mut by_grantor: BTreeMap<String, Grants<'_>> = BTreeMap::new();
+    for (col, a) in items {
+        by_grantor
+            .entry(a.grantor.clone())
+            .or_default()
+            .entry((a.grantee.clone(), *col, a.grantable))
+            .or_default()
+            .push(a.privilege.clone());
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut left: BTreeSet<String> = by_grantor.keys().cloned().collect();
+    while !left.is_empty() {
+        // A grantor whose own grant options do not come from a grantor still to be replayed.
+        let next = left
+            .iter()
+            .find(|r| {
+                !items.iter().any(|(_, a)| {
+                    &a.grantee == *r && a.grantable && left.contains(&a.grantor) && &a.grantor != *r
+                })
+            })
+            .unwrap_or_else(|| left.iter().next().expect("not empty"))
+            .clone();
+        left.remove(&next);
+        order.push(next);
+    }
+    let (kind, name, quoted) = (object.kind, object.name, object.quoted);
+    for grantor in order {
+        follow.push(Follow {
+            title: format!("act as {grantor}, who granted privileges on the old table"),
+            sql: format!("SET ROLE {grantor}"),
+            lock: Lock::None,
+        });
+        for ((grantee, col, grantable), privs) in &by_grantor[&grantor] {
+            let option = if *grantable { " WITH GRANT OPTION" } else { "" };
+            let on_column = col.map(|c| format!(" on column {c}")).unwrap_or_default();
+            shape.insert(
+                format!(
+                    "privileges of {grantee}{on_column}{}{option} granted by {grantor}",
+                    object.shape_suffix
+                ),
+                privs.join(", "),
+            );
+            let list: Vec<String> = privs
+                .iter()
+                .map(|p| match col {
+                    Some(c) => format!("{p} ({})", cat.quote(c)),
+                    None => p.clone(),
+                })
+                .collect();
+            follow.push(Follow {
+                title: format!(
+                    "{grantor} grants {grantee} {}{on_column} of {name}{option}",
+                    privs.join(", ")
+                ),
+                sql: format!(
+                    "GRANT {} ON {kind} {quoted} TO {grantee}{option}",
+                    list.join(", ")
+                ),
+                lock: Lock::None,
+            });
+        }
+        follow.push(Follow {
+            title: format!("stop acting as {grantor}"),
+            sql: "SET ROLE NONE".to_string(),
+            lock: Lock::None,
+        });
+    }
+}
+
 /// The copy's owner and privileges, exactly the old table's: the table the tool creates starts
 /// with the privileges the schema's default privileges give (on Supabase, `ALL` to `anon`,
 /// `authenticated` and `service_role`), so whatever the old table does not have is revoked and
 /// whatever it has is granted, with its grant option; column privileges are granted as they are;
-/// the copy's own sequences get their old sequences' privileges the same way. Grantors are not
-/// compared: every grant is made by the owner.
+/// the copy's own sequences get their old sequences' privileges the same way. A grant another role
+/// made is made again by that role when the tool may act as it, and compared with its grantor;
+/// otherwise the owner makes it.
 fn privileges(
     cat: &Catalog,
     table: &Table,
@@ -699,15 +788,21 @@ fn privileges(
         quoted: &new_q,
         shape_suffix: "",
     };
+    let (by_others, by_owner): (Vec<AclItem>, Vec<AclItem>) = table
+        .acl
+        .iter()
+        .cloned()
+        .partition(|a| replayed_by_grantor(cat, &table.owner, a));
     replay_acl(
         cat,
         &table.owner,
         &cat.new_table_acl,
-        &table.acl,
+        &by_owner,
         &object,
         shape,
         follow,
     );
+    let mut later: Vec<(Option<&str>, &AclItem)> = by_others.iter().map(|a| (None, a)).collect();
     for (new_seq, seq) in sequences {
         let seq_q = cat.qualified(new_seq);
         let suffix = format!(" on sequence {new_seq}");
@@ -717,18 +812,29 @@ fn privileges(
             quoted: &seq_q,
             shape_suffix: &suffix,
         };
+        let (seq_others, seq_owner): (Vec<AclItem>, Vec<AclItem>) = seq
+            .acl
+            .iter()
+            .cloned()
+            .partition(|a| replayed_by_grantor(cat, &table.owner, a));
         replay_acl(
             cat,
             &table.owner,
             &cat.new_sequence_acl,
-            &seq.acl,
+            &seq_owner,
             &object,
             shape,
             follow,
         );
+        let items: Vec<(Option<&str>, &AclItem)> = seq_others.iter().map(|a| (None, a)).collect();
+        replay_by_grantors(cat, &items, &object, shape, follow);
     }
     let mut columns: BTreeMap<(String, String, bool), Vec<String>> = BTreeMap::new();
     for (col, a) in &table.column_acl {
+        if replayed_by_grantor(cat, &table.owner, a) {
+            later.push((Some(col.as_str()), a));
+            continue;
+        }
         columns
             .entry((a.grantee.clone(), col.clone(), a.grantable))
             .or_default()
@@ -750,6 +856,13 @@ fn privileges(
             lock: Lock::None,
         });
     }
+    let object = Object {
+        kind: "TABLE",
+        name: new_name,
+        quoted: &new_q,
+        shape_suffix: "",
+    };
+    replay_by_grantors(cat, &later, &object, shape, follow);
 }
 
 /// `FOREIGN KEY (cols) REFERENCES new(refcols) <actions>` from an observed definition.

@@ -105,7 +105,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             },
         )?;
         notes.extend(id_source_notes(old, new_name));
-        notes.extend(grantor_notes(old, new_name));
+        notes.extend(grantor_notes(cat, old, new_name));
         taken.insert(new_name.to_string());
         steps.push(Step::new(
             format!(
@@ -325,14 +325,14 @@ fn accept_shared_sequences(old: &Table, have: &mut BTreeMap<String, String>) {
     }
 }
 
-/// Grants made by another role than the owner are made by the owner on the copy (only the owner's
-/// grants can be replayed without acting as that role): the operator should know.
-fn grantor_notes(old: &Table, new_name: &str) -> Vec<String> {
+/// Grants made by another role than the owner that the tool may not act as are made by the
+/// owner on the copy: the operator should know.
+fn grantor_notes(cat: &Catalog, old: &Table, new_name: &str) -> Vec<String> {
     let by_others: BTreeSet<(String, String)> = old
         .acl
         .iter()
         .chain(old.column_acl.iter().map(|(_, a)| a))
-        .filter(|a| a.grantor != old.owner)
+        .filter(|a| a.grantor != old.owner && !cat.may_act_as(&a.grantor))
         .map(|a| (a.grantee.clone(), a.grantor.clone()))
         .collect();
     by_others
