@@ -25,7 +25,7 @@
 
 mod common;
 
-use common::{connect, env_or, machine};
+use common::{connect, ctx, drop_database, env_or, machine, run_phase, secs};
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
@@ -37,7 +37,7 @@ use ra_migrate::cluster::Cluster;
 use ra_migrate::db::LockPolicy;
 use ra_migrate::demo::{self, Rehearsal};
 use ra_migrate::mapping::Mapping;
-use ra_migrate::phase::engine::{self, Ctx};
+use ra_migrate::phase::engine;
 use ra_migrate::phase::{Direction, Phase};
 use serde_json::json;
 
@@ -362,39 +362,6 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolicy) -> Ctx<'a> {
-    Ctx {
-        client,
-        mapping,
-        schema: "public",
-        lock,
-        force: false,
-        tuning: Tuning::default(),
-        progress: &ra_migrate::progress::Silent,
-        switch_functions: false,
-    }
-}
-
-fn run_phase(
-    client: &mut Client,
-    mapping: &Mapping,
-    phase: Phase,
-    direction: Direction,
-) -> Result<()> {
-    let lock = LockPolicy::default();
-    let mut ctx = ctx(client, mapping, &lock);
-    engine::check_order(ctx.client, phase, direction)?;
-    let plan = engine::plan(&mut ctx, phase, direction)?;
-    let outcome = engine::execute(&mut ctx, &plan)?;
-    ensure!(
-        outcome.problems.is_empty(),
-        "{} of phase {phase}: {:?}",
-        direction.as_str(),
-        outcome.problems
-    );
-    Ok(())
-}
-
 /// The naive phase 3: one INSERT ... SELECT per master, then each constraint added and validated
 /// in one statement. Returns (copy time, foreign key time).
 fn plain_phase3(
@@ -491,14 +458,4 @@ fn row_counts(c: &mut Client, mapping: &Mapping) -> Result<Vec<(String, i64)>> {
         out.push((name, n));
     }
     Ok(out)
-}
-
-fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
-    let mut c = connect(&cluster.url("postgres"))?;
-    c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .with_context(|| format!("dropping {name}"))
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.2}s", d.as_secs_f64())
 }

@@ -1,9 +1,16 @@
 //! Helpers the benchmarks share (each bench is its own crate: `mod common;`).
 #![allow(dead_code)] // each bench uses part of it
 
-use anyhow::{Context, Result};
+use anyhow::{ensure, Context, Result};
 use postgres::{Client, NoTls};
+use ra_migrate::backfill::Tuning;
+use ra_migrate::cluster::Cluster;
+use ra_migrate::db::LockPolicy;
+use ra_migrate::mapping::Mapping;
+use ra_migrate::phase::engine::{self, Ctx};
+use ra_migrate::phase::{Direction, Phase};
 use serde_json::json;
+use std::time::Duration;
 
 /// nproc, memory and CPU model from /proc, and the server's version.
 pub fn machine(pg_version: &str) -> serde_json::Value {
@@ -64,4 +71,49 @@ where
 
 pub fn connect(url: &str) -> Result<Client> {
     Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
+}
+
+/// A phase context on `client` with the defaults the tool's commands use, output silenced.
+pub fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolicy) -> Ctx<'a> {
+    Ctx {
+        client,
+        mapping,
+        schema: "public",
+        lock,
+        force: false,
+        tuning: Tuning::default(),
+        progress: &ra_migrate::progress::Silent,
+        switch_functions: false,
+    }
+}
+
+/// Plans and runs one phase in one direction; fails unless it verifies.
+pub fn run_phase(
+    client: &mut Client,
+    mapping: &Mapping,
+    phase: Phase,
+    direction: Direction,
+) -> Result<()> {
+    let lock = LockPolicy::default();
+    let mut ctx = ctx(client, mapping, &lock);
+    engine::check_order(ctx.client, phase, direction)?;
+    let plan = engine::plan(&mut ctx, phase, direction)?;
+    let outcome = engine::execute(&mut ctx, &plan)?;
+    ensure!(
+        outcome.problems.is_empty(),
+        "{} of phase {phase}: {:?}",
+        direction.as_str(),
+        outcome.problems
+    );
+    Ok(())
+}
+
+pub fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
+    let mut c = connect(&cluster.url("postgres"))?;
+    c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .with_context(|| format!("dropping {name}"))
+}
+
+pub fn secs(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
 }
