@@ -433,15 +433,49 @@ fn readers(g: &Global, args: &crate::cli::ReadersArgs) -> Result<ExitCode> {
     if args.rewrite {
         let dir = args.sql.as_deref().context("--rewrite needs --sql DIR")?;
         let files = crate::readers::rewrite_files(dir, &mapping)?;
-        for (path, (old, new)) in &files {
-            if args.write {
-                std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
-                println!("rewrote {}", path.display());
-            } else {
-                print!("{}", crate::readers::diff(path, old, new));
+        let mut written = Vec::new();
+        if args.write {
+            // all or nothing: a refusal must not come after some files were already rewritten
+            for r in &files {
+                crate::readers::refuse_existing_orig(r)?;
             }
         }
-        if files.is_empty() {
+        for r in &files {
+            if args.write {
+                let orig = crate::readers::write_rewrite(r)?;
+                if !g.json {
+                    println!(
+                        "rewrote {} ({} name(s) changed; the original is kept as {})",
+                        r.file.display(),
+                        r.changes.len(),
+                        orig.display()
+                    );
+                }
+                written.push(orig);
+            } else if !g.json {
+                print!("{}", crate::readers::diff(r));
+            }
+        }
+        if g.json {
+            let out: Vec<serde_json::Value> = files
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    serde_json::json!({
+                        "file": r.file,
+                        "changes": r.changes,
+                        "diff": crate::readers::diff(r),
+                        "original_kept_as": written.get(i),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"written": args.write, "files": out})
+                )?
+            );
+        } else if files.is_empty() {
             println!("no file under {} names an old table", dir.display());
         }
         return Ok(ExitCode::SUCCESS);
