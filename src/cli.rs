@@ -1,7 +1,57 @@
 //! Command-line types (clap). The `///` comments are the `--help` text.
 
+use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
+
+// Every numeric option is bounded where it is parsed: an absurd value is a usage error (exit 2,
+// naming the option), never an overflow or a panic deep inside a command.
+
+fn u64_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<u64> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn usize_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn u32_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<u32> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn i64_in(range: std::ops::RangeInclusive<i64>) -> RangedI64ValueParser<i64> {
+    RangedI64ValueParser::new().range(range)
+}
+
+/// `--scale`: a finite number in (0, 2].
+fn scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number (e.g. 0.01)"))?;
+    if v.is_finite() && v > 0.0 && v <= 2.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not in (0, 2]"))
+    }
+}
+
+/// The longest duration any option takes (a century): beyond it a typo is likelier than intent.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// A duration as humantime reads it: `30d`, `2w`, `36h`, `90m`, `1h 30m`, `0s`.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}: expected a number and a unit, e.g. 30d, 2w, 36h, 90m or 0s"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{s} is longer than {}",
+            humantime::format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
 
 /// Phased, reversible reorganization of a live Racing API database (ra_* -> ra_mst_*).
 ///
@@ -40,10 +90,11 @@ pub struct Global {
     /// a conflict with a writer costs the migration a retry, never the writer an error).
     /// 0 is refused: PostgreSQL reads it as "wait forever".
     #[arg(long, global = true, default_value_t = 200, value_name = "MS",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = u64_in(1..=3_600_000))]
     pub lock_timeout_ms: u64,
     /// How many times to retry a DDL transaction that hit the lock timeout.
-    #[arg(long, global = true, default_value_t = 10, value_name = "N")]
+    #[arg(long, global = true, default_value_t = 10, value_name = "N",
+          value_parser = u32_in(0..=1000))]
     pub lock_retries: u32,
     /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
     #[arg(long, global = true, default_value = "warn")]
@@ -134,7 +185,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct OrphansArgs {
     /// Missing keys shown per relationship.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = usize_in(0..=10_000))]
     pub sample: usize,
     /// Resolve every orphan: `placeholder` adds a minimal master row per missing key (into the old
     /// master while it is the table of record, so dual-write carries it); `null` sets the dangling
@@ -181,13 +232,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
     /// Backfill (phase 3): rows per batch to start with; adapts to --batch-ms.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = i64_in(1..=10_000_000))]
     pub batch_size: i64,
     /// Backfill (phase 3): target duration of one batch transaction, in milliseconds.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = u64_in(1..=600_000))]
     pub batch_ms: u64,
     /// Backfill (phase 3): at most this many rows per second (0 = no limit).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = u64_in(0..=1_000_000_000))]
     pub max_rows_per_sec: u64,
     /// Switch readers (phase 4): also redefine the functions that name old tables.
     #[arg(long)]
@@ -197,7 +248,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// How many entries.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = i64_in(1..=1_000_000))]
     pub limit: i64,
     /// Include the SQL each operation ran.
     #[arg(long)]
@@ -207,7 +258,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Data size relative to production (1.0 = about 1.2M runners, 143K races, 111K horses).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, value_parser = scale)]
     pub scale: f64,
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
@@ -247,10 +298,10 @@ pub enum FetchWhat {
     )]
     Entities {
         /// At most this many horses.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 500, value_parser = usize_in(1..=10_000_000))]
         limit: usize,
         /// Ask again for a horse whose profile was absent (404) only after this many days.
-        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = u32_in(0..=36_500))]
         recheck_absent_days: u32,
     },
     /// Racecards (races and runners, entities first) for a date or a date range.
@@ -278,7 +329,7 @@ pub struct DateRange {
 #[derive(Debug, Args)]
 pub struct QuarantineArgs {
     /// How many records, newest first.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = i64_in(1..=1_000_000))]
     pub limit: i64,
 }
 
@@ -288,10 +339,10 @@ pub struct ValidateArgs {
     #[arg(long, default_value = "reports")]
     pub report_dir: PathBuf,
     /// Differing keys shown per table.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = usize_in(0..=10_000))]
     pub sample: usize,
     /// Key ranges per table for the content hash.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = u32_in(1..=65_536))]
     pub buckets: u32,
     /// Also count orphans of relationships whose foreign key is validated and enforced (by
     /// default PostgreSQL's own guarantee is reported instead of scanning again).
@@ -314,9 +365,9 @@ pub struct ReadersArgs {
 
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
-    /// How long after the archive the tables are kept: 30d, 12h, 90m, 0s.
-    #[arg(long, default_value = "30d")]
-    pub retention: String,
+    /// How long after the archive the tables are kept: 30d, 2w, 36h, 90m, 0s (at most a century).
+    #[arg(long, default_value = "30d", value_parser = duration)]
+    pub retention: Duration,
     /// Write each table with pg_dump (custom format) into this directory before dropping it.
     #[arg(long, value_name = "DIR")]
     pub dump: Option<PathBuf>,
@@ -336,7 +387,7 @@ pub struct RehearseArgs {
     pub from: String,
     /// Also copy up to N races with their runners and every row they reference (foreign keys
     /// intact), and up to N rows of every other table; without it the copy is schema-only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = u64_in(0..=100_000_000))]
     pub sample: Option<u64>,
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]

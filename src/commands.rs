@@ -189,7 +189,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Readers(args) => readers(g, args),
         Command::Purge(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
-            let retention = crate::purge::parse_retention(&args.retention)?;
+            let retention = args.retention;
             let mut client = connect(g, "purge")?;
             state::require_init(&mut client)?;
             db::acquire_operator_lock(&mut client)?;

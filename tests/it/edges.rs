@@ -120,3 +120,211 @@ fn readers_rewrite_changes_only_table_names_byte_for_byte() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Options whose every value of their type is meaningful (a seed): only values that do not parse
+/// as that type are odd for them.
+const UNBOUNDED_ON_PURPOSE: &[&str] = &["seed"];
+
+/// What every command needs besides the option under test, so that the option's value is what
+/// clap judges (clap reports a bad value before a missing argument, but a good value would then
+/// fail for the wrong reason).
+fn required_args(cmd: &clap::Command) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in cmd.get_arguments().filter(|a| a.is_required_set()) {
+        match a.get_long() {
+            Some("date") => out.extend(["--date".into(), "2025-10-13".into()]),
+            Some(long) => out.extend([
+                format!("--{long}"),
+                "postgres://nobody@127.0.0.1:1/none".into(),
+            ]),
+            None => out.push("1".into()),
+        }
+    }
+    out
+}
+
+fn is_numeric(a: &clap::Arg) -> Option<bool> {
+    use std::any::TypeId;
+    let t = a.get_value_parser().type_id();
+    let numeric = [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<isize>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<f64>(),
+    ];
+    if numeric.iter().any(|n| t == *n) {
+        Some(true)
+    } else if t == TypeId::of::<std::time::Duration>() {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Every numeric and duration option of every command (found from the clap definitions, so a
+/// new one is covered without editing this test) gets odd values: each is refused with exit 2 and
+/// a message naming the option, and nothing panics (`purge --retention 1e30d` did, exit 101).
+#[test]
+fn odd_values_of_every_numeric_and_duration_option_are_usage_errors_never_panics() {
+    use clap::CommandFactory;
+    let numbers = [
+        "-1",
+        "-0.5",
+        "1e30",
+        "1e400",
+        "NaN",
+        "nan",
+        "inf",
+        "-inf",
+        "",
+        "abc",
+        "0x10",
+        " 5",
+        "5 ",
+        "99999999999999999999999",
+        "١٢",
+    ];
+    let too_big = ["18446744073709551615", "9223372036854775807", "4294967295"];
+    let durations = [
+        "1e30d",
+        "-5d",
+        "30",
+        "30x",
+        "",
+        "d",
+        "NaNd",
+        "99999999999999999999d",
+        "1000000000w",
+        "36500000d",
+        "30 days ago",
+    ];
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, clap::Arg)>) {
+        let required = required_args(cmd);
+        for a in cmd.get_arguments() {
+            if a.get_long().is_some() && !a.is_global_set() || path.is_empty() {
+                let mut p = path.clone();
+                p.extend(required.iter().cloned());
+                out.push((p, a.clone()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                let mut p = path.clone();
+                p.extend(required.iter().filter(|_| !path.is_empty()).cloned());
+                p.push(sub.get_name().to_string());
+                walk(sub, p, out);
+            }
+        }
+    }
+    let mut options = Vec::new();
+    walk(&ra_migrate::cli::Cli::command(), Vec::new(), &mut options);
+    let mut tried = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for (path, arg) in &options {
+        let Some(long) = arg.get_long() else { continue };
+        let Some(numeric) = is_numeric(arg) else {
+            continue;
+        };
+        seen.insert(format!("{} --{long}", path.join(" ")));
+        let mut values: Vec<&str> = if numeric {
+            numbers.to_vec()
+        } else {
+            durations.to_vec()
+        };
+        if numeric && !UNBOUNDED_ON_PURPOSE.contains(&arg.get_id().as_str()) {
+            values.extend(too_big);
+        }
+        for v in values {
+            // the global options go before a command that needs no database to parse
+            let mut argv: Vec<String> = path.clone();
+            argv.push(format!("--{long}={v}"));
+            if path.is_empty() {
+                argv.push("status".into());
+            }
+            let out = bin()
+                .args(&argv)
+                .stdin(Stdio::null())
+                .output()
+                .expect("running ra-migrate");
+            tried += 1;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.code() != Some(2)
+                || !stderr.contains(&format!("--{long}"))
+                || stderr.contains("panicked")
+            {
+                failures.push(format!(
+                    "{argv:?}: exit {:?}, stderr: {}",
+                    out.status.code(),
+                    stderr.lines().take(3).collect::<Vec<_>>().join(" | ")
+                ));
+            }
+        }
+    }
+    for expected in [
+        " --lock-timeout-ms",
+        " --lock-retries",
+        "purge --retention",
+        "apply 1 --batch-size",
+        "rollback 1 --max-rows-per-sec",
+        "validate --buckets",
+        "demo --scale",
+        "fetch entities --recheck-absent-days",
+        "rehearse --from postgres://nobody@127.0.0.1:1/none --sample",
+        "log --limit",
+        "quarantine --limit",
+        "orphans --sample",
+    ] {
+        assert!(
+            seen.iter().any(|s| s.ends_with(expected)),
+            "{expected} not found among {seen:?}"
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} tries: {failures:#?}",
+        failures.len()
+    );
+    eprintln!("{tried} odd values over {} options", seen.len());
+}
+
+/// The phase argument takes a number or a name; anything else is a usage error, never a panic.
+#[test]
+fn odd_phase_arguments_are_errors_never_panics() {
+    for cmd in ["plan", "apply", "rollback", "verify"] {
+        for v in [
+            "0",
+            "6",
+            "-1",
+            "",
+            "99999999999999999999",
+            "1.5",
+            "archive!",
+            "NaN",
+        ] {
+            let out = run(&[cmd, "--", v]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{cmd} {v:?}: {stderr}");
+            assert!(stderr.contains("phase"), "{cmd} {v:?}: {stderr}");
+        }
+    }
+}
+
+/// Retention in the units an operator writes: each of these passes parsing (and only then stops
+/// for want of a database).
+#[test]
+fn retention_takes_days_weeks_hours_and_combinations() {
+    for v in ["30d", "2w", "36h", "1h 30m", "0s", "90m"] {
+        let out = run(&["purge", "--retention", v]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{v}: {stderr}");
+        assert!(stderr.contains("no database given"), "{v}: {stderr}");
+    }
+}
