@@ -18,12 +18,16 @@ use std::time::Duration;
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_tracing(&cli.global.log);
+    let url = cli.global.database_url.clone().unwrap_or_default();
+    // The last line of defence: whatever an error quotes, the password is not shown.
+    let scrub = |e: &anyhow::Error| db::redact_text(&format!("{e:#}"), &url);
     match dispatch(cli) {
         Err(e) if e.downcast_ref::<Refused>().is_some() => {
-            eprintln!("refused: {e:#}");
+            eprintln!("refused: {}", scrub(&e));
             Ok(ExitCode::from(1))
         }
-        other => other,
+        Err(e) => Err(anyhow::anyhow!(scrub(&e))),
+        ok => ok,
     }
 }
 

@@ -328,3 +328,35 @@ fn retention_takes_days_weeks_hours_and_combinations() {
         assert!(stderr.contains("no database given"), "{v}: {stderr}");
     }
 }
+
+/// The password is scrubbed where it stands: a one-letter password does not mangle `Connection
+/// refused`, a password equal to the user name does not hide the user the server names, and a URL
+/// whose password holds unencoded special characters gets a hint.
+#[test]
+fn password_scrubbing_keeps_messages_readable() {
+    let db = crate::common::TestDb::empty();
+    let (code, text) = crate::common::run_url("postgres://app:s@127.0.0.1:1/racing", &["status"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(
+        text.contains("postgres://app:***@127.0.0.1:1/racing"),
+        "{text}"
+    );
+
+    // same password as the user name, a role the server does not know: it names the role
+    let (_, server) = db.url.rsplit_once('@').unwrap();
+    let ghost = format!("postgres://ghost_operator:ghost_operator@{server}");
+    let (code, text) = crate::common::run_url(&ghost, &["status"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("\"ghost_operator\""),
+        "the user name the server names stays readable: {text}"
+    );
+
+    // an unencoded `@` in the password makes the URL name another host: say how to write it
+    let raw = format!("postgres://app:p@ss@{server}");
+    let (code, text) = crate::common::run_url(&raw, &["status"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("percent-encoded: @ as %40"), "{text}");
+    assert!(!text.contains("p@ss"), "{text}");
+}
