@@ -138,29 +138,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                 Some(r) if r.status == state::Status::Applied => {}
                 _ => bail!("phase {phase} is not applied: nothing to verify"),
             }
-            let mut ctx = ctx(&mut client, &mapping, g, &lock, false);
-            let problems = engine::verify(&mut ctx, phase, Direction::Apply)?;
-            state::set_verified(&mut client, phase, problems.is_empty())?;
-            if g.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"phase": phase.number(), "problems": problems})
-                    )?
-                );
-            } else if problems.is_empty() {
-                println!("phase {phase}: verified, no problems found");
-            } else {
-                println!("phase {phase}: {} problem(s):", problems.len());
-                for p in &problems {
-                    println!("  - {p}");
-                }
-            }
-            Ok(if problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            verify_phase(g, &mut client, &mapping, &lock, phase)
         }
         Command::Validate(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -260,6 +238,96 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Verifies an applied phase, records the result and reports it (exit 1 when problems are found).
+fn verify_phase(
+    g: &Global,
+    client: &mut postgres::Client,
+    mapping: &Mapping,
+    lock: &LockPolicy,
+    phase: Phase,
+) -> Result<ExitCode> {
+    let mut ctx = ctx(client, mapping, g, lock, false);
+    let problems = engine::verify(&mut ctx, phase, Direction::Apply)?;
+    state::set_verified(client, phase, problems.is_empty())?;
+    if g.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"phase": phase.number(), "problems": problems})
+            )?
+        );
+    } else if problems.is_empty() {
+        println!("phase {phase}: verified, no problems found");
+    } else {
+        println!("phase {phase}: {} problem(s):", problems.len());
+        for p in &problems {
+            println!("  - {p}");
+        }
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A runbook can be run again: `apply N` of a phase applied and verified, or `rollback N` of a
+/// phase not in effect, has nothing to do (exit 0); `apply N` of a phase applied but not verified
+/// verifies it. `None`: there is work, go on.
+fn nothing_to_do(
+    g: &Global,
+    client: &mut postgres::Client,
+    mapping: &Mapping,
+    lock: &LockPolicy,
+    phase: Phase,
+    direction: Direction,
+    dry_run: bool,
+) -> Result<Option<ExitCode>> {
+    let row = state::phase_row(client, phase)?;
+    let say = |text: String| -> Result<Option<ExitCode>> {
+        if g.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "phase": phase.number(),
+                    "direction": direction.as_str(),
+                    "nothing_to_do": true,
+                    "message": text,
+                }))?
+            );
+        } else {
+            println!("{text}");
+        }
+        Ok(Some(ExitCode::SUCCESS))
+    };
+    match (direction, row) {
+        (Direction::Apply, Some(r)) if r.status == state::Status::Applied && r.verified => {
+            say(format!(
+                "phase {phase} is already applied (since {}) and verified: nothing to do",
+                r.applied_at.as_deref().unwrap_or("?")
+            ))
+        }
+        (Direction::Apply, Some(r)) if r.status == state::Status::Applied => {
+            if dry_run {
+                return say(format!(
+                    "phase {phase} is applied but not verified: `ra-migrate apply {}` would verify it (nothing else to apply)",
+                    phase.number()
+                ));
+            }
+            eprintln!("phase {phase} is already applied but not verified: verifying it");
+            verify_phase(g, client, mapping, lock, phase).map(Some)
+        }
+        (Direction::Rollback, None) => say(format!(
+            "phase {phase} was never applied: nothing to roll back"
+        )),
+        (Direction::Rollback, Some(r)) if !r.status.is_in_effect() => say(format!(
+            "phase {phase} is not in effect (rolled back at {}): nothing to roll back",
+            r.rolled_back_at.as_deref().unwrap_or("?")
+        )),
+        _ => Ok(None),
+    }
+}
+
 fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {
     let phase: Phase = args.phase.parse()?;
     let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -270,6 +338,17 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
         db::acquire_operator_lock(&mut client)?;
+    }
+    if let Some(code) = nothing_to_do(
+        g,
+        &mut client,
+        &mapping,
+        &lock,
+        phase,
+        direction,
+        args.dry_run,
+    )? {
+        return Ok(code);
     }
     engine::check_order(&mut client, phase, direction)?;
     let progress = crate::progress::for_stderr();

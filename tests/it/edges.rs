@@ -360,3 +360,75 @@ fn password_scrubbing_keeps_messages_readable() {
     assert!(text.contains("percent-encoded: @ as %40"), "{text}");
     assert!(!text.contains("p@ss"), "{text}");
 }
+
+fn log_entries(c: &mut postgres::Client) -> i64 {
+    c.query_one("SELECT count(*) FROM ra_migrate.operation_log", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// A runbook can be run again: `apply N` of a phase applied and verified says there is nothing
+/// to do (exit 0, nothing changed, nothing logged); applied but not verified, it verifies;
+/// `rollback N` of a phase not in effect likewise has nothing to do.
+#[test]
+fn apply_and_rollback_run_again_have_nothing_to_do() {
+    use crate::common::{ok, pg_dump_schema, ra, TestDb};
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let mut c = db.client();
+
+    let before = log_entries(&mut c);
+    let out = ok(&db, &["rollback", "2", "--yes"]);
+    assert!(
+        out.contains("phase 2 (dual-write) was never applied: nothing to roll back"),
+        "{out}"
+    );
+    assert_eq!(log_entries(&mut c), before, "nothing logged");
+
+    ok(&db, &["apply", "1", "--yes"]);
+    let schema = pg_dump_schema(&db.url);
+    let before = log_entries(&mut c);
+    for args in [
+        vec!["apply", "1", "--yes"],
+        vec!["apply", "create", "--dry-run"],
+        vec!["--json", "apply", "1", "--yes"],
+    ] {
+        let out = ra(&db, &args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        assert!(stdout.contains("nothing to do"), "{args:?}: {stdout}");
+    }
+    assert_eq!(log_entries(&mut c), before, "nothing logged");
+    assert_eq!(pg_dump_schema(&db.url), schema, "nothing changed");
+
+    // applied, but its verification has not passed (say it found orphans that were fixed since)
+    c.batch_execute("UPDATE ra_migrate.phase_state SET verified = false WHERE phase = 1")
+        .unwrap();
+    let out = ra(&db, &["apply", "1", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("phase 1 (create): verified, no problems found"),
+        "{}",
+        text(&out)
+    );
+    let verified: bool = c
+        .query_one(
+            "SELECT verified FROM ra_migrate.phase_state WHERE phase = 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(verified, "the verification is recorded");
+    assert_eq!(pg_dump_schema(&db.url), schema, "verifying changed nothing");
+
+    ok(&db, &["rollback", "1", "--yes"]);
+    let before = log_entries(&mut c);
+    let out = ok(&db, &["rollback", "1", "--yes"]);
+    assert!(
+        out.contains("phase 1 (create) is not in effect (rolled back at")
+            && out.contains("nothing to roll back"),
+        "{out}"
+    );
+    assert_eq!(log_entries(&mut c), before, "nothing logged");
+}
