@@ -72,13 +72,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Every global option can also come from the environment, `RA_MIGRATE_<OPTION>` (e.g.
+/// `RA_MIGRATE_LOCK_TIMEOUT_MS`), or from a settings file: `--config FILE`, else `ra-migrate.toml`
+/// in the current directory when there is one (keys as the options: `schema = "racing"`,
+/// `lock_timeout_ms = 300`). The command line wins over the environment, which wins over the file.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// PostgreSQL connection string (URL or key=value); the password is never printed.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    /// PostgreSQL connection string (URL or key=value); the password is never printed. Without a
+    /// password in it, PGPASSWORD or ~/.pgpass (PGPASSFILE) supply it, as for psql. Also from
+    /// RA_MIGRATE_DATABASE_URL, then DATABASE_URL.
+    #[arg(long, global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Settings file (TOML); default: ./ra-migrate.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Print machine-readable JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub json: bool,
     /// Table mapping file (TOML) instead of the built-in phases/mapping.toml.
     #[arg(long, global = true, value_name = "FILE")]
@@ -109,7 +118,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init"
     )]
-    Init,
+    Init(InitArgs),
     /// Check the server, the connection, the role and the legacy schema before phase 1 (and any
     /// time after): version, transaction pooler, TLS, timeouts, privileges, pg_stat_statements,
     /// publications, default privileges, space, orphans, unknown tables, current writers. Each
@@ -180,6 +189,14 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate rehearse --from postgres://postgres@db.example.com/racing --sample 500\n  ra-migrate rehearse --from \"$DATABASE_URL\" --keep"
     )]
     Rehearse(RehearseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Record this run's --schema and mapping as the ones every later command must use, replacing
+    /// what an earlier init recorded (without it, init refuses a different schema or mapping).
+    #[arg(long)]
+    pub reconfigure: bool,
 }
 
 #[derive(Debug, Args)]
@@ -392,6 +409,105 @@ pub struct RehearseArgs {
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
     pub keep: bool,
+}
+
+/// The environment variable a global option reads: `RA_MIGRATE_` and its long name.
+pub fn env_name(long: &str) -> String {
+    format!("RA_MIGRATE_{}", long.replace('-', "_").to_ascii_uppercase())
+}
+
+/// Where the settings come from: `--config FILE` (or `RA_MIGRATE_CONFIG`), else
+/// `./ra-migrate.toml` when it exists. Read before clap parses, so the file's values become the
+/// options' defaults and clap validates them like any other value.
+fn settings_file(args: &[std::ffi::OsString]) -> Option<(PathBuf, bool)> {
+    let mut explicit = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        if a == "--config" {
+            explicit = it.next().map(PathBuf::from);
+        } else if let Some(v) = a.strip_prefix("--config=") {
+            explicit = Some(PathBuf::from(v));
+        }
+    }
+    if let Some(p) = explicit.or_else(|| std::env::var_os(env_name("config")).map(PathBuf::from)) {
+        return Some((p, true));
+    }
+    let default = PathBuf::from("ra-migrate.toml");
+    default.is_file().then_some((default, false))
+}
+
+/// A `'static` string for clap's builder (this runs once per process).
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The command line with every global option's environment variable and the settings file's
+/// values as defaults; `Err` is a message for exit 2.
+pub fn command(args: &[std::ffi::OsString]) -> Result<clap::Command, String> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command().mut_args(|a| {
+        if a.is_global_set() && a.get_env().is_none() {
+            if let Some(long) = a.get_long() {
+                let name = leak(env_name(long));
+                return a.env(name);
+            }
+        }
+        a
+    });
+    let Some((path, explicit)) = settings_file(args) else {
+        return Ok(cmd);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(cmd),
+        Err(e) => return Err(format!("reading the settings file {}: {e}", path.display())),
+    };
+    let table: toml::Table = text.parse().map_err(|e| {
+        format!(
+            "the settings file {} is not valid TOML: {e}",
+            path.display()
+        )
+    })?;
+    // (key as the file writes it, the argument's id)
+    let globals: Vec<(String, String)> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && a.get_id() != "config")
+        .filter_map(|a| {
+            a.get_long()
+                .map(|l| (l.replace('-', "_"), a.get_id().to_string()))
+        })
+        .collect();
+    for (key, value) in table {
+        let Some((_, id)) = globals.iter().find(|(k, _)| *k == key.replace('-', "_")) else {
+            let known: Vec<&str> = globals.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(format!(
+                "the settings file {} has an unknown key `{key}`: it takes {}",
+                path.display(),
+                known.join(", ")
+            ));
+        };
+        let id = id.clone();
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(format!(
+                    "the settings file {}: `{key}` must be a string, number or boolean, not {}",
+                    path.display(),
+                    other.type_str()
+                ))
+            }
+        };
+        let value = leak(value);
+        cmd = cmd.mut_arg(id.as_str(), |a| a.default_value(value));
+    }
+    Ok(cmd)
 }
 
 #[cfg(test)]

@@ -9,14 +9,13 @@ use crate::phase::engine::{self, Ctx, Refused};
 use crate::phase::{Direction, Phase};
 use crate::{report, state, status};
 use anyhow::{bail, Context, Result};
-use clap::Parser;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = parse_cli()?;
     init_tracing(&cli.global.log);
     let url = cli.global.database_url.clone().unwrap_or_default();
     // The last line of defence: whatever an error quotes, the password is not shown.
@@ -29,6 +28,31 @@ pub fn run() -> Result<ExitCode> {
         Err(e) => Err(anyhow::anyhow!(scrub(&e))),
         ok => ok,
     }
+}
+
+/// The command line, with the environment's and the settings file's values where it has none.
+fn parse_cli() -> Result<Cli> {
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cmd = crate::cli::command(&args).map_err(anyhow::Error::msg)?;
+    let matches = cmd.try_get_matches_from(&args).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let from_command_line =
+        matches.value_source("database_url") == Some(clap::parser::ValueSource::CommandLine);
+    if let Command::Demo(_) = cli.command {
+        // the demo runs on its own throwaway cluster; only an explicit --database-url is a mistake
+        if !from_command_line {
+            cli.global.database_url = None;
+        }
+    } else if matches.value_source("database_url") != Some(clap::parser::ValueSource::CommandLine)
+        && matches.value_source("database_url") != Some(clap::parser::ValueSource::EnvVariable)
+    {
+        // the widespread DATABASE_URL ranks below RA_MIGRATE_DATABASE_URL, above the file
+        if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            cli.global.database_url = Some(url);
+        }
+    }
+    Ok(cli)
 }
 
 fn init_tracing(filter: &str) {
@@ -47,12 +71,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Rehearse(args) => crate::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
-        Command::Init => {
+        Command::Init(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "init")?;
             let r = state::init(&mut client, &mapping.protected)?;
+            let settings = record_settings(&mut client, g, &mapping, args.reconfigure)?;
             if g.json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                let mut v = serde_json::to_value(&r)?;
+                v["settings"] = serde_json::json!(settings);
+                println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 println!(
                     "ra_migrate schema ready ({} migration(s) applied now); protected tables fingerprinted now: {}",
@@ -63,6 +90,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                         r.fingerprints_recorded.join(", ")
                     }
                 );
+                println!("{settings}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -85,7 +113,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Status => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "status")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let s = status::gather(&mut client, &mapping, &g.schema, &db::redact_url(url(g)?))?;
             if g.json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
@@ -105,7 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let lock = lock_policy(g);
             let mut client = connect(g, "plan")?;
             db::set_session_lock_timeout(&mut client, &lock)?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let refusal = engine::check_order(&mut client, phase, direction).err();
             let mut ctx = ctx(&mut client, &mapping, g, &lock, false);
             ctx.switch_functions = args.functions;
@@ -133,7 +161,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let lock = lock_policy(g);
             let mut client = connect(g, "verify")?;
             db::set_session_lock_timeout(&mut client, &lock)?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             match state::phase_row(&mut client, phase)? {
                 Some(r) if r.status == state::Status::Applied => {}
                 _ => bail!("phase {phase} is not applied: nothing to verify"),
@@ -143,7 +171,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "validate")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let label = db::redact_url(url(g)?);
             let opts = crate::validate::ValidateOptions {
                 sample_keys: args.sample,
@@ -173,7 +201,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let retention = args.retention;
             let mut client = connect(g, "purge")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             db::acquire_operator_lock(&mut client)?;
             if args.accept_activity {
                 crate::purge::record_baseline(&mut client)?;
@@ -206,8 +234,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log(args) => {
+            let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "log")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let entries = state::log_entries(&mut client, args.limit)?;
             if g.json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
@@ -236,6 +265,126 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What every later command must agree with: the schema holding the tables and the mapping, as
+/// `init` recorded them (an operation-log entry of action `init`).
+struct Settings {
+    schema: String,
+    mapping_md5: String,
+    mapping_source: String,
+}
+
+fn settings_now(client: &mut postgres::Client, g: &Global, mapping: &Mapping) -> Result<Settings> {
+    let canonical = serde_json::to_string(mapping).context("serialising the mapping")?;
+    let mapping_md5: String = client
+        .query_one("SELECT md5($1)", &[&canonical])
+        .context("hashing the mapping")?
+        .get(0);
+    Ok(Settings {
+        schema: g.schema.clone(),
+        mapping_md5,
+        mapping_source: g
+            .mapping
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the built-in phases/mapping.toml".into()),
+    })
+}
+
+fn settings_recorded(client: &mut postgres::Client) -> Result<Option<Settings>> {
+    let row = client
+        .query_opt(
+            "SELECT options->>'schema', options->>'mapping_md5', coalesce(options->>'mapping_source', '?')
+             FROM ra_migrate.operation_log
+             WHERE action = 'init' AND options ? 'mapping_md5' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .context("reading the settings init recorded")?;
+    Ok(row.map(|r| Settings {
+        schema: r.get(0),
+        mapping_md5: r.get(1),
+        mapping_source: r.get(2),
+    }))
+}
+
+/// The differences between the recorded settings and this run's, each saying which.
+fn settings_differences(recorded: &Settings, now: &Settings) -> Vec<String> {
+    let mut out = Vec::new();
+    if recorded.schema != now.schema {
+        out.push(format!(
+            "--schema is `{}` but this database was initialised with `{}`",
+            now.schema, recorded.schema
+        ));
+    }
+    if recorded.mapping_md5 != now.mapping_md5 {
+        out.push(format!(
+            "the mapping ({}, md5 {}) differs from the one this database was initialised with ({}, md5 {})",
+            now.mapping_source, now.mapping_md5, recorded.mapping_source, recorded.mapping_md5
+        ));
+    }
+    out
+}
+
+/// `init` records this run's schema and mapping the first time (or with `--reconfigure`); a
+/// later init with different ones is refused like any other command. Returns what stands now.
+fn record_settings(
+    client: &mut postgres::Client,
+    g: &Global,
+    mapping: &Mapping,
+    reconfigure: bool,
+) -> Result<String> {
+    let now = settings_now(client, g, mapping)?;
+    if let Some(recorded) = settings_recorded(client)? {
+        let diff = settings_differences(&recorded, &now);
+        if diff.is_empty() {
+            return Ok(format!(
+                "settings: schema `{}`, mapping md5 {} (as recorded)",
+                now.schema, now.mapping_md5
+            ));
+        }
+        if !reconfigure {
+            bail!(
+                "{}: pass the recorded settings, or run `ra-migrate init --reconfigure` if the change is intended",
+                diff.join("; ")
+            );
+        }
+    }
+    client
+        .execute(
+            "INSERT INTO ra_migrate.operation_log (action, operator, outcome, finished_at, options)
+             VALUES ('init', $1, 'ok', now(), $2)",
+            &[
+                &db::operator(),
+                &serde_json::json!({
+                    "schema": now.schema,
+                    "mapping_md5": now.mapping_md5,
+                    "mapping_source": now.mapping_source,
+                }),
+            ],
+        )
+        .context("recording the schema and mapping")?;
+    Ok(format!(
+        "settings recorded: schema `{}`, mapping md5 {} ({}); later commands refuse others",
+        now.schema, now.mapping_md5, now.mapping_source
+    ))
+}
+
+/// `state::require_init`, and the schema and mapping this run uses are the ones `init` recorded.
+fn require_init(client: &mut postgres::Client, g: &Global, mapping: &Mapping) -> Result<()> {
+    state::require_init(client)?;
+    // a database initialised before settings were recorded has none to compare with
+    if let Some(recorded) = settings_recorded(client)? {
+        let now = settings_now(client, g, mapping)?;
+        let diff = settings_differences(&recorded, &now);
+        if !diff.is_empty() {
+            bail!(
+                "{}: pass the settings it was initialised with (command line, RA_MIGRATE_* or ra-migrate.toml), or run `ra-migrate init --reconfigure` if the change is intended",
+                diff.join("; ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Verifies an applied phase, records the result and reports it (exit 1 when problems are found).
@@ -334,7 +483,7 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     let lock = lock_policy(g);
     let mut client = connect(g, direction.as_str())?;
     db::set_session_lock_timeout(&mut client, &lock)?;
-    state::require_init(&mut client)?;
+    require_init(&mut client, g, &mapping)?;
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
         db::acquire_operator_lock(&mut client)?;
@@ -443,7 +592,7 @@ fn orphans(g: &Global, args: &crate::cli::OrphansArgs) -> Result<ExitCode> {
     let lock = lock_policy(g);
     let mut client = connect(g, "orphans")?;
     db::set_session_lock_timeout(&mut client, &lock)?;
-    state::require_init(&mut client)?;
+    require_init(&mut client, g, &mapping)?;
     let cat = crate::catalog::Catalog::read(&mut client, &g.schema)?;
     if (args.fix.is_some() || args.undo) && args.yes {
         db::acquire_operator_lock(&mut client)?;

@@ -82,6 +82,11 @@ fn user_from_passwd() -> Option<String> {
 /// the connection string's libpq-style `sslmode` / `sslrootcert` ask (see [`crate::tls`]).
 pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     let (mut config, tls) = parse_config(url)?;
+    if config.get_password().is_none() {
+        if let Some(password) = password_from_environment(&config)? {
+            config.password(password);
+        }
+    }
     let app = format!("ra-migrate {purpose} ({})", operator());
     config.application_name(&app);
     if config.get_connect_timeout().is_none() {
@@ -106,6 +111,81 @@ pub fn connect(url: &str, purpose: &str) -> Result<Client> {
             }
         })
         .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+/// A password for a connection string without one, as libpq finds it: `PGPASSWORD`, else the
+/// first matching line of the password file (`PGPASSFILE`, else `~/.pgpass`;
+/// `host:port:database:user:password`, `*` matching anything, `\` escaping `:` and `\`). Like
+/// libpq, a password file that others may read is ignored, with a warning.
+fn password_from_environment(config: &Config) -> Result<Option<String>> {
+    if let Some(p) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Ok(Some(p));
+    }
+    let file = match std::env::var_os("PGPASSFILE") {
+        Some(f) => std::path::PathBuf::from(f),
+        None => match std::env::var_os("HOME") {
+            Some(home) => std::path::Path::new(&home).join(".pgpass"),
+            None => return Ok(None),
+        },
+    };
+    let Ok(meta) = std::fs::metadata(&file) else {
+        return Ok(None);
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "WARNING: password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
+                file.display()
+            );
+            return Ok(None);
+        }
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading the password file {}", file.display()))?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config.get_user().unwrap_or_default().to_string();
+    let dbname = config
+        .get_dbname()
+        .map(str::to_string)
+        .unwrap_or_else(|| user.clone());
+    for line in text.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => field.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                c => field.push(c),
+            }
+        }
+        fields.push(field);
+        if fields.len() != 5 {
+            continue;
+        }
+        let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
+        if matches(&fields[0], &host)
+            && matches(&fields[1], &port)
+            && matches(&fields[2], &dbname)
+            && matches(&fields[3], &user)
+        {
+            return Ok(Some(fields.pop().unwrap_or_default()));
+        }
+    }
+    Ok(None)
 }
 
 const PERCENT_HINT: &str = " (in a URL, special characters in the user name or password must be percent-encoded: @ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25, a space as %20; or use the key=value form, password='...')";
@@ -266,6 +346,7 @@ fn secrets_of(url: &str, parse: bool) -> (Vec<String>, Vec<String>) {
             secrets.push(value);
         }
     }
+    secrets.extend(std::env::var("PGPASSWORD").ok());
     secrets.sort();
     secrets.dedup();
     (secrets, public)

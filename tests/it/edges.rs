@@ -432,3 +432,270 @@ fn apply_and_rollback_run_again_have_nothing_to_do() {
     );
     assert_eq!(log_entries(&mut c), before, "nothing logged");
 }
+
+/// Every global option can come from `RA_MIGRATE_*`, and from `ra-migrate.toml` in the current
+/// directory or `--config FILE`; the command line wins over the environment, which wins over the
+/// file. `init` records the schema and a hash of the mapping; later commands refuse different ones.
+#[test]
+fn settings_from_environment_and_file_and_init_pins_schema_and_mapping() {
+    use crate::common::TestDb;
+    let db = TestDb::legacy();
+    let dir = scratch_dir("settings");
+    let at = |cwd: &Path, args: &[&str], env: &[(&str, &str)]| -> Output {
+        let mut cmd = bin();
+        cmd.current_dir(cwd).args(args).stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("running ra-migrate")
+    };
+    // every global option names its environment variable in --help
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).to_string();
+    for var in [
+        "RA_MIGRATE_DATABASE_URL",
+        "RA_MIGRATE_CONFIG",
+        "RA_MIGRATE_JSON",
+        "RA_MIGRATE_MAPPING",
+        "RA_MIGRATE_SCHEMA",
+        "RA_MIGRATE_LOCK_TIMEOUT_MS",
+        "RA_MIGRATE_LOCK_RETRIES",
+        "RA_MIGRATE_LOG",
+    ] {
+        assert!(help.contains(var), "{var} not in --help:\n{help}");
+    }
+
+    // the database from the environment alone; init records the settings
+    let out = at(&dir, &["init"], &[("RA_MIGRATE_DATABASE_URL", &db.url)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("settings recorded: schema `public`"),
+        "{}",
+        text(&out)
+    );
+    let out = at(
+        &dir,
+        &["status"],
+        &[
+            ("RA_MIGRATE_DATABASE_URL", &db.url),
+            ("RA_MIGRATE_JSON", "true"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("--json from RA_MIGRATE_JSON");
+
+    // a bad value from the environment is a usage error naming the option
+    let out = at(
+        &dir,
+        &["status"],
+        &[
+            ("RA_MIGRATE_DATABASE_URL", &db.url),
+            ("RA_MIGRATE_LOCK_TIMEOUT_MS", "0"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--lock-timeout-ms"), "{}", text(&out));
+
+    // another schema, from the environment: refused, saying which
+    let out = at(
+        &dir,
+        &["status"],
+        &[
+            ("RA_MIGRATE_DATABASE_URL", &db.url),
+            ("RA_MIGRATE_SCHEMA", "racing"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--schema is `racing` but this database was initialised with `public`"),
+        "{}",
+        text(&out)
+    );
+
+    // ra-migrate.toml in the current directory: database and a schema that init did not record
+    std::fs::write(
+        dir.join("ra-migrate.toml"),
+        format!(
+            "database_url = \"{}\"\nschema = \"racing\"\nlock_retries = 3\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let out = at(&dir, &["apply", "1", "--dry-run"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the file's schema is used: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("--schema is `racing`"),
+        "{}",
+        text(&out)
+    );
+    // the environment wins over the file, the command line over both
+    let out = at(&dir, &["status"], &[("RA_MIGRATE_SCHEMA", "public")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = at(
+        &dir,
+        &["status", "--schema", "public"],
+        &[("RA_MIGRATE_SCHEMA", "racing")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // --config from elsewhere; a changed mapping is refused, naming the mapping
+    let elsewhere = scratch_dir("settings-elsewhere");
+    let mapping =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("phases/mapping.toml"))
+            .unwrap()
+            .replace(
+                "patterns = [\"ra_odds_*\"]",
+                "patterns = [\"ra_odds_*\", \"ra_extra_*\"]",
+            );
+    let changed = dir.join("changed-mapping.toml");
+    std::fs::write(&changed, mapping).unwrap();
+    let cfg = dir.join("week.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "database_url = \"{}\"\nmapping = \"{}\"\n",
+            db.url,
+            changed.display()
+        ),
+    )
+    .unwrap();
+    let out = at(
+        &elsewhere,
+        &["--config", cfg.to_str().unwrap(), "status"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("the mapping (")
+            && text(&out).contains("differs from the one this database was initialised with"),
+        "{}",
+        text(&out)
+    );
+    // init refuses too, unless told the change is intended
+    let out = at(
+        &elsewhere,
+        &["--config", cfg.to_str().unwrap(), "init"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = at(
+        &elsewhere,
+        &["--config", cfg.to_str().unwrap(), "init", "--reconfigure"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = at(
+        &elsewhere,
+        &["--config", cfg.to_str().unwrap(), "status"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // an unknown key is an error that lists the known ones
+    std::fs::write(&cfg, "lock_timeout = 5\n").unwrap();
+    let out = at(
+        &elsewhere,
+        &["--config", cfg.to_str().unwrap(), "status"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown key `lock_timeout`") && text(&out).contains("lock_timeout_ms"),
+        "{}",
+        text(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&elsewhere).ok();
+}
+
+/// A URL without a password takes it from PGPASSWORD or the password file, as psql does, on a
+/// server that asks for one (its own cluster, scram-sha-256 over TCP).
+#[test]
+fn pgpassword_and_pgpass_supply_a_missing_password() {
+    use ra_migrate::cluster::{Cluster, ClusterOptions};
+    let cluster = Cluster::start(&ClusterOptions::default()).expect("starting a cluster");
+    cluster.watch_parent();
+    let secret = "Op-Secret:9";
+    let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
+    admin
+        .batch_execute("CREATE ROLE op LOGIN SUPERUSER PASSWORD 'Op-Secret:9'")
+        .unwrap();
+    std::fs::write(
+        cluster.data_dir().join("pg_hba.conf"),
+        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
+    )
+    .unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let url = format!("postgres://op@127.0.0.1:{}/postgres", cluster.port());
+    // the reload is asynchronous: wait until a password-less connection is refused
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while postgres::Client::connect(&url, postgres::NoTls).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pg_hba.conf was not reloaded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let home = scratch_dir("pgpass-home");
+    let attempt = |env: &[(&str, &str)]| -> Output {
+        let mut cmd = bin();
+        cmd.args(["--database-url", &url, "init"])
+            .env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE")
+            .env("HOME", &home)
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("running ra-migrate")
+    };
+    let out = attempt(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no password anywhere: {}",
+        text(&out)
+    );
+
+    let out = attempt(&[("PGPASSWORD", secret)]);
+    assert_eq!(out.status.code(), Some(0), "PGPASSWORD: {}", text(&out));
+    assert!(!text(&out).contains(secret));
+
+    use std::os::unix::fs::PermissionsExt;
+    let pgpass = home.join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "# comment\notherhost:*:*:op:wrong\n127.0.0.1:{}:postgres:op:Op-Secret\\:9\n",
+            cluster.port()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = attempt(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a readable-by-others file is ignored: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("group or world access"),
+        "{}",
+        text(&out)
+    );
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = attempt(&[]);
+    assert_eq!(out.status.code(), Some(0), "~/.pgpass: {}", text(&out));
+    let moved = home.join("elsewhere.pgpass");
+    std::fs::rename(&pgpass, &moved).unwrap();
+    let out = attempt(&[("PGPASSFILE", moved.to_str().unwrap())]);
+    assert_eq!(out.status.code(), Some(0), "PGPASSFILE: {}", text(&out));
+    drop(admin);
+    cluster.stop();
+    std::fs::remove_dir_all(&home).ok();
+}
