@@ -58,6 +58,11 @@ pub fn duration(s: &str) -> Result<Duration, String> {
 /// Phases: 1 create, 2 dual-write, 3 backfill, 4 switch-readers, 5 archive. Each has a plan
 /// (preview), apply, verify and rollback, recorded in the database's ra_migrate schema.
 ///
+/// Settings: every global option also comes from the environment, RA_MIGRATE_<OPTION> (e.g.
+/// RA_MIGRATE_DATABASE_URL, RA_MIGRATE_SCHEMA, RA_MIGRATE_LOCK_TIMEOUT_MS), or from a TOML file,
+/// ./ra-migrate.toml or --config FILE, keyed by option (schema = "public"); the command line wins
+/// over the environment, which wins over the file.
+///
 /// Exit codes: 0 done; 1 a verification or gate found a problem (the output says what); 2 error.
 #[derive(Debug, Parser)]
 #[command(
@@ -189,6 +194,23 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate rehearse --from postgres://postgres@db.example.com/racing --sample 500\n  ra-migrate rehearse --from \"$DATABASE_URL\" --keep"
     )]
     Rehearse(RehearseArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Examples:\n  ra-migrate completions bash > /etc/bash_completion.d/ra-migrate\n  ra-migrate completions zsh > \"${fpath[1]}/_ra-migrate\"\n  ra-migrate completions fish > ~/.config/fish/completions/ra-migrate.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(
+        after_help = "Example:\n  ra-migrate man > /usr/local/share/man/man1/ra-migrate.1 && man ra-migrate"
+    )]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

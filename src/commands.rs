@@ -197,6 +197,18 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Readers(args) => readers(g, args),
+        Command::Completions(args) => {
+            let mut cmd = crate::cli::command(&[]).map_err(anyhow::Error::msg)?;
+            clap_complete::generate(args.shell, &mut cmd, "ra-migrate", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = crate::cli::command(&[]).map_err(anyhow::Error::msg)?;
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Purge(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let retention = args.retention;

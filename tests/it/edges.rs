@@ -699,3 +699,75 @@ fn pgpassword_and_pgpass_supply_a_missing_password() {
     cluster.stop();
     std::fs::remove_dir_all(&home).ok();
 }
+
+/// Installable like the ecosystem's tools: completion scripts for the usual shells (bash checks
+/// its own), a man page, and a release profile that strips the binary.
+#[test]
+fn completions_man_page_and_a_stripped_release_build() {
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let script = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        script.contains("_ra__migrate()") && script.contains("rollback"),
+        "{script}"
+    );
+    let dir = scratch_dir("completions");
+    let file = dir.join("ra-migrate.bash");
+    std::fs::write(&file, &script).unwrap();
+    // bash loads it and registers the completion; asking it to complete `ra-migrate ap` offers apply
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p ra-migrate && COMP_WORDS=(ra-migrate ap) COMP_CWORD=1 COMP_LINE='ra-migrate ap' COMP_POINT=13 && _ra__migrate ra-migrate ap ra-migrate && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display()
+        ))
+        .output()
+        .expect("running bash");
+    let shown = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        check.status.success(),
+        "{shown}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(shown.lines().any(|l| l == "apply"), "{shown}");
+    for (shell, marker) in [
+        ("zsh", "#compdef ra-migrate"),
+        ("fish", "complete -c ra-migrate"),
+    ] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(marker),
+            "{shell}"
+        );
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+
+    let out = run(&["man"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH ra-migrate"),
+        "{page}"
+    );
+    for word in ["rollback", "RA_MIGRATE_SCHEMA", "\\-\\-lock\\-timeout\\-ms"] {
+        assert!(page.contains(word), "{word} missing from the man page");
+    }
+
+    let manifest: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(
+        manifest["profile"]["release"]["strip"],
+        toml::Value::Boolean(true),
+        "the release build strips the binary"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
