@@ -138,9 +138,14 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate orphans --sample 10\n  ra-migrate orphans --fix placeholder --yes\n  ra-migrate orphans --fix null --yes\n  ra-migrate orphans --undo --yes"
     )]
     Orphans(OrphansArgs),
-    /// Show the current phase, its status, and every mapped table's old/new existence and row count.
-    #[command(after_help = "Example:\n  ra-migrate status --json")]
-    Status,
+    /// Where things stand: the current phase and its status, every mapped table's old/new
+    /// existence and rows (planner estimates unless --exact), the running operation and the holder
+    /// of the operator lock, phase 3's progress, the last validation, the quarantine, the readers
+    /// left before phase 5, when purge becomes possible, and the next command to run.
+    #[command(
+        after_help = "Examples:\n  ra-migrate status\n  ra-migrate status --exact --json\n  ra-migrate status --watch --interval 5s"
+    )]
+    Status(StatusArgs),
     /// Print the plan of a phase (the exact SQL apply would run) without changing anything.
     #[command(after_help = "Examples:\n  ra-migrate plan 1\n  ra-migrate plan create --rollback")]
     Plan(PlanArgs),
@@ -211,6 +216,19 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Count rows exactly (scans every mapped table) instead of the planner's estimates.
+    #[arg(long)]
+    pub exact: bool,
+    /// Refresh until interrupted (Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: time between refreshes (e.g. 2s, 1m).
+    #[arg(long, default_value = "2s", value_parser = duration, requires = "watch")]
+    pub interval: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -110,18 +110,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Orphans(args) => orphans(g, args),
-        Command::Status => {
-            let mapping = Mapping::load(g.mapping.as_deref())?;
-            let mut client = connect(g, "status")?;
-            require_init(&mut client, g, &mapping)?;
-            let s = status::gather(&mut client, &mapping, &g.schema, &db::redact_url(url(g)?))?;
-            if g.json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                print!("{}", report::status_table(&s));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Status(args) => status_command(g, args),
         Command::Plan(args) => {
             let phase: Phase = args.phase.parse()?;
             let direction = if args.rollback {
@@ -276,6 +265,53 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `status`, once or (`--watch`) every `--interval` until interrupted.
+fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode> {
+    let mapping = Mapping::load(g.mapping.as_deref())?;
+    let mut client = connect(g, "status")?;
+    require_init(&mut client, g, &mapping)?;
+    let label = db::redact_url(url(g)?);
+    let clear = args.watch && std::io::stdout().is_terminal();
+    loop {
+        let s = status::gather(&mut client, &mapping, &g.schema, &label, args.exact)?;
+        let standing = crate::overview::standing(&mut client, &mapping, &g.schema)?;
+        let mut out = String::new();
+        if clear {
+            out.push_str("\x1b[2J\x1b[H");
+        }
+        if g.json {
+            let mut v = serde_json::to_value(&s)?;
+            v["rows"] = serde_json::json!(if args.exact { "exact" } else { "estimated" });
+            v["standing"] = serde_json::to_value(&standing)?;
+            // one line per refresh when watching, so a reader can take them one by one
+            out.push_str(&if args.watch {
+                serde_json::to_string(&v)?
+            } else {
+                serde_json::to_string_pretty(&v)?
+            });
+            out.push('\n');
+        } else {
+            out.push_str(&report::status_table(&s));
+            if !args.exact {
+                out.push_str("rows: planner estimates (--exact counts them)\n");
+            }
+            out.push_str(&standing.text());
+        }
+        if args.watch && !g.json {
+            out.push_str(&format!(
+                "-- refreshed every {} (Ctrl-C to stop)\n",
+                humantime::format_duration(args.interval)
+            ));
+        }
+        print!("{out}");
+        std::io::stdout().flush()?;
+        if !args.watch {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(args.interval);
     }
 }
 

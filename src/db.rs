@@ -471,6 +471,16 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    match operator_lock_holder(client)? {
+        Some(h) => bail!(
+            "another ra-migrate operation is running: held by {h}; wait for it to finish, or end that session if it is stuck"
+        ),
+        None => bail!("another ra-migrate operation is running (the operator lock is taken)"),
+    }
+}
+
+/// Who holds the operator lock of this database, as an operator would name them.
+pub fn operator_lock_holder(client: &mut Client) -> Result<Option<String>> {
     let holder = client
         .query_opt(
             "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
@@ -483,17 +493,16 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
             &[&LOCK_CLASS, &OPERATOR_LOCK],
         )
         .context("looking up the holder of the operator lock")?;
-    match holder {
-        Some(r) => bail!(
-            "another ra-migrate operation is running: held by backend pid {} ('{}', database user {}, from {}, connected since {}); wait for it to finish, or end that session if it is stuck",
+    Ok(holder.map(|r| {
+        format!(
+            "backend pid {} ('{}', database user {}, from {}, connected since {})",
             r.get::<_, i32>(0),
             r.get::<_, String>(1),
             r.get::<_, String>(2),
             r.get::<_, String>(3),
             r.get::<_, String>(4)
-        ),
-        None => bail!("another ra-migrate operation is running (the operator lock is taken)"),
-    }
+        )
+    }))
 }
 
 /// True when the error chain holds PostgreSQL's `lock_not_available` (55P03), the error

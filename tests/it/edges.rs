@@ -771,3 +771,211 @@ fn completions_man_page_and_a_stripped_release_build() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn status_json(db: &crate::common::TestDb, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--json", "status"];
+    args.extend(extra);
+    let out = crate::common::ra(db, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+}
+
+/// `status` says where things stand: estimated rows unless `--exact`, the running operation and
+/// the operator lock's holder, phase 3's progress (rows, rate, ETA) from its checkpoints, an
+/// interrupted run, the last validation, the quarantine, the readers left, and the next command;
+/// `--watch` refreshes.
+#[test]
+fn status_tells_where_things_stand_and_what_to_run_next() {
+    use crate::common::{ok, TestDb};
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let mut c = db.client();
+    c.batch_execute("ANALYZE ra_horses").unwrap();
+    let s = status_json(&db, &[]);
+    assert_eq!(s["rows"], "estimated");
+    let horses = |s: &serde_json::Value| {
+        s["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "ra_horses")
+            .unwrap()["old_rows"]
+            .as_i64()
+            .unwrap()
+    };
+    let reltuples: f32 = c
+        .query_one(
+            "SELECT reltuples FROM pg_class WHERE relname = 'ra_horses'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(horses(&s), reltuples as i64, "the planner's estimate");
+    let exact: i64 = c
+        .query_one("SELECT count(*) FROM ra_horses", &[])
+        .unwrap()
+        .get(0);
+    // rows no statistics know of yet: only --exact sees them
+    c.batch_execute("INSERT INTO ra_horses (id, name) SELECT 'hrs_status_' || g, 'S' FROM generate_series(1, 25) g")
+        .unwrap();
+    assert_eq!(horses(&status_json(&db, &["--exact"])), exact + 25);
+    assert_eq!(horses(&status_json(&db, &[])), reltuples as i64);
+    let st = &s["standing"];
+    assert_eq!(st["operator_lock_holder"], serde_json::Value::Null);
+    assert_eq!(st["quarantined"], 0);
+    assert_eq!(st["last_validation"], serde_json::Value::Null);
+    assert!(st["readers_left"].is_u64(), "{st}");
+    assert!(st["next"].as_str().unwrap().contains("apply 1"), "{st}");
+
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["apply", "2", "--yes"]);
+    assert!(status_json(&db, &[])["standing"]["next"]
+        .as_str()
+        .unwrap()
+        .starts_with("ra-migrate apply 3"));
+    // a slow backfill, running
+    let mut child = bin()
+        .args([
+            "--database-url",
+            &db.url,
+            "apply",
+            "3",
+            "--yes",
+            "--batch-size",
+            "20",
+            "--batch-ms",
+            "20",
+            "--max-rows-per-sec",
+            "100",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let running = loop {
+        let s = status_json(&db, &[]);
+        let st = s["standing"].clone();
+        if st["backfill"]["rows_copied"].as_i64().unwrap_or(0) > 0 {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no backfill progress: {st}"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the backfill ended too soon: {st}"
+        );
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        running["operator_lock_holder"]
+            .as_str()
+            .unwrap()
+            .contains("ra-migrate apply"),
+        "{running}"
+    );
+    let op = &running["running"][0];
+    assert_eq!(
+        (
+            op["action"].as_str(),
+            op["phase"].as_i64(),
+            op["alive"].as_bool()
+        ),
+        (Some("apply"), Some(3), Some(true)),
+        "{running}"
+    );
+    let b = &running["backfill"];
+    assert!(
+        b["rows_estimated"].as_i64().unwrap() > b["rows_copied"].as_i64().unwrap(),
+        "{b}"
+    );
+    assert!(b["rate_rows_per_sec"].as_f64().unwrap() > 0.0, "{b}");
+    assert!(b["eta_seconds"].as_f64().unwrap() > 0.0, "{b}");
+    assert!(
+        running["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("wait: apply 3 is running"),
+        "{running}"
+    );
+    let text_status = ok(&db, &["status"]);
+    assert!(
+        text_status.contains("interrupted log entry"),
+        "the killed run: {text_status}"
+    );
+    assert!(
+        text_status.contains("next: ra-migrate apply 3 --yes"),
+        "{text_status}"
+    );
+
+    ok(&db, &["apply", "3", "--yes"]);
+    c.batch_execute(
+        "INSERT INTO ra_migrate.quarantine (source, endpoint, payload, error) VALUES ('api', '/racecards', '{}', 'bad runner')",
+    )
+    .unwrap();
+    let s = status_json(&db, &[]);
+    assert_eq!(s["standing"]["quarantined"], 1);
+    assert!(
+        s["standing"]["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("ra-migrate validate"),
+        "{s}"
+    );
+    let reports = scratch_dir("status-reports");
+    ok(
+        &db,
+        &["validate", "--report-dir", reports.to_str().unwrap()],
+    );
+    let s = status_json(&db, &[]);
+    assert_eq!(s["standing"]["last_validation"]["passed"], true, "{s}");
+    assert!(
+        s["standing"]["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("ra-migrate apply 4"),
+        "{s}"
+    );
+    ok(&db, &["apply", "4", "--yes", "--functions"]);
+    ok(&db, &["apply", "5", "--yes"]);
+    let s = status_json(&db, &[]);
+    assert!(s["standing"]["purge_possible_from"].is_string(), "{s}");
+    assert_eq!(s["standing"]["readers_left"], serde_json::Value::Null);
+    assert!(
+        s["standing"]["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("ra-migrate purge"),
+        "{s}"
+    );
+
+    // --watch: one JSON document per refresh until stopped
+    let mut watch = bin()
+        .args([
+            "--database-url",
+            &db.url,
+            "--json",
+            "status",
+            "--watch",
+            "--interval",
+            "100ms",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(watch.stdout.take().unwrap()));
+    for _ in 0..3 {
+        let line = lines.next().expect("a refresh").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["phase"], 5);
+    }
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    std::fs::remove_dir_all(&reports).ok();
+}
