@@ -1,12 +1,67 @@
 //! Command-line types (clap). The `///` comments are the `--help` text.
 
+use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
+
+// Every numeric option is bounded where it is parsed: an absurd value is a usage error (exit 2,
+// naming the option), never an overflow or a panic deep inside a command.
+
+fn u64_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<u64> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn usize_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn u32_in(range: std::ops::RangeInclusive<u64>) -> RangedU64ValueParser<u32> {
+    RangedU64ValueParser::new().range(range)
+}
+
+fn i64_in(range: std::ops::RangeInclusive<i64>) -> RangedI64ValueParser<i64> {
+    RangedI64ValueParser::new().range(range)
+}
+
+/// `--scale`: a finite number in (0, 2].
+fn scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number (e.g. 0.01)"))?;
+    if v.is_finite() && v > 0.0 && v <= 2.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not in (0, 2]"))
+    }
+}
+
+/// The longest duration any option takes (a century): beyond it a typo is likelier than intent.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// A duration as humantime reads it: `30d`, `2w`, `36h`, `90m`, `1h 30m`, `0s`.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}: expected a number and a unit, e.g. 30d, 2w, 36h, 90m or 0s"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{s} is longer than {}",
+            humantime::format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
 
 /// Phased, reversible reorganization of a live Racing API database (ra_* -> ra_mst_*).
 ///
 /// Phases: 1 create, 2 dual-write, 3 backfill, 4 switch-readers, 5 archive. Each has a plan
 /// (preview), apply, verify and rollback, recorded in the database's ra_migrate schema.
+///
+/// Settings: every global option also comes from the environment, RA_MIGRATE_<OPTION> (e.g.
+/// RA_MIGRATE_DATABASE_URL, RA_MIGRATE_SCHEMA, RA_MIGRATE_LOCK_TIMEOUT_MS), or from a TOML file,
+/// ./ra-migrate.toml or --config FILE, keyed by option (schema = "public"); the command line wins
+/// over the environment, which wins over the file.
 ///
 /// Exit codes: 0 done; 1 a verification or gate found a problem (the output says what); 2 error.
 #[derive(Debug, Parser)]
@@ -22,13 +77,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Every global option can also come from the environment, `RA_MIGRATE_<OPTION>` (e.g.
+/// `RA_MIGRATE_LOCK_TIMEOUT_MS`), or from a settings file: `--config FILE`, else `ra-migrate.toml`
+/// in the current directory when there is one (keys as the options: `schema = "racing"`,
+/// `lock_timeout_ms = 300`). The command line wins over the environment, which wins over the file.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// PostgreSQL connection string (URL or key=value); the password is never printed.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    /// PostgreSQL connection string (URL or key=value); the password is never printed. Without a
+    /// password in it, PGPASSWORD or ~/.pgpass (PGPASSFILE) supply it, as for psql. Also from
+    /// RA_MIGRATE_DATABASE_URL, then DATABASE_URL.
+    #[arg(long, global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Settings file (TOML); default: ./ra-migrate.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Print machine-readable JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub json: bool,
     /// Table mapping file (TOML) instead of the built-in phases/mapping.toml.
     #[arg(long, global = true, value_name = "FILE")]
@@ -40,10 +104,11 @@ pub struct Global {
     /// a conflict with a writer costs the migration a retry, never the writer an error).
     /// 0 is refused: PostgreSQL reads it as "wait forever".
     #[arg(long, global = true, default_value_t = 200, value_name = "MS",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = u64_in(1..=3_600_000))]
     pub lock_timeout_ms: u64,
     /// How many times to retry a DDL transaction that hit the lock timeout.
-    #[arg(long, global = true, default_value_t = 10, value_name = "N")]
+    #[arg(long, global = true, default_value_t = 10, value_name = "N",
+          value_parser = u32_in(0..=1000))]
     pub lock_retries: u32,
     /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
     #[arg(long, global = true, default_value = "warn")]
@@ -58,7 +123,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  ra-migrate --database-url postgres://postgres@localhost/racing init"
     )]
-    Init,
+    Init(InitArgs),
     /// Check the server, the connection, the role and the legacy schema before phase 1 (and any
     /// time after): version, transaction pooler, TLS, timeouts, privileges, pg_stat_statements,
     /// publications, default privileges, space, orphans, unknown tables, current writers. Each
@@ -73,9 +138,14 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate orphans --sample 10\n  ra-migrate orphans --fix placeholder --yes\n  ra-migrate orphans --fix null --yes\n  ra-migrate orphans --undo --yes"
     )]
     Orphans(OrphansArgs),
-    /// Show the current phase, its status, and every mapped table's old/new existence and row count.
-    #[command(after_help = "Example:\n  ra-migrate status --json")]
-    Status,
+    /// Where things stand: the current phase and its status, every mapped table's old/new
+    /// existence and rows (planner estimates unless --exact), the running operation and the holder
+    /// of the operator lock, phase 3's progress, the last validation, the quarantine, the readers
+    /// left before phase 5, when purge becomes possible, and the next command to run.
+    #[command(
+        after_help = "Examples:\n  ra-migrate status\n  ra-migrate status --exact --json\n  ra-migrate status --watch --interval 5s"
+    )]
+    Status(StatusArgs),
     /// Print the plan of a phase (the exact SQL apply would run) without changing anything.
     #[command(after_help = "Examples:\n  ra-migrate plan 1\n  ra-migrate plan create --rollback")]
     Plan(PlanArgs),
@@ -129,12 +199,50 @@ pub enum Command {
         after_help = "Examples:\n  ra-migrate rehearse --from postgres://postgres@db.example.com/racing --sample 500\n  ra-migrate rehearse --from \"$DATABASE_URL\" --keep"
     )]
     Rehearse(RehearseArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Examples:\n  ra-migrate completions bash > /etc/bash_completion.d/ra-migrate\n  ra-migrate completions zsh > \"${fpath[1]}/_ra-migrate\"\n  ra-migrate completions fish > ~/.config/fish/completions/ra-migrate.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(
+        after_help = "Example:\n  ra-migrate man > /usr/local/share/man/man1/ra-migrate.1 && man ra-migrate"
+    )]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Count rows exactly (scans every mapped table) instead of the planner's estimates.
+    #[arg(long)]
+    pub exact: bool,
+    /// Refresh until interrupted (Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: time between refreshes (e.g. 2s, 1m).
+    #[arg(long, default_value = "2s", value_parser = duration, requires = "watch")]
+    pub interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Record this run's --schema and mapping as the ones every later command must use, replacing
+    /// what an earlier init recorded (without it, init refuses a different schema or mapping).
+    #[arg(long)]
+    pub reconfigure: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct OrphansArgs {
     /// Missing keys shown per relationship.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = usize_in(0..=10_000))]
     pub sample: usize,
     /// Resolve every orphan: `placeholder` adds a minimal master row per missing key (into the old
     /// master while it is the table of record, so dual-write carries it); `null` sets the dangling
@@ -181,13 +289,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
     /// Backfill (phase 3): rows per batch to start with; adapts to --batch-ms.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = i64_in(1..=10_000_000))]
     pub batch_size: i64,
     /// Backfill (phase 3): target duration of one batch transaction, in milliseconds.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = u64_in(1..=600_000))]
     pub batch_ms: u64,
     /// Backfill (phase 3): at most this many rows per second (0 = no limit).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = u64_in(0..=1_000_000_000))]
     pub max_rows_per_sec: u64,
     /// Switch readers (phase 4): also redefine the functions that name old tables.
     #[arg(long)]
@@ -197,7 +305,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// How many entries.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = i64_in(1..=1_000_000))]
     pub limit: i64,
     /// Include the SQL each operation ran.
     #[arg(long)]
@@ -207,7 +315,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Data size relative to production (1.0 = about 1.2M runners, 143K races, 111K horses).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, value_parser = scale)]
     pub scale: f64,
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
@@ -247,10 +355,10 @@ pub enum FetchWhat {
     )]
     Entities {
         /// At most this many horses.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 500, value_parser = usize_in(1..=10_000_000))]
         limit: usize,
         /// Ask again for a horse whose profile was absent (404) only after this many days.
-        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = u32_in(0..=36_500))]
         recheck_absent_days: u32,
     },
     /// Racecards (races and runners, entities first) for a date or a date range.
@@ -278,7 +386,7 @@ pub struct DateRange {
 #[derive(Debug, Args)]
 pub struct QuarantineArgs {
     /// How many records, newest first.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = i64_in(1..=1_000_000))]
     pub limit: i64,
 }
 
@@ -288,10 +396,10 @@ pub struct ValidateArgs {
     #[arg(long, default_value = "reports")]
     pub report_dir: PathBuf,
     /// Differing keys shown per table.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = usize_in(0..=10_000))]
     pub sample: usize,
     /// Key ranges per table for the content hash.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = u32_in(1..=65_536))]
     pub buckets: u32,
     /// Also count orphans of relationships whose foreign key is validated and enforced (by
     /// default PostgreSQL's own guarantee is reported instead of scanning again).
@@ -314,9 +422,9 @@ pub struct ReadersArgs {
 
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
-    /// How long after the archive the tables are kept: 30d, 12h, 90m, 0s.
-    #[arg(long, default_value = "30d")]
-    pub retention: String,
+    /// How long after the archive the tables are kept: 30d, 2w, 36h, 90m, 0s (at most a century).
+    #[arg(long, default_value = "30d", value_parser = duration)]
+    pub retention: Duration,
     /// Write each table with pg_dump (custom format) into this directory before dropping it.
     #[arg(long, value_name = "DIR")]
     pub dump: Option<PathBuf>,
@@ -336,11 +444,110 @@ pub struct RehearseArgs {
     pub from: String,
     /// Also copy up to N races with their runners and every row they reference (foreign keys
     /// intact), and up to N rows of every other table; without it the copy is schema-only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = u64_in(0..=100_000_000))]
     pub sample: Option<u64>,
     /// Leave the throwaway cluster running and print its connection string.
     #[arg(long)]
     pub keep: bool,
+}
+
+/// The environment variable a global option reads: `RA_MIGRATE_` and its long name.
+pub fn env_name(long: &str) -> String {
+    format!("RA_MIGRATE_{}", long.replace('-', "_").to_ascii_uppercase())
+}
+
+/// Where the settings come from: `--config FILE` (or `RA_MIGRATE_CONFIG`), else
+/// `./ra-migrate.toml` when it exists. Read before clap parses, so the file's values become the
+/// options' defaults and clap validates them like any other value.
+fn settings_file(args: &[std::ffi::OsString]) -> Option<(PathBuf, bool)> {
+    let mut explicit = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        if a == "--config" {
+            explicit = it.next().map(PathBuf::from);
+        } else if let Some(v) = a.strip_prefix("--config=") {
+            explicit = Some(PathBuf::from(v));
+        }
+    }
+    if let Some(p) = explicit.or_else(|| std::env::var_os(env_name("config")).map(PathBuf::from)) {
+        return Some((p, true));
+    }
+    let default = PathBuf::from("ra-migrate.toml");
+    default.is_file().then_some((default, false))
+}
+
+/// A `'static` string for clap's builder (this runs once per process).
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The command line with every global option's environment variable and the settings file's
+/// values as defaults; `Err` is a message for exit 2.
+pub fn command(args: &[std::ffi::OsString]) -> Result<clap::Command, String> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command().mut_args(|a| {
+        if a.is_global_set() && a.get_env().is_none() {
+            if let Some(long) = a.get_long() {
+                let name = leak(env_name(long));
+                return a.env(name);
+            }
+        }
+        a
+    });
+    let Some((path, explicit)) = settings_file(args) else {
+        return Ok(cmd);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(cmd),
+        Err(e) => return Err(format!("reading the settings file {}: {e}", path.display())),
+    };
+    let table: toml::Table = text.parse().map_err(|e| {
+        format!(
+            "the settings file {} is not valid TOML: {e}",
+            path.display()
+        )
+    })?;
+    // (key as the file writes it, the argument's id)
+    let globals: Vec<(String, String)> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && a.get_id() != "config")
+        .filter_map(|a| {
+            a.get_long()
+                .map(|l| (l.replace('-', "_"), a.get_id().to_string()))
+        })
+        .collect();
+    for (key, value) in table {
+        let Some((_, id)) = globals.iter().find(|(k, _)| *k == key.replace('-', "_")) else {
+            let known: Vec<&str> = globals.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(format!(
+                "the settings file {} has an unknown key `{key}`: it takes {}",
+                path.display(),
+                known.join(", ")
+            ));
+        };
+        let id = id.clone();
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(format!(
+                    "the settings file {}: `{key}` must be a string, number or boolean, not {}",
+                    path.display(),
+                    other.type_str()
+                ))
+            }
+        };
+        let value = leak(value);
+        cmd = cmd.mut_arg(id.as_str(), |a| a.default_value(value));
+    }
+    Ok(cmd)
 }
 
 #[cfg(test)]

@@ -9,22 +9,50 @@ use crate::phase::engine::{self, Ctx, Refused};
 use crate::phase::{Direction, Phase};
 use crate::{report, state, status};
 use anyhow::{bail, Context, Result};
-use clap::Parser;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = parse_cli()?;
     init_tracing(&cli.global.log);
+    let url = cli.global.database_url.clone().unwrap_or_default();
+    // The last line of defence: whatever an error quotes, the password is not shown.
+    let scrub = |e: &anyhow::Error| db::redact_text(&format!("{e:#}"), &url);
     match dispatch(cli) {
         Err(e) if e.downcast_ref::<Refused>().is_some() => {
-            eprintln!("refused: {e:#}");
+            eprintln!("refused: {}", scrub(&e));
             Ok(ExitCode::from(1))
         }
-        other => other,
+        Err(e) => Err(anyhow::anyhow!(scrub(&e))),
+        ok => ok,
     }
+}
+
+/// The command line, with the environment's and the settings file's values where it has none.
+fn parse_cli() -> Result<Cli> {
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cmd = crate::cli::command(&args).map_err(anyhow::Error::msg)?;
+    let matches = cmd.try_get_matches_from(&args).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let from_command_line =
+        matches.value_source("database_url") == Some(clap::parser::ValueSource::CommandLine);
+    if let Command::Demo(_) = cli.command {
+        // the demo runs on its own throwaway cluster; only an explicit --database-url is a mistake
+        if !from_command_line {
+            cli.global.database_url = None;
+        }
+    } else if matches.value_source("database_url") != Some(clap::parser::ValueSource::CommandLine)
+        && matches.value_source("database_url") != Some(clap::parser::ValueSource::EnvVariable)
+    {
+        // the widespread DATABASE_URL ranks below RA_MIGRATE_DATABASE_URL, above the file
+        if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            cli.global.database_url = Some(url);
+        }
+    }
+    Ok(cli)
 }
 
 fn init_tracing(filter: &str) {
@@ -43,12 +71,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Rehearse(args) => crate::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
-        Command::Init => {
+        Command::Init(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "init")?;
             let r = state::init(&mut client, &mapping.protected)?;
+            let settings = record_settings(&mut client, g, &mapping, args.reconfigure)?;
             if g.json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                let mut v = serde_json::to_value(&r)?;
+                v["settings"] = serde_json::json!(settings);
+                println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 println!(
                     "ra_migrate schema ready ({} migration(s) applied now); protected tables fingerprinted now: {}",
@@ -59,6 +90,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                         r.fingerprints_recorded.join(", ")
                     }
                 );
+                println!("{settings}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -78,18 +110,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Orphans(args) => orphans(g, args),
-        Command::Status => {
-            let mapping = Mapping::load(g.mapping.as_deref())?;
-            let mut client = connect(g, "status")?;
-            state::require_init(&mut client)?;
-            let s = status::gather(&mut client, &mapping, &g.schema, &db::redact_url(url(g)?))?;
-            if g.json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                print!("{}", report::status_table(&s));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Status(args) => status_command(g, args),
         Command::Plan(args) => {
             let phase: Phase = args.phase.parse()?;
             let direction = if args.rollback {
@@ -101,7 +122,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let lock = lock_policy(g);
             let mut client = connect(g, "plan")?;
             db::set_session_lock_timeout(&mut client, &lock)?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let refusal = engine::check_order(&mut client, phase, direction).err();
             let mut ctx = ctx(&mut client, &mapping, g, &lock, false);
             ctx.switch_functions = args.functions;
@@ -129,39 +150,17 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let lock = lock_policy(g);
             let mut client = connect(g, "verify")?;
             db::set_session_lock_timeout(&mut client, &lock)?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             match state::phase_row(&mut client, phase)? {
                 Some(r) if r.status == state::Status::Applied => {}
                 _ => bail!("phase {phase} is not applied: nothing to verify"),
             }
-            let mut ctx = ctx(&mut client, &mapping, g, &lock, false);
-            let problems = engine::verify(&mut ctx, phase, Direction::Apply)?;
-            state::set_verified(&mut client, phase, problems.is_empty())?;
-            if g.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"phase": phase.number(), "problems": problems})
-                    )?
-                );
-            } else if problems.is_empty() {
-                println!("phase {phase}: verified, no problems found");
-            } else {
-                println!("phase {phase}: {} problem(s):", problems.len());
-                for p in &problems {
-                    println!("  - {p}");
-                }
-            }
-            Ok(if problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            verify_phase(g, &mut client, &mapping, &lock, phase)
         }
         Command::Validate(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "validate")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let label = db::redact_url(url(g)?);
             let opts = crate::validate::ValidateOptions {
                 sample_keys: args.sample,
@@ -187,11 +186,23 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Readers(args) => readers(g, args),
+        Command::Completions(args) => {
+            let mut cmd = crate::cli::command(&[]).map_err(anyhow::Error::msg)?;
+            clap_complete::generate(args.shell, &mut cmd, "ra-migrate", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = crate::cli::command(&[]).map_err(anyhow::Error::msg)?;
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Purge(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
-            let retention = crate::purge::parse_retention(&args.retention)?;
+            let retention = args.retention;
             let mut client = connect(g, "purge")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             db::acquire_operator_lock(&mut client)?;
             if args.accept_activity {
                 crate::purge::record_baseline(&mut client)?;
@@ -224,8 +235,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log(args) => {
+            let mapping = Mapping::load(g.mapping.as_deref())?;
             let mut client = connect(g, "log")?;
-            state::require_init(&mut client)?;
+            require_init(&mut client, g, &mapping)?;
             let entries = state::log_entries(&mut client, args.limit)?;
             if g.json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
@@ -256,16 +268,284 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// `status`, once or (`--watch`) every `--interval` until interrupted.
+fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode> {
+    let mapping = Mapping::load(g.mapping.as_deref())?;
+    let mut client = connect(g, "status")?;
+    require_init(&mut client, g, &mapping)?;
+    let label = db::redact_url(url(g)?);
+    let clear = args.watch && std::io::stdout().is_terminal();
+    loop {
+        let s = status::gather(&mut client, &mapping, &g.schema, &label, args.exact)?;
+        let standing = crate::overview::standing(&mut client, &mapping, &g.schema)?;
+        let mut out = String::new();
+        if clear {
+            out.push_str("\x1b[2J\x1b[H");
+        }
+        if g.json {
+            let mut v = serde_json::to_value(&s)?;
+            v["rows"] = serde_json::json!(if args.exact { "exact" } else { "estimated" });
+            v["standing"] = serde_json::to_value(&standing)?;
+            // one line per refresh when watching, so a reader can take them one by one
+            out.push_str(&if args.watch {
+                serde_json::to_string(&v)?
+            } else {
+                serde_json::to_string_pretty(&v)?
+            });
+            out.push('\n');
+        } else {
+            out.push_str(&report::status_table(&s));
+            if !args.exact {
+                out.push_str("rows: planner estimates (--exact counts them)\n");
+            }
+            out.push_str(&standing.text());
+        }
+        if args.watch && !g.json {
+            out.push_str(&format!(
+                "-- refreshed every {} (Ctrl-C to stop)\n",
+                humantime::format_duration(args.interval)
+            ));
+        }
+        print!("{out}");
+        std::io::stdout().flush()?;
+        if !args.watch {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(args.interval);
+    }
+}
+
+/// What every later command must agree with: the schema holding the tables and the mapping, as
+/// `init` recorded them (an operation-log entry of action `init`).
+struct Settings {
+    schema: String,
+    mapping_md5: String,
+    mapping_source: String,
+}
+
+fn settings_now(client: &mut postgres::Client, g: &Global, mapping: &Mapping) -> Result<Settings> {
+    let canonical = serde_json::to_string(mapping).context("serialising the mapping")?;
+    let mapping_md5: String = client
+        .query_one("SELECT md5($1)", &[&canonical])
+        .context("hashing the mapping")?
+        .get(0);
+    Ok(Settings {
+        schema: g.schema.clone(),
+        mapping_md5,
+        mapping_source: g
+            .mapping
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the built-in phases/mapping.toml".into()),
+    })
+}
+
+fn settings_recorded(client: &mut postgres::Client) -> Result<Option<Settings>> {
+    let row = client
+        .query_opt(
+            "SELECT options->>'schema', options->>'mapping_md5', coalesce(options->>'mapping_source', '?')
+             FROM ra_migrate.operation_log
+             WHERE action = 'init' AND options ? 'mapping_md5' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .context("reading the settings init recorded")?;
+    Ok(row.map(|r| Settings {
+        schema: r.get(0),
+        mapping_md5: r.get(1),
+        mapping_source: r.get(2),
+    }))
+}
+
+/// The differences between the recorded settings and this run's, each saying which.
+fn settings_differences(recorded: &Settings, now: &Settings) -> Vec<String> {
+    let mut out = Vec::new();
+    if recorded.schema != now.schema {
+        out.push(format!(
+            "--schema is `{}` but this database was initialised with `{}`",
+            now.schema, recorded.schema
+        ));
+    }
+    if recorded.mapping_md5 != now.mapping_md5 {
+        out.push(format!(
+            "the mapping ({}, md5 {}) differs from the one this database was initialised with ({}, md5 {})",
+            now.mapping_source, now.mapping_md5, recorded.mapping_source, recorded.mapping_md5
+        ));
+    }
+    out
+}
+
+/// `init` records this run's schema and mapping the first time (or with `--reconfigure`); a
+/// later init with different ones is refused like any other command. Returns what stands now.
+fn record_settings(
+    client: &mut postgres::Client,
+    g: &Global,
+    mapping: &Mapping,
+    reconfigure: bool,
+) -> Result<String> {
+    let now = settings_now(client, g, mapping)?;
+    if let Some(recorded) = settings_recorded(client)? {
+        let diff = settings_differences(&recorded, &now);
+        if diff.is_empty() {
+            return Ok(format!(
+                "settings: schema `{}`, mapping md5 {} (as recorded)",
+                now.schema, now.mapping_md5
+            ));
+        }
+        if !reconfigure {
+            bail!(
+                "{}: pass the recorded settings, or run `ra-migrate init --reconfigure` if the change is intended",
+                diff.join("; ")
+            );
+        }
+    }
+    client
+        .execute(
+            "INSERT INTO ra_migrate.operation_log (action, operator, outcome, finished_at, options)
+             VALUES ('init', $1, 'ok', now(), $2)",
+            &[
+                &db::operator(),
+                &serde_json::json!({
+                    "schema": now.schema,
+                    "mapping_md5": now.mapping_md5,
+                    "mapping_source": now.mapping_source,
+                }),
+            ],
+        )
+        .context("recording the schema and mapping")?;
+    Ok(format!(
+        "settings recorded: schema `{}`, mapping md5 {} ({}); later commands refuse others",
+        now.schema, now.mapping_md5, now.mapping_source
+    ))
+}
+
+/// `state::require_init`, and the schema and mapping this run uses are the ones `init` recorded.
+fn require_init(client: &mut postgres::Client, g: &Global, mapping: &Mapping) -> Result<()> {
+    state::require_init(client)?;
+    // a database initialised before settings were recorded has none to compare with
+    if let Some(recorded) = settings_recorded(client)? {
+        let now = settings_now(client, g, mapping)?;
+        let diff = settings_differences(&recorded, &now);
+        if !diff.is_empty() {
+            bail!(
+                "{}: pass the settings it was initialised with (command line, RA_MIGRATE_* or ra-migrate.toml), or run `ra-migrate init --reconfigure` if the change is intended",
+                diff.join("; ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Verifies an applied phase, records the result and reports it (exit 1 when problems are found).
+fn verify_phase(
+    g: &Global,
+    client: &mut postgres::Client,
+    mapping: &Mapping,
+    lock: &LockPolicy,
+    phase: Phase,
+) -> Result<ExitCode> {
+    let mut ctx = ctx(client, mapping, g, lock, false);
+    let problems = engine::verify(&mut ctx, phase, Direction::Apply)?;
+    state::set_verified(client, phase, problems.is_empty())?;
+    if g.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"phase": phase.number(), "problems": problems})
+            )?
+        );
+    } else if problems.is_empty() {
+        println!("phase {phase}: verified, no problems found");
+    } else {
+        println!("phase {phase}: {} problem(s):", problems.len());
+        for p in &problems {
+            println!("  - {p}");
+        }
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A runbook can be run again: `apply N` of a phase applied and verified, or `rollback N` of a
+/// phase not in effect, has nothing to do (exit 0); `apply N` of a phase applied but not verified
+/// verifies it. `None`: there is work, go on.
+fn nothing_to_do(
+    g: &Global,
+    client: &mut postgres::Client,
+    mapping: &Mapping,
+    lock: &LockPolicy,
+    phase: Phase,
+    direction: Direction,
+    dry_run: bool,
+) -> Result<Option<ExitCode>> {
+    let row = state::phase_row(client, phase)?;
+    let say = |text: String| -> Result<Option<ExitCode>> {
+        if g.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "phase": phase.number(),
+                    "direction": direction.as_str(),
+                    "nothing_to_do": true,
+                    "message": text,
+                }))?
+            );
+        } else {
+            println!("{text}");
+        }
+        Ok(Some(ExitCode::SUCCESS))
+    };
+    match (direction, row) {
+        (Direction::Apply, Some(r)) if r.status == state::Status::Applied && r.verified => {
+            say(format!(
+                "phase {phase} is already applied (since {}) and verified: nothing to do",
+                r.applied_at.as_deref().unwrap_or("?")
+            ))
+        }
+        (Direction::Apply, Some(r)) if r.status == state::Status::Applied => {
+            if dry_run {
+                return say(format!(
+                    "phase {phase} is applied but not verified: `ra-migrate apply {}` would verify it (nothing else to apply)",
+                    phase.number()
+                ));
+            }
+            eprintln!("phase {phase} is already applied but not verified: verifying it");
+            verify_phase(g, client, mapping, lock, phase).map(Some)
+        }
+        (Direction::Rollback, None) => say(format!(
+            "phase {phase} was never applied: nothing to roll back"
+        )),
+        (Direction::Rollback, Some(r)) if !r.status.is_in_effect() => say(format!(
+            "phase {phase} is not in effect (rolled back at {}): nothing to roll back",
+            r.rolled_back_at.as_deref().unwrap_or("?")
+        )),
+        _ => Ok(None),
+    }
+}
+
 fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {
     let phase: Phase = args.phase.parse()?;
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let lock = lock_policy(g);
     let mut client = connect(g, direction.as_str())?;
     db::set_session_lock_timeout(&mut client, &lock)?;
-    state::require_init(&mut client)?;
+    require_init(&mut client, g, &mapping)?;
     // A dry run takes no lock and writes nothing, so a preview is possible at any time.
     if !args.dry_run {
         db::acquire_operator_lock(&mut client)?;
+    }
+    if let Some(code) = nothing_to_do(
+        g,
+        &mut client,
+        &mapping,
+        &lock,
+        phase,
+        direction,
+        args.dry_run,
+    )? {
+        return Ok(code);
     }
     engine::check_order(&mut client, phase, direction)?;
     let progress = crate::progress::for_stderr();
@@ -360,7 +640,7 @@ fn orphans(g: &Global, args: &crate::cli::OrphansArgs) -> Result<ExitCode> {
     let lock = lock_policy(g);
     let mut client = connect(g, "orphans")?;
     db::set_session_lock_timeout(&mut client, &lock)?;
-    state::require_init(&mut client)?;
+    require_init(&mut client, g, &mapping)?;
     let cat = crate::catalog::Catalog::read(&mut client, &g.schema)?;
     if (args.fix.is_some() || args.undo) && args.yes {
         db::acquire_operator_lock(&mut client)?;
@@ -433,15 +713,49 @@ fn readers(g: &Global, args: &crate::cli::ReadersArgs) -> Result<ExitCode> {
     if args.rewrite {
         let dir = args.sql.as_deref().context("--rewrite needs --sql DIR")?;
         let files = crate::readers::rewrite_files(dir, &mapping)?;
-        for (path, (old, new)) in &files {
-            if args.write {
-                std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
-                println!("rewrote {}", path.display());
-            } else {
-                print!("{}", crate::readers::diff(path, old, new));
+        let mut written = Vec::new();
+        if args.write {
+            // all or nothing: a refusal must not come after some files were already rewritten
+            for r in &files {
+                crate::readers::refuse_existing_orig(r)?;
             }
         }
-        if files.is_empty() {
+        for r in &files {
+            if args.write {
+                let orig = crate::readers::write_rewrite(r)?;
+                if !g.json {
+                    println!(
+                        "rewrote {} ({} name(s) changed; the original is kept as {})",
+                        r.file.display(),
+                        r.changes.len(),
+                        orig.display()
+                    );
+                }
+                written.push(orig);
+            } else if !g.json {
+                print!("{}", crate::readers::diff(r));
+            }
+        }
+        if g.json {
+            let out: Vec<serde_json::Value> = files
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    serde_json::json!({
+                        "file": r.file,
+                        "changes": r.changes,
+                        "diff": crate::readers::diff(r),
+                        "original_kept_as": written.get(i),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"written": args.write, "files": out})
+                )?
+            );
+        } else if files.is_empty() {
             println!("no file under {} names an old table", dir.display());
         }
         return Ok(ExitCode::SUCCESS);

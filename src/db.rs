@@ -82,6 +82,11 @@ fn user_from_passwd() -> Option<String> {
 /// the connection string's libpq-style `sslmode` / `sslrootcert` ask (see [`crate::tls`]).
 pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     let (mut config, tls) = parse_config(url)?;
+    if config.get_password().is_none() {
+        if let Some(password) = password_from_environment(&config)? {
+            config.password(password);
+        }
+    }
     let app = format!("ra-migrate {purpose} ({})", operator());
     config.application_name(&app);
     if config.get_connect_timeout().is_none() {
@@ -96,7 +101,10 @@ pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     };
     connected
         .map_err(|e| {
-            let text = redact_text(&crate::tls::error_chain_text(&e), url);
+            let mut text = redact_text(&crate::tls::error_chain_text(&e), url);
+            if unencoded_userinfo(url) {
+                text.push_str(PERCENT_HINT);
+            }
             match crate::tls::diagnose(&e, &tls) {
                 Some(hint) => anyhow!("{hint}: {text}"),
                 None => anyhow!("{text}"),
@@ -105,11 +113,110 @@ pub fn connect(url: &str, purpose: &str) -> Result<Client> {
         .with_context(|| format!("connecting to {}", redact_url(url)))
 }
 
+/// A password for a connection string without one, as libpq finds it: `PGPASSWORD`, else the
+/// first matching line of the password file (`PGPASSFILE`, else `~/.pgpass`;
+/// `host:port:database:user:password`, `*` matching anything, `\` escaping `:` and `\`). Like
+/// libpq, a password file that others may read is ignored, with a warning.
+fn password_from_environment(config: &Config) -> Result<Option<String>> {
+    if let Some(p) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Ok(Some(p));
+    }
+    let file = match std::env::var_os("PGPASSFILE") {
+        Some(f) => std::path::PathBuf::from(f),
+        None => match std::env::var_os("HOME") {
+            Some(home) => std::path::Path::new(&home).join(".pgpass"),
+            None => return Ok(None),
+        },
+    };
+    let Ok(meta) = std::fs::metadata(&file) else {
+        return Ok(None);
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "WARNING: password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
+                file.display()
+            );
+            return Ok(None);
+        }
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading the password file {}", file.display()))?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config.get_user().unwrap_or_default().to_string();
+    let dbname = config
+        .get_dbname()
+        .map(str::to_string)
+        .unwrap_or_else(|| user.clone());
+    for line in text.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => field.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                c => field.push(c),
+            }
+        }
+        fields.push(field);
+        if fields.len() != 5 {
+            continue;
+        }
+        let matches = |pattern: &str, value: &str| pattern == "*" || pattern == value;
+        if matches(&fields[0], &host)
+            && matches(&fields[1], &port)
+            && matches(&fields[2], &dbname)
+            && matches(&fields[3], &user)
+        {
+            return Ok(Some(fields.pop().unwrap_or_default()));
+        }
+    }
+    Ok(None)
+}
+
+const PERCENT_HINT: &str = " (in a URL, special characters in the user name or password must be percent-encoded: @ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25, a space as %20; or use the key=value form, password='...')";
+
+/// Whether a URL's user information holds characters that end it early when not
+/// percent-encoded: the URL then means another host, port or database than intended.
+fn unencoded_userinfo(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return false;
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, _)) => userinfo.contains(['@', '/', '?', '#', ' ']),
+        None => false,
+    }
+}
+
 /// The postgres crate's configuration and our TLS settings for a connection string; the crate
 /// never sees `verify-ca`, `verify-full` or `sslrootcert`, which its parser rejects.
 fn parse_config(url: &str) -> Result<(Config, TlsSettings)> {
-    let invalid =
-        |e: &dyn std::fmt::Display| anyhow!("invalid database URL {}: {e}", redact_url(url));
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let invalid = |e: &dyn std::fmt::Display| {
+        let hint = if is_url { PERCENT_HINT } else { "" };
+        anyhow!(
+            "invalid database URL {}: {}{hint}",
+            redact_url(url),
+            redact_text_plain(&e.to_string(), url)
+        )
+    };
     let split = crate::tls::split_params(url).map_err(|e| invalid(&format!("{e:#}")))?;
     let mut config =
         Config::from_str(&split.conn).map_err(|e| invalid(&crate::tls::error_chain_text(&e)))?;
@@ -172,18 +279,175 @@ fn redact_query(url: &str) -> String {
     }
 }
 
-/// Removes the URL's password from a message that might echo it.
+/// Removes the URL's password from a message that might echo it, where it stands: inside a
+/// connection string (the URL itself, `user:password@`, `password=...`) or as an exact value (a
+/// whole word of the message). A short password inside a longer word (`s` in `Connection
+/// refused`) is not it, and a password that is also the user, database or host name is not
+/// hidden where that name is meant (anyone reading the name knows it anyway).
 pub fn redact_text(text: &str, url: &str) -> String {
-    match parse_config(url)
-        .ok()
-        .and_then(|(c, _)| c.get_password().map(|p| p.to_vec()))
-    {
-        Some(p) if !p.is_empty() => {
-            let p = String::from_utf8_lossy(&p).to_string();
-            text.replace(&p, "***")
+    redact_with(text, url, true)
+}
+
+/// [`redact_text`] without parsing the connection string (for the parser's own errors).
+fn redact_text_plain(text: &str, url: &str) -> String {
+    redact_with(text, url, false)
+}
+
+fn redact_with(text: &str, url: &str, parse: bool) -> String {
+    let mut out = if url.trim().is_empty() {
+        text.to_string()
+    } else {
+        text.replace(url, &redact_url(url))
+    };
+    out = redact_connection_strings(&out);
+    let (secrets, public) = secrets_of(url, parse);
+    for secret in secrets {
+        if !secret.is_empty() && !public.contains(&secret) {
+            out = replace_whole_word(&out, &secret, "***");
         }
-        _ => text.to_string(),
     }
+    out
+}
+
+/// The password of a connection string in the forms a message may carry it (as given and
+/// percent-decoded), and the names that are no secret (user, database, hosts).
+fn secrets_of(url: &str, parse: bool) -> (Vec<String>, Vec<String>) {
+    let mut secrets = Vec::new();
+    let mut public = Vec::new();
+    if let Some((c, _)) = parse.then(|| parse_config(url).ok()).flatten() {
+        if let Some(p) = c.get_password() {
+            secrets.push(String::from_utf8_lossy(p).to_string());
+        }
+        public.extend(c.get_user().map(str::to_string));
+        public.extend(c.get_dbname().map(str::to_string));
+        for h in c.get_hosts() {
+            if let postgres::config::Host::Tcp(h) = h {
+                public.push(h.clone());
+            }
+        }
+    }
+    // the raw text too: it may not parse at all, or carry the password percent-encoded
+    if let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    {
+        if let Some((userinfo, _)) = rest.rsplit_once('@') {
+            if let Some((user, password)) = userinfo.split_once(':') {
+                secrets.push(password.to_string());
+                public.push(user.to_string());
+            }
+            if let Some(host) = rest[userinfo.len() + 1..].split(['/', '?', ':']).next() {
+                public.push(host.to_string());
+            }
+        }
+    }
+    for (key, value) in key_values(url) {
+        if key == "password" {
+            secrets.push(value);
+        }
+    }
+    secrets.extend(std::env::var("PGPASSWORD").ok());
+    secrets.sort();
+    secrets.dedup();
+    (secrets, public)
+}
+
+/// `key=value` pairs of a connection string in key=value form (values may be single-quoted).
+fn key_values(conn: &str) -> Vec<(String, String)> {
+    if conn.contains("://") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut chars = conn.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
+        if key.is_empty() {
+            return out;
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next_if_eq(&'=').is_none() {
+            return out;
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if_eq(&'\'').is_some() {
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '\'' => break,
+                    c => value.push(c),
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.extend(chars.next());
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        out.push((key, value));
+    }
+}
+
+/// Connection strings quoted inside a message: URLs get their password hidden, and so does every
+/// `password=` value (key=value form and URL query alike).
+fn redact_connection_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = ["postgres://", "postgresql://", "password="]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+    {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(value) = rest.strip_prefix("password=") {
+            out.push_str("password=***");
+            let end = if let Some(quoted) = value.strip_prefix('\'') {
+                quoted.find('\'').map(|j| j + 2).unwrap_or(value.len())
+            } else {
+                value
+                    .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | ')' | ','))
+                    .unwrap_or(value.len())
+            };
+            rest = &value[end..];
+        } else {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ')' | ','))
+                .unwrap_or(rest.len());
+            out.push_str(&redact_url(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` with every occurrence of `word` that is not part of a longer word replaced.
+fn replace_whole_word(text: &str, word: &str, with: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(i) = rest.find(word) {
+        let before = rest[..i].chars().next_back().or(prev);
+        let after = rest[i + word.len()..].chars().next();
+        let whole = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+        out.push_str(&rest[..i]);
+        if whole {
+            out.push_str(with);
+        } else {
+            out.push_str(word);
+        }
+        prev = word.chars().next_back();
+        rest = &rest[i + word.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Takes the operator lock on this session or fails at once naming the holder.
@@ -207,6 +471,16 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    match operator_lock_holder(client)? {
+        Some(h) => bail!(
+            "another ra-migrate operation is running: held by {h}; wait for it to finish, or end that session if it is stuck"
+        ),
+        None => bail!("another ra-migrate operation is running (the operator lock is taken)"),
+    }
+}
+
+/// Who holds the operator lock of this database, as an operator would name them.
+pub fn operator_lock_holder(client: &mut Client) -> Result<Option<String>> {
     let holder = client
         .query_opt(
             "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
@@ -219,17 +493,16 @@ pub fn acquire_operator_lock(client: &mut Client) -> Result<()> {
             &[&LOCK_CLASS, &OPERATOR_LOCK],
         )
         .context("looking up the holder of the operator lock")?;
-    match holder {
-        Some(r) => bail!(
-            "another ra-migrate operation is running: held by backend pid {} ('{}', database user {}, from {}, connected since {}); wait for it to finish, or end that session if it is stuck",
+    Ok(holder.map(|r| {
+        format!(
+            "backend pid {} ('{}', database user {}, from {}, connected since {})",
             r.get::<_, i32>(0),
             r.get::<_, String>(1),
             r.get::<_, String>(2),
             r.get::<_, String>(3),
             r.get::<_, String>(4)
-        ),
-        None => bail!("another ra-migrate operation is running (the operator lock is taken)"),
-    }
+        )
+    }))
 }
 
 /// True when the error chain holds PostgreSQL's `lock_not_available` (55P03), the error
@@ -683,6 +956,47 @@ mod tests {
         assert_eq!(redact_text("echoed s3cret here", url), "echoed *** here");
         let kv = "host=h user=u password=s3cret sslmode=verify-ca sslrootcert=/ca.pem";
         assert_eq!(redact_text("echoed s3cret here", kv), "echoed *** here");
+    }
+
+    #[test]
+    fn scrubs_the_password_where_it_stands_and_keeps_messages_readable() {
+        let short = "postgres://app:s@db.example.com/racing";
+        assert_eq!(
+            redact_text(
+                "error connecting to server: Connection refused (os error 111)",
+                short
+            ),
+            "error connecting to server: Connection refused (os error 111)"
+        );
+        assert_eq!(
+            redact_text(
+                "pg_dump: connection to postgres://app:s@db.example.com/racing failed",
+                short
+            ),
+            "pg_dump: connection to postgres://app:***@db.example.com/racing failed"
+        );
+        assert_eq!(
+            redact_text("the password is s", short),
+            "the password is ***"
+        );
+        let same = "postgres://postgres:postgres@db.example.com/racing";
+        assert_eq!(
+            redact_text("password authentication failed for user \"postgres\"", same),
+            "password authentication failed for user \"postgres\""
+        );
+        let kv = "host=h user=u password='p w;d' dbname=d";
+        assert_eq!(
+            redact_text(
+                "could not connect with host=h password='p w;d' dbname=d",
+                kv
+            ),
+            "could not connect with host=h password=*** dbname=d"
+        );
+        let encoded = "postgres://u:p%40ss@h/d";
+        assert_eq!(
+            redact_text("got p@ss and p%40ss", encoded),
+            "got *** and ***"
+        );
     }
 
     #[test]

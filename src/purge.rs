@@ -22,25 +22,6 @@ pub struct PurgePlan {
     pub statement: String,
 }
 
-/// `30d`, `12h`, `90m`, `0s`.
-pub fn parse_retention(s: &str) -> Result<Duration> {
-    let (num, unit) = s.split_at(s.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len());
-    let n: f64 = num
-        .parse()
-        .with_context(|| format!("--retention '{s}': expected a number and a unit, e.g. 30d"))?;
-    let secs = match unit {
-        "d" | "" => n * 86_400.0,
-        "h" => n * 3_600.0,
-        "m" => n * 60.0,
-        "s" => n,
-        _ => bail!("--retention '{s}': unit must be d, h, m or s"),
-    };
-    if secs < 0.0 {
-        bail!("--retention must not be negative");
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 fn record(client: &mut Client) -> Result<(Record, String)> {
     let row = state::phase_row(client, Phase::Archive)?;
     match row {
@@ -273,10 +254,5 @@ pub fn excluding_own_reads<T>(
 }
 
 fn humanize(d: Duration) -> String {
-    let s = d.as_secs();
-    if s.is_multiple_of(86_400) && s > 0 {
-        format!("{} days", s / 86_400)
-    } else {
-        format!("{s} seconds")
-    }
+    humantime::format_duration(d).to_string()
 }

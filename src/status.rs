@@ -32,11 +32,14 @@ pub struct TableStatus {
     pub new_rows: Option<i64>,
 }
 
+/// `exact`: count rows (a scan of every table); otherwise the planner's estimates, which cost
+/// nothing on a production database.
 pub fn gather(
     client: &mut Client,
     mapping: &Mapping,
     schema: &str,
     database: &str,
+    exact: bool,
 ) -> Result<Status> {
     let phases = state::phases(client)?;
     let current = phases
@@ -51,12 +54,12 @@ pub fn gather(
         let old_exists = cat.table(&t.name).is_some();
         let new_exists = new_table.as_deref().is_some_and(|n| cat.table(n).is_some());
         let old_rows = if old_exists {
-            Some(count(client, &cat, &t.name)?)
+            Some(count(client, &cat, &t.name, exact)?)
         } else {
             None
         };
         let new_rows = match (&new_table, new_exists) {
-            (Some(n), true) => Some(count(client, &cat, n)?),
+            (Some(n), true) => Some(count(client, &cat, n, exact)?),
             _ => None,
         };
         tables.push(TableStatus {
@@ -99,12 +102,18 @@ pub fn gather(
     })
 }
 
-fn count(client: &mut Client, cat: &Catalog, table: &str) -> Result<i64> {
-    Ok(client
-        .query_one(
-            &format!("SELECT count(*) FROM {}", cat.qualified(table)),
-            &[],
+fn count(client: &mut Client, cat: &Catalog, table: &str, exact: bool) -> Result<i64> {
+    let qualified = cat.qualified(table);
+    let row = if exact {
+        client.query_one(&format!("SELECT count(*) FROM {qualified}"), &[])
+    } else {
+        // -1 (never analysed) reads as 0: an estimate, not a claim
+        client.query_one(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass($1)",
+            &[&qualified],
         )
+    };
+    Ok(row
         .with_context(|| format!("counting rows of {table}"))?
         .get(0))
 }

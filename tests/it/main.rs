@@ -5,6 +5,7 @@ mod archive_rollback;
 mod common;
 mod crash;
 mod doctor;
+mod edges;
 mod fetch;
 mod fuzz;
 mod lifecycle;

@@ -711,3 +711,47 @@ fn the_real_phases_pass_validation_and_phase_5_compares_the_archives() {
     assert!(r.passed(), "{}", validate::render_terminal(&r));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `validate` through the binary: exit 0 when the layouts agree, 1 on any difference (naming the
+/// table and key), 2 when it cannot validate at all.
+#[test]
+fn validate_exit_codes_through_the_binary() {
+    use crate::common::ra;
+    let (db, mut c) = after_phase_1();
+    fill_new_masters(&mut c);
+    let dir = std::env::temp_dir().join(format!("ra-migrate-validate-exit-{}", db.name));
+    let d = dir.to_str().unwrap();
+    let out = ra(&db, &["validate", "--report-dir", d]);
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    c.batch_execute("UPDATE ra_mst_horses SET colour = 'pink' WHERE id = 'hrs_5'")
+        .unwrap();
+    let out = ra(&db, &["--json", "validate", "--report-dir", d]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let horses = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "ra_horses")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(horses.to_string().contains("hrs_5"), "{horses}");
+
+    // cannot validate: a report directory that is a file, a database without the tool's schema
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = ra(&db, &["validate", "--report-dir", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let bare = TestDb::legacy();
+    let out = ra(&bare, &["validate", "--report-dir", d]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("ra-migrate init"), "{}", text(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
