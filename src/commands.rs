@@ -42,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => crate::demo::run(g, args),
         Command::Rehearse(args) => crate::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
+        Command::Worker(args) => crate::worker::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
         Command::Init => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -83,10 +84,14 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut client = connect(g, "status")?;
             state::require_init(&mut client)?;
             let s = status::gather(&mut client, &mapping, &g.schema, &db::redact_url(url(g)?))?;
+            let worker = crate::worker::overview(&mut client)?;
             if g.json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(&s)?;
+                v["worker"] = serde_json::to_value(&worker)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print!("{}", report::status_table(&s));
+                print!("{}", worker.render());
             }
             Ok(ExitCode::SUCCESS)
         }

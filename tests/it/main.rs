@@ -19,3 +19,4 @@ mod supabase;
 mod surface;
 mod tls;
 mod validate;
+mod worker;
