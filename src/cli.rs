@@ -227,6 +227,15 @@ pub struct RunArgs {
     /// Switch readers (phase 4): also redefine the functions that name old tables.
     #[arg(long)]
     pub functions: bool,
+    /// Backfill (phase 3): how long dual-write must have been in effect, every consistency check
+    /// since clean: 7d, 36h, 0s (0s skips the wait; the log records it).
+    #[arg(
+        long,
+        default_value = "7d",
+        value_name = "DURATION",
+        env = "RA_MIGRATE_SOAK"
+    )]
+    pub soak: String,
 }
 
 #[derive(Debug, Args)]

@@ -273,6 +273,9 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
         db::acquire_operator_lock(&mut client)?;
     }
     engine::check_order(&mut client, phase, direction)?;
+    if phase == Phase::Backfill && direction == Direction::Apply && !args.dry_run {
+        crate::worker::soak::require(&mut client, &args.soak)?;
+    }
     let progress = crate::progress::for_stderr();
     let mut ctx = ctx(&mut client, &mapping, g, &lock, args.force);
     ctx.tuning = crate::backfill::Tuning {

@@ -8,6 +8,7 @@
 
 pub mod schedule;
 pub mod slots;
+pub mod soak;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -508,3 +508,49 @@ fn sigterm_mid_job_finishes_the_batch_in_hand_exits_0_and_leaves_no_partial_batc
         "the next run completes the slot"
     );
 }
+
+#[test]
+fn apply_3_right_after_apply_2_is_refused_naming_the_soak_and_soak_0s_runs_and_is_logged() {
+    let db = legacy(&["1", "2"]);
+    let run = |args: &[&str]| {
+        bin()
+            .env_remove("RA_MIGRATE_SOAK")
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["apply", "3", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains("soak") && err.contains("left") && err.contains("--soak 7d"),
+        "{err}"
+    );
+    let mut c = db.client();
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_migrate.phase_state WHERE phase = 3"
+        ),
+        0,
+        "nothing of phase 3 ran"
+    );
+    let out = run(&["apply", "3", "--yes", "--soak", "0s"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = String::from_utf8_lossy(&run(&["log", "--limit", "10"]).stdout).to_string();
+    assert!(
+        log.contains("soak phase 3") && log.contains(": ok"),
+        "{log}"
+    );
+    let soak: Value = c
+        .query_one(
+            "SELECT options FROM ra_migrate.operation_log WHERE action = 'soak' AND outcome = 'ok'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(soak["soak"], "0s", "{soak}");
+}
