@@ -48,6 +48,22 @@ pub struct Global {
     /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
     #[arg(long, global = true, default_value = "warn")]
     pub log: String,
+    /// Run CMD (through sh -c) with a JSON description on its standard input when a scheduled
+    /// job, a consistency check or a phase fails.
+    #[arg(long, global = true, value_name = "CMD", env = "RA_MIGRATE_ON_FAILURE")]
+    pub on_failure: Option<String>,
+    /// No progress lines (off a terminal they come at the default level; warnings still do).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Log lines as plain text or as JSON objects (one per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
-    init_tracing(&cli.global.log);
+    init_tracing(&cli.global);
     match dispatch(cli) {
         Err(e) if e.downcast_ref::<Refused>().is_some() => {
             eprintln!("refused: {e:#}");
@@ -27,13 +27,40 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-fn init_tracing(filter: &str) {
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_string());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .try_init();
+/// The progress modules' targets: off a terminal their lines are the progress an operator sees
+/// (a terminal gets bars instead), so they come out at the default level unless `--quiet`.
+const PROGRESS_TARGETS: [&str; 3] = [
+    "ra_migrate::progress",
+    "ra_migrate::fetch::progress",
+    "ra_migrate::validate",
+];
+
+fn log_filter(g: &Global, terminal: bool) -> String {
+    if let Ok(f) = std::env::var("RUST_LOG") {
+        return f;
+    }
+    if g.quiet || g.log != "warn" || terminal {
+        return g.log.clone();
+    }
+    let mut f = g.log.clone();
+    for t in PROGRESS_TARGETS {
+        f.push_str(&format!(",{t}=info"));
+    }
+    f
+}
+
+fn init_tracing(g: &Global) {
+    let terminal = std::io::stderr().is_terminal();
+    let filter = tracing_subscriber::EnvFilter::new(log_filter(g, terminal));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match g.log_format {
+        crate::cli::LogFormat::Json => builder.json().try_init(),
+        crate::cli::LogFormat::Text => builder
+            .with_ansi(terminal && std::env::var_os("NO_COLOR").is_none())
+            .try_init(),
+    };
 }
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -126,8 +153,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Apply(args) => run_phase(g, args, Direction::Apply),
-        Command::Rollback(args) => run_phase(g, args, Direction::Rollback),
+        Command::Apply(args) => phase_with_hook(g, args, Direction::Apply),
+        Command::Rollback(args) => phase_with_hook(g, args, Direction::Rollback),
         Command::Verify(args) => {
             let phase: Phase = args.phase.parse()?;
             let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -259,6 +286,27 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// [`run_phase`], running the failure hook when the phase fails (an error or problems found;
+/// a dry run or a refusal by a gate or the soak is no failure of the phase).
+fn phase_with_hook(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {
+    let result = run_phase(g, args, direction);
+    let failure = match &result {
+        Err(e) if e.downcast_ref::<Refused>().is_none() => Some(format!("{e:#}")),
+        Ok(code) if *code != ExitCode::SUCCESS => Some("verification found problems".into()),
+        _ => None,
+    };
+    if let (Some(error), false) = (failure, args.dry_run) {
+        crate::worker::hook::fire(
+            g.on_failure.as_deref(),
+            serde_json::json!({
+                "event": "phase_failed", "phase": args.phase,
+                "direction": direction.as_str(), "error": error,
+            }),
+        );
+    }
+    result
 }
 
 fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {

@@ -133,8 +133,8 @@ const RACECARDS_DAYS_AHEAD: i64 = 7;
 /// Results cover the last 365 days (without the historical add-on).
 const RESULTS_DAYS_BACK: i64 = 365;
 
-/// Refuses, before any request, dates the real API does not serve (relative to `today`); the
-/// synthetic source has no window.
+/// Refuses, before any request, dates the real API does not serve (relative to `today`); any
+/// other `source` label has no window.
 pub fn check_window(
     source: &str,
     endpoint: Endpoint,
@@ -188,10 +188,15 @@ pub fn dates(range: &DateRange) -> Result<Vec<NaiveDate>> {
     Ok(first.iter_days().take_while(|d| *d <= last).collect())
 }
 
+/// Whose windows apply: The Racing API's own (its default address); another address (a proxy
+/// with a history of its own, a test server) and the synthetic source are not refused dates.
 fn source_label(args: &FetchArgs) -> &'static str {
+    let real = crate::api::ApiConfig::from_env()
+        .map(|c| c.base_url.trim_end_matches('/') == crate::api::DEFAULT_BASE_URL)
+        .unwrap_or(true);
     match args.source {
-        crate::cli::SourceKind::Api => "api",
-        crate::cli::SourceKind::Synthetic => "synthetic",
+        crate::cli::SourceKind::Api if real => "api",
+        _ => "other",
     }
 }
 

@@ -6,6 +6,8 @@
 //! lock goes with the session, so a worker that dies leaves nothing to clean up: its slot (still
 //! 'running') is run again by the next worker.
 
+pub mod consistency;
+pub mod hook;
 pub mod schedule;
 pub mod slots;
 pub mod soak;
@@ -90,6 +92,8 @@ pub struct Worker<'a> {
     pub id: String,
     /// How far back missed slots are caught up.
     pub catch_up: Duration,
+    /// `--on-failure`: run when a slot fails.
+    pub on_failure: Option<String>,
 }
 
 impl Worker<'_> {
@@ -182,6 +186,17 @@ impl Worker<'_> {
             seconds: started.elapsed().as_secs_f64(),
         };
         slots::finish(&mut self.control, &report)?;
+        if report.outcome == "failed" {
+            hook::fire(
+                self.on_failure.as_deref(),
+                serde_json::json!({
+                    "event": if job.kind == Kind::Consistency { "consistency_check_failed" } else { "job_failed" },
+                    "job": report.job, "slot": report.slot, "attempt": report.attempt,
+                    "error": report.error, "next_attempt_at": report.next_attempt_at,
+                    "counts": report.counts, "worker": self.id,
+                }),
+            );
+        }
         slots::release(&mut self.control, &job.name, slot)?;
         slots::beat(&mut self.control, &self.id, None)?;
         Ok(Some(report))
@@ -211,13 +226,15 @@ impl Worker<'_> {
             }
             _ => None,
         };
-        if job.kind == Kind::Consistency {
-            return Ok((serde_json::json!({"skipped": "not built yet"}), 0));
-        }
         let mapping = match Mapping::load(self.mapping.as_deref()) {
             Ok(m) => m,
             Err(e) => return Err((e, serde_json::json!({}), 0)),
         };
+        if job.kind == Kind::Consistency {
+            return consistency::job(&mut self.data, &mapping, &self.schema)
+                .map(|v| (v, 0))
+                .map_err(|e| (e, serde_json::json!({}), 0));
+        }
         let mut progress = fetch::progress::for_stderr();
         let mut f = Fetch {
             source: self.source,
@@ -255,7 +272,7 @@ impl Worker<'_> {
     }
 }
 
-fn host() -> String {
+pub(crate) fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()
@@ -313,6 +330,7 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
         data,
         id: id.clone(),
         catch_up: Duration::days(catch_up_days as i64),
+        on_failure: g.on_failure.clone(),
     };
     let clock = |o: Option<DateTime<Utc>>| o.unwrap_or_else(Utc::now);
     slots::register(

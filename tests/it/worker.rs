@@ -554,3 +554,167 @@ fn apply_3_right_after_apply_2_is_refused_naming_the_soak_and_soak_0s_runs_and_i
         .get(0);
     assert_eq!(soak["soak"], "0s", "{soak}");
 }
+
+#[test]
+fn a_row_changed_behind_the_tools_back_fails_the_next_consistency_check_wakes_the_hook_and_blocks_apply_3(
+) {
+    let schedule = format!(
+        "{WEEK}\n[[job]]\nname = \"consistency\"\nkind = \"consistency\"\nevery = \"hour\"\nat = \":15\"\n"
+    );
+    let s = setup(&WeekApi::default(), &["1", "2"], &schedule);
+    let mut c = s.db.client();
+    let out = s.worker("2025-10-13 07:30", &["--catch-up-days", "0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let checks = |c: &mut Client| -> Vec<(bool, Value, Value)> {
+        c.query(
+            "SELECT clean, compared, differences FROM ra_migrate.consistency_check ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    };
+    let first = checks(&mut c);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].0, "dual-write keeps the layouts equal: {first:?}");
+    assert!(first[0].1["ra_horses"].as_i64().unwrap() > 0, "{first:?}");
+
+    // an outside writer changes a horse with the triggers off: the new master never hears of it
+    c.batch_execute(
+        "SET session_replication_role = replica;
+         UPDATE ra_horses SET breeder = 'Behind Your Back' WHERE id = 'hrs_47475190';
+         RESET session_replication_role;",
+    )
+    .unwrap();
+    let hook_file = std::env::temp_dir().join(format!(
+        "ra-worker-hook-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let hook = format!("cat > '{}'", hook_file.display());
+    let out = s.worker(
+        "2025-10-13 08:30",
+        &["--catch-up-days", "0", "--on-failure", &hook],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = checks(&mut c);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(!all[1].0, "{all:?}");
+    assert!(all[1].2.to_string().contains("hrs_47475190"), "{all:?}");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&hook_file).expect("the hook ran")).unwrap();
+    let _ = std::fs::remove_file(&hook_file);
+    assert_eq!(event["event"], "consistency_check_failed", "{event}");
+    assert!(
+        event["error"].as_str().unwrap().contains("hrs_47475190"),
+        "{event}"
+    );
+
+    let status = crate::common::ok(&s.db, &["status"]);
+    assert!(
+        status.contains("last consistency check") && status.contains("DIFFERENCES"),
+        "{status}"
+    );
+    // the soak does not pass, whatever its length
+    let out = s
+        .command(&["apply", "3", "--yes", "--soak", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("consistency check") && err.contains("hrs_47475190"),
+        "{err}"
+    );
+}
+
+#[test]
+fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silences_it() {
+    let db = legacy(&["1", "2"]);
+    let dir = std::env::temp_dir().join(format!(
+        "ra-worker-out-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    // stdout and stderr into one file, as `>> log 2>&1` under cron does
+    let run = |name: &str, args: &[&str]| -> String {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        let status = bin()
+            .env_remove("RUST_LOG")
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .status()
+            .unwrap();
+        let out = std::fs::read_to_string(&path).unwrap();
+        assert!(status.success(), "{args:?}: {out}");
+        out
+    };
+    let fetched = run(
+        "fetch.log",
+        &[
+            "fetch",
+            "racecards",
+            "--date",
+            "2025-10-13",
+            "--to",
+            "2025-10-14",
+            "--source",
+            "synthetic",
+        ],
+    );
+    assert!(
+        fetched.contains("fetching racecards: 2 step(s)") && fetched.contains("racecards done"),
+        "{fetched}"
+    );
+    let applied = run("apply.log", &["apply", "3", "--yes", "--soak", "0s"]);
+    assert!(
+        applied.contains("backfill started") && applied.contains("backfill done"),
+        "{applied}"
+    );
+    let report_dir = dir.join("reports");
+    let validated = run(
+        "validate.log",
+        &["validate", "--report-dir", report_dir.to_str().unwrap()],
+    );
+    assert!(validated.contains("validate: hashed"), "{validated}");
+    let quiet = run(
+        "quiet.log",
+        &[
+            "--quiet",
+            "fetch",
+            "racecards",
+            "--date",
+            "2025-10-15",
+            "--source",
+            "synthetic",
+        ],
+    );
+    assert!(!quiet.contains("fetching racecards"), "{quiet}");
+    let json = run(
+        "json.log",
+        &[
+            "--log-format",
+            "json",
+            "fetch",
+            "results",
+            "--date",
+            "2025-10-15",
+            "--source",
+            "synthetic",
+        ],
+    );
+    let line = json
+        .lines()
+        .find(|l| l.contains("fetching results"))
+        .unwrap_or_else(|| panic!("{json}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["level"], "INFO", "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
