@@ -145,7 +145,7 @@ impl Schedule {
                 (None, None) => bail!("{what} has neither `every` nor `after`"),
                 (None, Some(leader)) => {
                     let l = f.jobs.iter().find(|o| &o.name == leader);
-                    if !l.is_some_and(|l| l.every.is_some()) {
+                    if l.is_none_or(|l| l.every.is_none()) {
                         bail!("{what} runs after {leader:?}, which is not a timed job of this schedule");
                     }
                 }
