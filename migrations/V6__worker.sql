@@ -1,7 +1,8 @@
+-- IF NOT EXISTS: re-running it over tables it already made (a state schema whose history was rewound) changes nothing.
 -- `ra-migrate worker`: every slot of the schedule (job, scheduled instant) it ran, once. A slot is
 -- claimed under an advisory lock keyed on (job, slot), so two workers never run the same one; a
 -- failed slot stays 'failed' (with its error and the time of its next try) until a run succeeds.
-CREATE TABLE ra_migrate.worker_slot (
+CREATE TABLE IF NOT EXISTS ra_migrate.worker_slot (
     job text NOT NULL,
     slot timestamptz NOT NULL,
     -- 'running' (a worker holds it, or one died holding it), 'succeeded', 'failed', 'interrupted'
@@ -19,10 +20,10 @@ CREATE TABLE ra_migrate.worker_slot (
     worker text NOT NULL,
     PRIMARY KEY (job, slot)
 );
-CREATE INDEX worker_slot_status ON ra_migrate.worker_slot (status) WHERE status <> 'succeeded';
+CREATE INDEX IF NOT EXISTS worker_slot_status ON ra_migrate.worker_slot (status) WHERE status <> 'succeeded';
 
 -- One row per worker process: what `status` shows, and how it tells a dead worker from a live one.
-CREATE TABLE ra_migrate.worker_heartbeat (
+CREATE TABLE IF NOT EXISTS ra_migrate.worker_heartbeat (
     worker text PRIMARY KEY,
     host text NOT NULL,
     pid integer NOT NULL,
@@ -37,7 +38,7 @@ CREATE TABLE ra_migrate.worker_heartbeat (
 
 -- The consistency checks run while both layouts are written (phases 2 to 5): which rows changed
 -- in either layout since the previous check, and whether old and new masters agreed on them.
-CREATE TABLE ra_migrate.consistency_check (
+CREATE TABLE IF NOT EXISTS ra_migrate.consistency_check (
     id bigserial PRIMARY KEY,
     checked_at timestamptz NOT NULL DEFAULT now(),
     phase smallint NOT NULL,

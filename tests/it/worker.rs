@@ -718,3 +718,73 @@ fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silen
     assert_eq!(v["level"], "INFO", "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
+    let db = legacy(&[]);
+    let mut c = db.client();
+    let server = TestServer::start(|req, _| {
+        if req.basic_auth().as_deref() != Some(&format!("{USER}:{PASS}")) {
+            return Response::json(401, r#"{"detail":"Invalid credentials"}"#);
+        }
+        let path = req.path.as_str();
+        match path.strip_prefix("/v1/horses/") {
+            // a Standard plan: /pro is refused as the API refuses an endpoint of a higher plan
+            Some(rest) if rest.ends_with("/pro") => {
+                Response::json(401, r#"{"detail":"Not authorised for this endpoint"}"#)
+            }
+            Some(rest) => {
+                let id = rest.trim_end_matches("/standard");
+                Response::json(
+                    200,
+                    json!({"id": id, "name": "Standard Only", "sire": "Some Sire (IRE)",
+                           "sire_id": "sir_777001", "dam": "Some Dam (GB)", "dam_id": "dam_777002",
+                           "damsire": "Some Damsire (FR)", "damsire_id": "dsi_777003"})
+                    .to_string(),
+                )
+            }
+            None => Response::json(404, r#"{"detail":"Not Found"}"#),
+        }
+    });
+    // horses known by name only (as from a result); every seeded horse already has a profile
+    c.batch_execute(
+        "INSERT INTO ra_horses (id, name) VALUES ('hrs_777101', 'One'), ('hrs_777102', 'Two'), ('hrs_777103', 'Three')",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["fetch", "entities", "--limit", "3"])
+        .stdin(Stdio::null())
+        .env("RACING_API_BASE_URL", server.base_url())
+        .env("RACING_API_USERNAME", USER)
+        .env("RACING_API_PASSWORD", PASS)
+        .env("RACING_API_RATE", "1000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("/v1/horses/{id}/standard").count(),
+        1,
+        "said once: {err}"
+    );
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths.iter().filter(|p| p.ends_with("/pro")).count(),
+        1,
+        "{paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| p.ends_with("/standard")).count(),
+        3,
+        "{paths:?}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_horse_pedigree WHERE sire_id = 'sir_777001'"
+        ),
+        3
+    );
+}
