@@ -84,7 +84,7 @@ pub struct Worker<'a> {
     pub source: &'a dyn Metered,
     pub regions: Vec<String>,
     pub schema: String,
-    pub mapping: Option<std::path::PathBuf>,
+    pub mapping: Mapping,
     /// Holds the slot locks and writes the slot rows.
     pub control: postgres::Client,
     /// The fetchers' connection.
@@ -226,10 +226,7 @@ impl Worker<'_> {
             }
             _ => None,
         };
-        let mapping = match Mapping::load(self.mapping.as_deref()) {
-            Ok(m) => m,
-            Err(e) => return Err((e, serde_json::json!({}), 0)),
-        };
+        let mapping = self.mapping.clone();
         if job.kind == Kind::Consistency {
             return consistency::job(&mut self.data, &mapping, &self.schema)
                 .map(|v| (v, 0))
@@ -302,6 +299,69 @@ fn render(r: &SlotReport, schedule: &Schedule) -> String {
     line
 }
 
+/// The demo's schedule: a race day's racecards (with enrichment), results and a consistency
+/// check, once a day.
+const SIMULATED_DAYS: &str = r#"
+timezone = "Europe/London"
+catch_up_days = 1
+[[job]]
+name = "racecards"
+kind = "racecards"
+every = "day"
+at = "07:00"
+[[job]]
+name = "enrichment"
+kind = "enrichment"
+after = "racecards"
+limit = 50
+[[job]]
+name = "results"
+kind = "results"
+every = "day"
+at = "22:30"
+[[job]]
+name = "consistency"
+kind = "consistency"
+every = "day"
+at = "23:00"
+"#;
+
+/// Runs the worker over `days` simulated days from `first` (UK time, synthetic source), each day
+/// as `worker --once --now "DAY 23:30"` would: the demo's fetches while dual-write is on.
+pub fn simulate_days(
+    url: &str,
+    schema: &str,
+    mapping: &Mapping,
+    first: chrono::NaiveDate,
+    days: u32,
+) -> Result<Vec<SlotReport>> {
+    let schedule = Schedule::parse(SIMULATED_DAYS, "the demo's schedule")?;
+    let source = source::CountedSynthetic::new(11);
+    let mut control = crate::db::connect(url, "demo worker")?;
+    let data = crate::db::connect(url, "demo worker fetch")?;
+    let id = format!("{}:{}", host(), std::process::id());
+    slots::register(&mut control, &id, &host(), &[])?;
+    let mut w = Worker {
+        schedule: &schedule,
+        source: &source,
+        regions: vec!["gb".into(), "ire".into()],
+        schema: schema.to_string(),
+        mapping: mapping.clone(),
+        control,
+        data,
+        id: id.clone(),
+        catch_up: Duration::days(1),
+        on_failure: None,
+    };
+    let mut all = Vec::new();
+    for day in first.iter_days().take(days as usize) {
+        let now = schedule::parse_now(&format!("{day} 23:30"), schedule.tz)?;
+        all.extend(w.run_due(now)?);
+    }
+    slots::stop(&mut w.control, &id)?;
+    Ok(all)
+}
+
 pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
     let schedule = Schedule::load(args.schedule.as_deref())?;
     let now_override = match &args.now {
@@ -325,7 +385,7 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
             .map(|r| r.trim().to_lowercase())
             .collect(),
         schema: g.schema.clone(),
-        mapping: g.mapping.clone(),
+        mapping: Mapping::load(g.mapping.as_deref())?,
         control,
         data,
         id: id.clone(),
