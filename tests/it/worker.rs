@@ -788,3 +788,67 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
         3
     );
 }
+
+#[test]
+fn a_killed_worker_shows_as_dead_and_the_next_one_runs_its_slot_again() {
+    let api = WeekApi {
+        delay: Some(Duration::from_millis(700)),
+        ..WeekApi::default()
+    };
+    let schedule = WEEK.replace("at = \"07:00\"", "at = \"07:00\"\ndays_ahead = 5");
+    let s = setup(&api, &["1", "2"], &schedule);
+    let mut c = s.db.client();
+    let mut child = s
+        .worker_command("2025-10-13 07:30", &["--catch-up-days", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while s.racecard_requests().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never asked"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler, no clean stop
+    child.wait().unwrap();
+    // stand in for the clock: its last beat is now older than the 2 minutes a live worker beats in
+    c.batch_execute(
+        "UPDATE ra_migrate.worker_heartbeat SET last_beat = last_beat - interval '5 minutes'",
+    )
+    .unwrap();
+    let status = crate::common::ok(&s.db, &["status"]);
+    assert!(
+        status.contains("DEAD") && status.contains("running racecards@"),
+        "{status}"
+    );
+    let st: String = c
+        .query_one(
+            "SELECT status FROM ra_migrate.worker_slot WHERE job = 'racecards'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(st, "running", "the dead worker's slot");
+    let out = s.worker("2025-10-13 07:30", &["--catch-up-days", "0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (st, attempts): (String, i32) = {
+        let r = c
+            .query_one(
+                "SELECT status, attempts FROM ra_migrate.worker_slot WHERE job = 'racecards'",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((st.as_str(), attempts), ("succeeded", 2));
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_races WHERE id LIKE 'rac_w1%'"
+        ),
+        6
+    );
+}
