@@ -57,12 +57,14 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
     if !(2..=4).contains(&phase) {
         return Ok(out);
     }
-    // The previous check's snapshot horizon: any transaction at or after it may have been
-    // invisible to that check, so its rows are compared now.
+    // The last clean check's snapshot horizon: any transaction at or after it may have been
+    // invisible to that check, so its rows are compared now. A check that found differences does
+    // not move it, so they are found again (and the slot fails again) until someone mends them.
     let since: Option<i64> = client
         .query_opt(
             "SELECT c.xid FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
-             WHERE p.phase = 2 AND c.checked_at >= p.applied_at ORDER BY c.id DESC LIMIT 1",
+             WHERE p.phase = 2 AND c.checked_at >= p.applied_at AND c.clean
+             ORDER BY c.id DESC LIMIT 1",
             &[],
         )
         .context("reading the previous consistency check")?

@@ -616,6 +616,17 @@ fn a_row_changed_behind_the_tools_back_fails_the_next_consistency_check_wakes_th
         status.contains("last consistency check") && status.contains("DIFFERENCES"),
         "{status}"
     );
+    // a later check (and the failed slot's retry) finds it again: a difference never ages out
+    let out = s.worker("2025-10-13 09:30", &["--catch-up-days", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let again = checks(&mut c);
+    assert!(again.len() > 2, "{again:?}");
+    assert!(
+        again[2..]
+            .iter()
+            .all(|(clean, _, d)| !clean && d.to_string().contains("hrs_47475190")),
+        "{again:?}"
+    );
     // the soak does not pass, whatever its length
     let out = s
         .command(&["apply", "3", "--yes", "--soak", "0s"])
