@@ -863,3 +863,45 @@ fn a_killed_worker_shows_as_dead_and_the_next_one_runs_its_slot_again() {
         6
     );
 }
+
+#[test]
+fn a_phase_that_fails_runs_the_failure_hook_with_its_error() {
+    let db = legacy(&[]);
+    // a long transaction holding the legacy master: phase 1 cannot take its locks
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE ra_horses IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let hook_file = std::env::temp_dir().join(format!(
+        "ra-phase-hook-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let out = bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args([
+            "apply",
+            "1",
+            "--yes",
+            "--lock-retries",
+            "1",
+            "--lock-timeout-ms",
+            "50",
+        ])
+        .env(
+            "RA_MIGRATE_ON_FAILURE",
+            format!("cat > '{}'", hook_file.display()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    tx.rollback().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&hook_file).expect("the hook ran")).unwrap();
+    let _ = std::fs::remove_file(&hook_file);
+    assert_eq!(event["event"], "phase_failed", "{event}");
+    assert_eq!(event["phase"], "1", "{event}");
+    assert!(event["error"].as_str().unwrap().contains("lock"), "{event}");
+}
