@@ -113,6 +113,22 @@ pub struct Global {
     /// Log filter (tracing), e.g. `info` or `ra_migrate=debug`; RUST_LOG also works.
     #[arg(long, global = true, default_value = "warn")]
     pub log: String,
+    /// Run CMD (through sh -c) with a JSON description on its standard input when a scheduled
+    /// job, a consistency check or a phase fails.
+    #[arg(long, global = true, value_name = "CMD", env = "RA_MIGRATE_ON_FAILURE")]
+    pub on_failure: Option<String>,
+    /// No progress lines (off a terminal they come at the default level; warnings still do).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Log lines as plain text or as JSON objects (one per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +225,15 @@ pub enum Command {
         after_help = "Example:\n  ra-migrate man > /usr/local/share/man/man1/ra-migrate.1 && man ra-migrate"
     )]
     Man,
+    /// Run the plan's fetch schedule (phases/schedule.toml, UK time) through the phase-aware write
+    /// path: racecards daily with new horses' enrichment right after, results after racing, a
+    /// weekly pass over stale profiles, reference data monthly. Each slot runs exactly once
+    /// (recorded in ra_migrate.worker_slot); missed slots are caught up, failed ones retried with
+    /// backoff. SIGTERM or Ctrl-C finishes the batch in hand and exits 0. Exit 1 when a slot failed.
+    #[command(
+        after_help = "Examples:\n  ra-migrate worker --source api\n  ra-migrate worker --once\n  ra-migrate worker --once --now '2025-10-13 07:00' --source synthetic\n  ra-migrate worker --schedule ./schedule.toml --catch-up-days 3"
+    )]
+    Worker(WorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +262,32 @@ pub struct InitArgs {
     /// what an earlier init recorded (without it, init refuses a different schema or mapping).
     #[arg(long)]
     pub reconfigure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Run every slot due now (missed and failed ones included) and exit: for cron and tests.
+    #[arg(long)]
+    pub once: bool,
+    /// With --once: the moment to run at instead of the clock (RFC 3339, or "YYYY-MM-DD HH:MM"
+    /// read as UK time).
+    #[arg(long, value_name = "TIMESTAMP", requires = "once")]
+    pub now: Option<String>,
+    /// Schedule file (TOML) instead of the built-in phases/schedule.toml.
+    #[arg(long, value_name = "FILE")]
+    pub schedule: Option<PathBuf>,
+    /// Catch up missed slots up to this many days back (default: the schedule's, 7).
+    #[arg(long, value_name = "DAYS")]
+    pub catch_up_days: Option<u32>,
+    /// Where the data comes from (see `fetch --source`).
+    #[arg(long, value_enum, default_value_t = SourceKind::Api)]
+    pub source: SourceKind,
+    /// Region codes to fetch (repeat the flag).
+    #[arg(long = "region", default_values_t = ["gb".to_string(), "ire".to_string()])]
+    pub regions: Vec<String>,
+    /// Seed of the synthetic source.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -300,6 +351,15 @@ pub struct RunArgs {
     /// Switch readers (phase 4): also redefine the functions that name old tables.
     #[arg(long)]
     pub functions: bool,
+    /// Backfill (phase 3): how long dual-write must have been in effect, every consistency check
+    /// since clean: 7d, 36h, 0s (0s skips the wait; the log records it).
+    #[arg(
+        long,
+        default_value = "7d",
+        value_name = "DURATION",
+        env = "RA_MIGRATE_SOAK"
+    )]
+    pub soak: String,
 }
 
 #[derive(Debug, Args)]
@@ -375,9 +435,9 @@ pub enum FetchWhat {
 
 #[derive(Debug, Args)]
 pub struct DateRange {
-    /// First date (YYYY-MM-DD).
+    /// First date (YYYY-MM-DD); today in the UK when not given.
     #[arg(long)]
-    pub date: String,
+    pub date: Option<String>,
     /// Last date (YYYY-MM-DD), inclusive; defaults to --date.
     #[arg(long)]
     pub to: Option<String>,

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<ExitCode> {
     let cli = parse_cli()?;
-    init_tracing(&cli.global.log);
+    init_tracing(&cli.global);
     let url = cli.global.database_url.clone().unwrap_or_default();
     // The last line of defence: whatever an error quotes, the password is not shown.
     let scrub = |e: &anyhow::Error| db::redact_text(&format!("{e:#}"), &url);
@@ -55,13 +55,40 @@ fn parse_cli() -> Result<Cli> {
     Ok(cli)
 }
 
-fn init_tracing(filter: &str) {
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_string());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .try_init();
+/// The progress modules' targets: off a terminal their lines are the progress an operator sees
+/// (a terminal gets bars instead), so they come out at the default level unless `--quiet`.
+const PROGRESS_TARGETS: [&str; 3] = [
+    "ra_migrate::progress",
+    "ra_migrate::fetch::progress",
+    "ra_migrate::validate",
+];
+
+fn log_filter(g: &Global, terminal: bool) -> String {
+    if let Ok(f) = std::env::var("RUST_LOG") {
+        return f;
+    }
+    if g.quiet || g.log != "warn" || terminal {
+        return g.log.clone();
+    }
+    let mut f = g.log.clone();
+    for t in PROGRESS_TARGETS {
+        f.push_str(&format!(",{t}=info"));
+    }
+    f
+}
+
+fn init_tracing(g: &Global) {
+    let terminal = std::io::stderr().is_terminal();
+    let filter = tracing_subscriber::EnvFilter::new(log_filter(g, terminal));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match g.log_format {
+        crate::cli::LogFormat::Json => builder.json().try_init(),
+        crate::cli::LogFormat::Text => builder
+            .with_ansi(terminal && std::env::var_os("NO_COLOR").is_none())
+            .try_init(),
+    };
 }
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -70,6 +97,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => crate::demo::run(g, args),
         Command::Rehearse(args) => crate::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
+        Command::Worker(args) => crate::worker::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
         Command::Init(args) => {
             let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -142,8 +170,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Apply(args) => run_phase(g, args, Direction::Apply),
-        Command::Rollback(args) => run_phase(g, args, Direction::Rollback),
+        Command::Apply(args) => phase_with_hook(g, args, Direction::Apply),
+        Command::Rollback(args) => phase_with_hook(g, args, Direction::Rollback),
         Command::Verify(args) => {
             let phase: Phase = args.phase.parse()?;
             let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -278,6 +306,7 @@ fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode>
     loop {
         let s = status::gather(&mut client, &mapping, &g.schema, &label, args.exact)?;
         let standing = crate::overview::standing(&mut client, &mapping, &g.schema)?;
+        let worker = crate::worker::overview(&mut client)?;
         let mut out = String::new();
         if clear {
             out.push_str("\x1b[2J\x1b[H");
@@ -286,6 +315,7 @@ fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode>
             let mut v = serde_json::to_value(&s)?;
             v["rows"] = serde_json::json!(if args.exact { "exact" } else { "estimated" });
             v["standing"] = serde_json::to_value(&standing)?;
+            v["worker"] = serde_json::to_value(&worker)?;
             // one line per refresh when watching, so a reader can take them one by one
             out.push_str(&if args.watch {
                 serde_json::to_string(&v)?
@@ -299,6 +329,7 @@ fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode>
                 out.push_str("rows: planner estimates (--exact counts them)\n");
             }
             out.push_str(&standing.text());
+            out.push_str(&worker.render());
         }
         if args.watch && !g.json {
             out.push_str(&format!(
@@ -525,6 +556,27 @@ fn nothing_to_do(
     }
 }
 
+/// [`run_phase`], running the failure hook when the phase fails (an error or problems found;
+/// a dry run or a refusal by a gate or the soak is no failure of the phase).
+fn phase_with_hook(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {
+    let result = run_phase(g, args, direction);
+    let failure = match &result {
+        Err(e) if e.downcast_ref::<Refused>().is_none() => Some(format!("{e:#}")),
+        Ok(code) if *code != ExitCode::SUCCESS => Some("verification found problems".into()),
+        _ => None,
+    };
+    if let (Some(error), false) = (failure, args.dry_run) {
+        crate::worker::hook::fire(
+            g.on_failure.as_deref(),
+            serde_json::json!({
+                "event": "phase_failed", "phase": args.phase,
+                "direction": direction.as_str(), "error": error,
+            }),
+        );
+    }
+    result
+}
+
 fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCode> {
     let phase: Phase = args.phase.parse()?;
     let mapping = Mapping::load(g.mapping.as_deref())?;
@@ -548,6 +600,9 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
         return Ok(code);
     }
     engine::check_order(&mut client, phase, direction)?;
+    if phase == Phase::Backfill && direction == Direction::Apply && !args.dry_run {
+        crate::worker::soak::require(&mut client, &args.soak)?;
+    }
     let progress = crate::progress::for_stderr();
     let mut ctx = ctx(&mut client, &mapping, g, &lock, args.force);
     ctx.tuning = crate::backfill::Tuning {

@@ -29,6 +29,7 @@ pub mod status;
 pub mod synthetic;
 pub mod tls;
 pub mod validate;
+pub mod worker;
 pub mod writers;
 
 pub use commands::run;

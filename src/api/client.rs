@@ -191,6 +191,8 @@ pub struct ApiClient {
     retries: AtomicU64,
     transport_errors: AtomicU64,
     by_status: Mutex<BTreeMap<u16, u64>>,
+    /// Set once `/horses/{id}/pro` was refused for the plan: profiles come from `/standard`.
+    pro_refused: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for ApiClient {
@@ -250,6 +252,7 @@ impl ApiClient {
             retries: AtomicU64::new(0),
             transport_errors: AtomicU64::new(0),
             by_status: Mutex::new(BTreeMap::new()),
+            pro_refused: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -461,6 +464,40 @@ impl ApiClient {
         }
         self.get_json(&format!("/v1/horses/{horse_id}/pro"), &[])
             .with_context(|| format!("fetching the horse profile {horse_id}"))
+    }
+
+    /// A horse profile: `/pro`, or `/standard` (fewer fields: no colour, breeder, dob, sex) once
+    /// the plan refused `/pro`; the fallback is said once per run. The path that answered is
+    /// returned with the profile.
+    pub fn horse_profile(&self, horse_id: &str) -> Result<(Option<Value>, &'static str)> {
+        if !self.pro_refused.load(Ordering::Relaxed) {
+            match self.horse_pro(horse_id) {
+                Err(e)
+                    if matches!(
+                        e.downcast_ref::<ApiError>(),
+                        Some(ApiError::Unauthorized {
+                            credentials_set: true,
+                            ..
+                        })
+                    ) =>
+                {
+                    // a plan without Pro answers 401 on /pro; if /standard is refused as well the
+                    // credentials themselves are wrong, and that first error is the one to show
+                    match self.get_json(&format!("/v1/horses/{horse_id}/standard"), &[]) {
+                        Ok(v) => {
+                            self.pro_refused.store(true, Ordering::Relaxed);
+                            eprintln!("warning: the plan does not include /v1/horses/{{id}}/pro: horse profiles come from /v1/horses/{{id}}/standard (sire, dam and damsire only) for the rest of this run");
+                            return Ok((v, "standard"));
+                        }
+                        Err(_) => return Err(e),
+                    }
+                }
+                other => return other.map(|v| (v, "pro")),
+            }
+        }
+        self.get_json(&format!("/v1/horses/{horse_id}/standard"), &[])
+            .with_context(|| format!("fetching the standard horse profile {horse_id}"))
+            .map(|v| (v, "standard"))
     }
 
     /// Sends one request with retries; `Ok(None)` for 404.

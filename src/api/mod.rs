@@ -76,8 +76,9 @@ impl Source for ApiClient {
     }
 
     fn fetch_horse(&self, horse_id: &str) -> Result<HorseLookup> {
-        let request = describe(&format!("/v1/horses/{horse_id}/pro"), &[]);
-        Ok(match self.horse_pro(horse_id)? {
+        let (value, path) = self.horse_profile(horse_id)?;
+        let request = describe(&format!("/v1/horses/{horse_id}/{path}"), &[]);
+        Ok(match value {
             None => HorseLookup::Absent,
             Some(value) => match payload::parse_horse_pro(&value, &request) {
                 Ok(profile) => HorseLookup::Found(Box::new(profile)),

@@ -16,6 +16,8 @@ pub fn enrich(f: &mut Fetch, limit: usize, recheck_absent_days: u32) -> Result<(
     let ids = f.ingest.enrichment_candidates(limit, recheck_absent_days)?;
     f.progress.begin("horse profiles", ids.len() as u64);
     for chunk in ids.chunks(PER_BATCH) {
+        // a stop asked for (worker, SIGTERM) ends the run between two batches, never inside one
+        crate::worker::check_stop()?;
         let mut profiles = Vec::new();
         let mut rejected = Vec::new();
         let mut failure = None;

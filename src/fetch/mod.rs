@@ -119,9 +119,65 @@ fn parse_date(flag: &str, s: &str) -> Result<NaiveDate> {
         .with_context(|| format!("{flag} {s:?} is not a date; use YYYY-MM-DD, e.g. 2025-10-13"))
 }
 
-/// Every date of `--date D [--to D2]`, inclusive.
+/// Today in the UK, the racing calendar's day: `fetch racecards` / `fetch results` without `--date`.
+pub fn uk_today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}
+
+/// Racecards reach back to this date on the API (`/v1/racecards/pro`).
+const RACECARDS_FIRST: (i32, u32, u32) = (2023, 1, 23);
+/// ...and about a week ahead.
+const RACECARDS_DAYS_AHEAD: i64 = 7;
+/// Results cover the last 365 days (without the historical add-on).
+const RESULTS_DAYS_BACK: i64 = 365;
+
+/// Refuses, before any request, dates the real API does not serve (relative to `today`); any
+/// other `source` label has no window.
+pub fn check_window(
+    source: &str,
+    endpoint: Endpoint,
+    dates: &[NaiveDate],
+    today: NaiveDate,
+) -> Result<()> {
+    if source != "api" {
+        return Ok(());
+    }
+    let (Some(first), Some(last)) = (dates.iter().min(), dates.iter().max()) else {
+        return Ok(());
+    };
+    match endpoint {
+        Endpoint::Results => {
+            let oldest = today - chrono::Duration::days(RESULTS_DAYS_BACK);
+            if *first < oldest {
+                bail!("results of {first} are older than the API's window (the last {RESULTS_DAYS_BACK} days, from {oldest}; older ones need the historical add-on): nothing was requested");
+            }
+            if *last > today {
+                bail!("results of {last} do not exist yet (today is {today} in the UK): nothing was requested");
+            }
+        }
+        _ => {
+            let (y, m, d) = RACECARDS_FIRST;
+            let oldest = NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+            let newest = today + chrono::Duration::days(RACECARDS_DAYS_AHEAD);
+            if *first < oldest {
+                bail!("racecards of {first} are before the API's first racecards ({oldest}): nothing was requested");
+            }
+            if *last > newest {
+                bail!("racecards of {last} are too far ahead: the API has them about {RACECARDS_DAYS_AHEAD} days ahead (up to {newest}): nothing was requested");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every date of `--date D [--to D2]`, inclusive; today (UK) without `--date`.
 pub fn dates(range: &DateRange) -> Result<Vec<NaiveDate>> {
-    let first = parse_date("--date", &range.date)?;
+    let first = match &range.date {
+        Some(d) => parse_date("--date", d)?,
+        None => uk_today(),
+    };
     let last = match &range.to {
         Some(to) => parse_date("--to", to)?,
         None => first,
@@ -132,10 +188,25 @@ pub fn dates(range: &DateRange) -> Result<Vec<NaiveDate>> {
     Ok(first.iter_days().take_while(|d| *d <= last).collect())
 }
 
+/// Whose windows apply: The Racing API's own (its default address); another address (a proxy
+/// with a history of its own, a test server) and the synthetic source are not refused dates.
+fn source_label(args: &FetchArgs) -> &'static str {
+    let real = crate::api::ApiConfig::from_env()
+        .map(|c| c.base_url.trim_end_matches('/') == crate::api::DEFAULT_BASE_URL)
+        .unwrap_or(true);
+    match args.source {
+        crate::cli::SourceKind::Api if real => "api",
+        _ => "other",
+    }
+}
+
 fn command_text(what: &FetchWhat) -> String {
-    let range = |r: &DateRange| match &r.to {
-        Some(to) if *to != r.date => format!("{}..{to}", r.date),
-        _ => r.date.clone(),
+    let range = |r: &DateRange| {
+        let date = r.date.clone().unwrap_or_else(|| uk_today().to_string());
+        match &r.to {
+            Some(to) if *to != date => format!("{date}..{to}"),
+            _ => date,
+        }
     };
     match what {
         FetchWhat::Reference => "reference".to_string(),
@@ -146,8 +217,20 @@ fn command_text(what: &FetchWhat) -> String {
 }
 
 pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
-    if let FetchWhat::Racecards(r) | FetchWhat::Results(r) = &args.what {
-        dates(r)?;
+    match &args.what {
+        FetchWhat::Racecards(r) => check_window(
+            source_label(args),
+            Endpoint::Racecards,
+            &dates(r)?,
+            uk_today(),
+        )?,
+        FetchWhat::Results(r) => check_window(
+            source_label(args),
+            Endpoint::Results,
+            &dates(r)?,
+            uk_today(),
+        )?,
+        _ => {}
     }
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let source = source::open(args)?;
@@ -197,7 +280,7 @@ mod tests {
     #[test]
     fn date_ranges_are_inclusive_and_checked() {
         let r = |date: &str, to: Option<&str>| DateRange {
-            date: date.into(),
+            date: Some(date.into()),
             to: to.map(Into::into),
         };
         assert_eq!(dates(&r("2025-10-13", None)).unwrap().len(), 1);
@@ -212,5 +295,29 @@ mod tests {
         assert!(e.contains("before"), "{e}");
         let e = format!("{:#}", dates(&r("13/10/2025", None)).unwrap_err());
         assert!(e.contains("YYYY-MM-DD"), "{e}");
+        let today = DateRange {
+            date: None,
+            to: None,
+        };
+        assert_eq!(dates(&today).unwrap(), [uk_today()]);
+    }
+
+    #[test]
+    fn dates_outside_the_api_windows_are_refused_and_synthetic_has_none() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = d("2025-10-13");
+        let ok = |e, day: &str| check_window("api", e, &[d(day)], today).is_ok();
+        assert!(ok(Endpoint::Results, "2024-10-13"));
+        assert!(!ok(Endpoint::Results, "2024-10-12"), "older than 365 days");
+        assert!(!ok(Endpoint::Results, "2025-10-14"), "tomorrow");
+        assert!(ok(Endpoint::Racecards, "2025-10-20"));
+        assert!(
+            !ok(Endpoint::Racecards, "2025-10-21"),
+            "more than a week ahead"
+        );
+        assert!(!ok(Endpoint::Racecards, "2023-01-22"));
+        let e = check_window("api", Endpoint::Results, &[d("2020-01-01")], today).unwrap_err();
+        assert!(format!("{e}").contains("nothing was requested"), "{e}");
+        assert!(check_window("synthetic", Endpoint::Results, &[d("2020-01-01")], today).is_ok());
     }
 }

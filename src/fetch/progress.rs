@@ -58,16 +58,27 @@ fn line(t: &Tick, since: Instant) -> String {
 pub struct LogProgress {
     what: String,
     started: Instant,
+    /// When the last step line was written.
+    last: Option<Instant>,
 }
 
 impl Progress for LogProgress {
     fn begin(&mut self, what: &str, steps: u64) {
         self.what = what.to_string();
         self.started = Instant::now();
+        self.last = None;
         tracing::info!("fetching {what}: {steps} step(s)");
     }
 
     fn step(&mut self, t: &Tick) {
+        // a line per batch would flood a log at thousands of batches: one every few seconds
+        if self
+            .last
+            .is_some_and(|l| l.elapsed() < Duration::from_secs(3))
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
         tracing::info!("{}: {}", t.label, line(t, self.started));
     }
 
@@ -129,6 +140,7 @@ pub fn for_stderr() -> Box<dyn Progress> {
         Box::new(LogProgress {
             what: String::new(),
             started: Instant::now(),
+            last: None,
         })
     }
 }

@@ -47,6 +47,8 @@ pub fn fetch(f: &mut Fetch, endpoint: Endpoint, dates: &[NaiveDate]) -> Result<(
     let mut in_db: BTreeSet<String> = BTreeSet::new();
     f.progress.begin(noun(endpoint), dates.len() as u64);
     for date in dates {
+        // a stop asked for (worker, SIGTERM) ends the run between two dates, never inside one
+        crate::worker::check_stop()?;
         let what = format!("{} of {date}", noun(endpoint));
         let batch: RaceBatch = match endpoint {
             Endpoint::Results => f.source.fetch_results(*date, &f.regions),

@@ -88,12 +88,17 @@ impl Metered for CountedSynthetic {
 
 /// The source `args` asks for; the API client reads its settings from the environment.
 pub fn open(args: &FetchArgs) -> Result<Box<dyn Metered>> {
-    Ok(match args.source {
+    open_kind(args.source, args.seed)
+}
+
+/// The source of `--source` (fetch and worker alike).
+pub fn open_kind(kind: SourceKind, seed: u64) -> Result<Box<dyn Metered>> {
+    Ok(match kind {
         SourceKind::Api => {
             Box::new(ApiClient::from_env().context(
                 "configuring the Racing API client (RACING_API_* environment variables)",
             )?)
         }
-        SourceKind::Synthetic => Box::new(CountedSynthetic::new(args.seed)),
+        SourceKind::Synthetic => Box::new(CountedSynthetic::new(seed)),
     })
 }

@@ -20,3 +20,4 @@ mod supabase;
 mod surface;
 mod tls;
 mod validate;
+mod worker;

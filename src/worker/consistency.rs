@@ -1,0 +1,199 @@
+//! The consistency check while both layouts are written (phase 2 until phase 5): the rows whose
+//! keys changed in either layout since the previous check are compared across old and new
+//! masters (columns of the same name, as `validate` does), and the result is recorded in
+//! `ra_migrate.consistency_check`. A difference is a failure: the worker's slot fails, the failure
+//! hook runs, and `apply 3` refuses.
+
+use std::collections::BTreeSet;
+
+use anyhow::{bail, Context, Result};
+use postgres::Client;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Table};
+use crate::mapping::Mapping;
+use crate::state;
+
+/// Differing keys kept per table.
+const SAMPLE: i64 = 20;
+
+#[derive(Debug, Serialize)]
+pub struct Difference {
+    pub table: String,
+    pub key: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckOutcome {
+    /// None when no check ran (the phase is not one where both layouts are written).
+    pub id: Option<i64>,
+    pub phase: i16,
+    pub compared: serde_json::Map<String, serde_json::Value>,
+    pub differences: Vec<Difference>,
+    /// Every key of the new masters, not only changed ones (the first check since dual-write).
+    pub full: bool,
+}
+
+fn primary_key(t: &Table) -> Option<Vec<String>> {
+    t.constraints
+        .iter()
+        .find(|c| c.kind == "p")
+        .map(|c| c.columns.clone())
+}
+
+/// Runs one check; records it unless the migration is outside phases 2 to 4.
+pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<CheckOutcome> {
+    let phase = state::current(client)?
+        .map(|r| r.phase.number())
+        .unwrap_or(0);
+    let mut out = CheckOutcome {
+        id: None,
+        phase,
+        compared: serde_json::Map::new(),
+        differences: Vec::new(),
+        full: false,
+    };
+    if !(2..=4).contains(&phase) {
+        return Ok(out);
+    }
+    // The last clean check's snapshot horizon: any transaction at or after it may have been
+    // invisible to that check, so its rows are compared now. A check that found differences does
+    // not move it, so they are found again (and the slot fails again) until someone mends them.
+    let since: Option<i64> = client
+        .query_opt(
+            "SELECT c.xid FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
+             WHERE p.phase = 2 AND c.checked_at >= p.applied_at AND c.clean
+             ORDER BY c.id DESC LIMIT 1",
+            &[],
+        )
+        .context("reading the previous consistency check")?
+        .map(|r| r.get(0));
+    out.full = since.is_none();
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(false)
+        .start()
+        .context("starting the consistency check")?;
+    let horizon: i64 = tx
+        .query_one(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            &[],
+        )?
+        .get(0);
+    let cat = Catalog::read(&mut tx, schema)?;
+    for m in mapping.masters() {
+        let Some(new_name) = m.new_name.as_deref() else {
+            continue;
+        };
+        let (Some(old), Some(new)) = (cat.table(&m.name), cat.table(new_name)) else {
+            continue;
+        };
+        let Some(key) = primary_key(old) else {
+            continue;
+        };
+        let new_cols: BTreeSet<&str> = new.columns.iter().map(|c| c.name.as_str()).collect();
+        if key.iter().any(|k| !new_cols.contains(k.as_str())) {
+            continue;
+        }
+        let cols: Vec<String> = old
+            .columns
+            .iter()
+            .filter(|c| new_cols.contains(c.name.as_str()))
+            .map(|c| format!("t.{}", cat.quote(&c.name)))
+            .collect();
+        let key_expr = format!(
+            "ROW({})::text",
+            key.iter()
+                .map(|k| format!("t.{}", cat.quote(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row_expr = format!("ROW({})::text", cols.join(", "));
+        // age(xmin) counts transactions since the row was written: within the distance to the
+        // horizon means written at or after it (a frozen row's age is the maximum, never "new")
+        let (o, n) = (cat.qualified(&old.name), cat.qualified(&new.name));
+        // The first check has no horizon: it takes every key of the new master. Before the
+        // backfill that is exactly what dual-write wrote there (an old row nobody touched since
+        // phase 2 is not in the new master yet, and is not a difference).
+        let changed = if since.is_some() {
+            let recent = "age(t.xmin)::bigint <= pg_current_xact_id()::text::bigint - $1";
+            format!(
+                "SELECT {key_expr} AS k FROM {o} t WHERE {recent}
+                 UNION SELECT {key_expr} FROM {n} t WHERE {recent}"
+            )
+        } else {
+            format!("SELECT {key_expr} AS k FROM {n} t WHERE $1::bigint IS NOT NULL")
+        };
+        let sql = format!(
+            "WITH changed AS ({changed}),
+             o AS (SELECT {key_expr} AS k, {row_expr} AS r FROM {o} t WHERE {key_expr} IN (SELECT k FROM changed)),
+             n AS (SELECT {key_expr} AS k, {row_expr} AS r FROM {n} t WHERE {key_expr} IN (SELECT k FROM changed)),
+             diff AS (
+                SELECT coalesce(o.k, n.k) AS k,
+                       CASE WHEN o.k IS NULL THEN 'missing in {old_name}'
+                            WHEN n.k IS NULL THEN 'missing in {new_name}'
+                            ELSE 'different values' END AS problem
+                FROM o FULL JOIN n ON o.k = n.k WHERE o.r IS DISTINCT FROM n.r)
+             SELECT (SELECT count(*) FROM changed), k, problem FROM diff
+             UNION ALL SELECT (SELECT count(*) FROM changed), NULL, NULL
+             ORDER BY 2 NULLS LAST LIMIT {limit}",
+            old_name = old.name,
+            new_name = new.name,
+            limit = SAMPLE + 1
+        );
+        let rows = tx
+            .query(&sql, &[&since.unwrap_or(0)])
+            .with_context(|| format!("comparing changed rows of {} and {}", old.name, new.name))?;
+        let compared: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+        out.compared.insert(m.name.clone(), compared.into());
+        for r in rows
+            .iter()
+            .filter(|r| r.get::<_, Option<String>>(1).is_some())
+        {
+            out.differences.push(Difference {
+                table: m.name.clone(),
+                key: r.get(1),
+                problem: r.get(2),
+            });
+        }
+    }
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO ra_migrate.consistency_check (phase, compared, differences, clean, xid)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[
+                &phase,
+                &serde_json::Value::Object(out.compared.clone()),
+                &serde_json::to_value(&out.differences)?,
+                &out.differences.is_empty(),
+                &horizon,
+            ],
+        )
+        .context("recording the consistency check")?
+        .get(0);
+    tx.commit().context("recording the consistency check")?;
+    out.id = Some(id);
+    Ok(out)
+}
+
+/// The check as a job: an error (the slot fails, the hook runs) on any difference.
+pub fn job(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<serde_json::Value> {
+    let out = run(client, mapping, schema)?;
+    let v = serde_json::to_value(&out)?;
+    if !out.differences.is_empty() {
+        let list: Vec<String> = out
+            .differences
+            .iter()
+            .map(|d| format!("{} {}: {}", d.table, d.key, d.problem))
+            .collect();
+        bail!(
+            "consistency check #{} found {} difference(s) between old and new masters: {}",
+            out.id.unwrap_or(0),
+            list.len(),
+            list.join("; ")
+        );
+    }
+    Ok(v)
+}

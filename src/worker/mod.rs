@@ -1,0 +1,458 @@
+//! `ra-migrate worker`: runs the plan's production schedule ([`schedule`]) through the fetchers'
+//! phase-aware write path, each slot exactly once ([`slots`]), with a heartbeat `status` shows.
+//!
+//! Two workers started by mistake never run one slot twice: a slot is claimed under a session
+//! advisory lock keyed on (job, slot), and a slot already recorded as succeeded is skipped. The
+//! lock goes with the session, so a worker that dies leaves nothing to clean up: its slot (still
+//! 'running') is run again by the next worker.
+
+pub mod consistency;
+pub mod hook;
+pub mod schedule;
+pub mod slots;
+pub mod soak;
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::api::Endpoint;
+use crate::cli::{Global, WorkerArgs};
+use crate::fetch::ingest::Ingest;
+use crate::fetch::source::{self, Metered};
+use crate::fetch::{self, Fetch, Tally};
+use crate::mapping::Mapping;
+use crate::state;
+
+use schedule::{Job, Kind, Schedule};
+pub use slots::{overview, WorkerOverview};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// True once SIGTERM or Ctrl-C arrived: the fetchers finish the batch in hand and stop.
+pub fn stopping() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// The fetchers' answer to [`stopping`]: the batches before it are committed, no later one began.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped by a signal between two batches (the batches before are committed)"
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Fails with [`Interrupted`] when a stop was asked for; called between two batches.
+pub fn check_stop() -> Result<()> {
+    if stopping() {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
+/// What one slot did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotReport {
+    pub job: String,
+    pub slot: DateTime<Utc>,
+    /// `succeeded`, `failed`, `interrupted`
+    pub outcome: String,
+    pub attempt: i32,
+    pub counts: serde_json::Value,
+    pub requests: u64,
+    pub quarantined: u64,
+    pub error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub seconds: f64,
+}
+
+/// Everything a worker needs to run slots.
+pub struct Worker<'a> {
+    pub schedule: &'a Schedule,
+    pub source: &'a dyn Metered,
+    pub regions: Vec<String>,
+    pub schema: String,
+    pub mapping: Mapping,
+    /// Holds the slot locks and writes the slot rows.
+    pub control: postgres::Client,
+    /// The fetchers' connection.
+    pub data: postgres::Client,
+    pub id: String,
+    /// How far back missed slots are caught up.
+    pub catch_up: Duration,
+    /// `--on-failure`: run when a slot fails.
+    pub on_failure: Option<String>,
+}
+
+impl Worker<'_> {
+    /// Every slot due at `now` that has not succeeded: missed ones within the catch-up window,
+    /// failed ones whose retry time has come (however old), then each one's followers.
+    pub fn run_due(&mut self, now: DateTime<Utc>) -> Result<Vec<SlotReport>> {
+        let mut due = self.schedule.due(now, self.catch_up);
+        for s in slots::retryable(&mut self.control, now)? {
+            let timed = self.schedule.job(&s.job).is_some_and(|j| j.every.is_some());
+            if timed && !due.contains(&s) {
+                due.push(s);
+            }
+        }
+        due.sort();
+        let mut reports = Vec::new();
+        for slot in due {
+            if stopping() {
+                break;
+            }
+            let Some(job) = self.schedule.job(&slot.job).cloned() else {
+                continue;
+            };
+            let leader = self.run_slot(&job, slot.at, now)?;
+            let done = match &leader {
+                Some(r) => r.outcome == "succeeded",
+                None => slots::succeeded(&mut self.control, &job.name, slot.at)?,
+            };
+            reports.extend(leader);
+            if !done {
+                continue;
+            }
+            for f in self
+                .schedule
+                .followers(&job.name)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+            {
+                if stopping() {
+                    break;
+                }
+                reports.extend(self.run_slot(&f, slot.at, now)?);
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Runs `job` for `slot` unless another worker holds it, it succeeded, or its retry is not due.
+    fn run_slot(
+        &mut self,
+        job: &Job,
+        slot: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SlotReport>> {
+        let Some(attempt) = slots::claim(&mut self.control, &job.name, slot, now, &self.id)? else {
+            return Ok(None);
+        };
+        slots::beat(
+            &mut self.control,
+            &self.id,
+            Some(&format!("{}@{}", job.name, slot.to_rfc3339())),
+        )?;
+        let started = Instant::now();
+        let before = self.source.meter().requests;
+        let result = self.run_job(job, slot);
+        let requests = self.source.meter().requests.saturating_sub(before);
+        let (outcome, counts, quarantined, error) = match result {
+            Ok((counts, q)) => ("succeeded", counts, q, None),
+            Err((e, counts, q)) => {
+                let outcome = if e.downcast_ref::<Interrupted>().is_some() {
+                    "interrupted"
+                } else {
+                    "failed"
+                };
+                (outcome, counts, q, Some(format!("{e:#}")))
+            }
+        };
+        let next_attempt_at =
+            (outcome == "failed").then(|| now + self.schedule.retry.backoff(attempt));
+        let report = SlotReport {
+            job: job.name.clone(),
+            slot,
+            outcome: outcome.to_string(),
+            attempt,
+            counts,
+            requests,
+            quarantined,
+            error,
+            next_attempt_at,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        slots::finish(&mut self.control, &report)?;
+        if report.outcome == "failed" {
+            hook::fire(
+                self.on_failure.as_deref(),
+                serde_json::json!({
+                    "event": if job.kind == Kind::Consistency { "consistency_check_failed" } else { "job_failed" },
+                    "job": report.job, "slot": report.slot, "attempt": report.attempt,
+                    "error": report.error, "next_attempt_at": report.next_attempt_at,
+                    "counts": report.counts, "worker": self.id,
+                }),
+            );
+        }
+        slots::release(&mut self.control, &job.name, slot)?;
+        slots::beat(&mut self.control, &self.id, None)?;
+        Ok(Some(report))
+    }
+
+    /// Runs one job; on failure, what was committed before it is still counted.
+    fn run_job(
+        &mut self,
+        job: &Job,
+        slot: DateTime<Utc>,
+    ) -> std::result::Result<(serde_json::Value, u64), (anyhow::Error, serde_json::Value, u64)>
+    {
+        let day = self.schedule.local_date(slot);
+        let what = match job.kind {
+            Kind::Racecards => Some((
+                Endpoint::Racecards,
+                day.iter_days()
+                    .take(job.days_ahead as usize + 1)
+                    .collect::<Vec<_>>(),
+            )),
+            Kind::Results => {
+                let first = day - Duration::days(job.days_back as i64);
+                Some((
+                    Endpoint::Results,
+                    first.iter_days().take_while(|d| *d <= day).collect(),
+                ))
+            }
+            _ => None,
+        };
+        let mapping = self.mapping.clone();
+        if job.kind == Kind::Consistency {
+            return consistency::job(&mut self.data, &mapping, &self.schema)
+                .map(|v| (v, 0))
+                .map_err(|e| (e, serde_json::json!({}), 0));
+        }
+        let mut progress = fetch::progress::for_stderr();
+        let mut f = Fetch {
+            source: self.source,
+            ingest: Ingest::new(&mut self.data, mapping, &self.schema, self.source.label()),
+            regions: self.regions.clone(),
+            progress: &mut *progress,
+            tally: Tally::default(),
+        };
+        let result = match (&what, job.kind) {
+            (Some((endpoint, dates)), _) => {
+                fetch::check_window(self.source.label(), *endpoint, dates, day)
+                    .and_then(|()| fetch::races::fetch(&mut f, *endpoint, dates))
+            }
+            (None, Kind::Enrichment) => fetch::entities::enrich(
+                &mut f,
+                job.limit.unwrap_or(500),
+                job.recheck_absent_days.unwrap_or(30),
+            ),
+            (None, _) => fetch::reference::fetch(&mut f),
+        };
+        f.progress.end();
+        let mut counts = serde_json::to_value(&f.tally).unwrap_or_default();
+        let totals = f.ingest.totals();
+        counts["batches"] = totals.batches.into();
+        counts["rows_written"] = totals.written.values().sum::<u64>().into();
+        if let Some((_, dates)) = &what {
+            counts["dates"] =
+                serde_json::json!(dates.iter().map(|d| d.to_string()).collect::<Vec<_>>());
+        }
+        let quarantined = totals.quarantined;
+        match result {
+            Ok(()) => Ok((counts, quarantined)),
+            Err(e) => Err((e, counts, quarantined)),
+        }
+    }
+}
+
+pub(crate) fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+fn render(r: &SlotReport, schedule: &Schedule) -> String {
+    let local = r
+        .slot
+        .with_timezone(&schedule.tz)
+        .format("%Y-%m-%d %H:%M %Z");
+    let mut line = format!(
+        "{} @ {local}: {} (attempt {}, {} request(s), {} quarantined, {:.1}s)",
+        r.job, r.outcome, r.attempt, r.requests, r.quarantined, r.seconds
+    );
+    if let Some(e) = &r.error {
+        line.push_str(&format!("\n    error: {e}"));
+    }
+    if let Some(n) = r.next_attempt_at {
+        line.push_str(&format!(
+            "\n    next try at {}",
+            n.with_timezone(&schedule.tz).format("%Y-%m-%d %H:%M %Z")
+        ));
+    }
+    line
+}
+
+/// The demo's schedule: a race day's racecards (with enrichment), results and a consistency
+/// check, once a day.
+const SIMULATED_DAYS: &str = r#"
+timezone = "Europe/London"
+catch_up_days = 1
+[[job]]
+name = "racecards"
+kind = "racecards"
+every = "day"
+at = "07:00"
+[[job]]
+name = "enrichment"
+kind = "enrichment"
+after = "racecards"
+limit = 50
+[[job]]
+name = "results"
+kind = "results"
+every = "day"
+at = "22:30"
+[[job]]
+name = "consistency"
+kind = "consistency"
+every = "day"
+at = "23:00"
+"#;
+
+/// Runs the worker over `days` simulated days from `first` (UK time, synthetic source), each day
+/// as `worker --once --now "DAY 23:30"` would: the demo's fetches while dual-write is on.
+pub fn simulate_days(
+    url: &str,
+    schema: &str,
+    mapping: &Mapping,
+    first: chrono::NaiveDate,
+    days: u32,
+) -> Result<Vec<SlotReport>> {
+    let schedule = Schedule::parse(SIMULATED_DAYS, "the demo's schedule")?;
+    let source = source::CountedSynthetic::new(11);
+    let mut control = crate::db::connect(url, "demo worker")?;
+    let data = crate::db::connect(url, "demo worker fetch")?;
+    let id = format!("{}:{}", host(), std::process::id());
+    slots::register(&mut control, &id, &host(), &[])?;
+    let mut w = Worker {
+        schedule: &schedule,
+        source: &source,
+        regions: vec!["gb".into(), "ire".into()],
+        schema: schema.to_string(),
+        mapping: mapping.clone(),
+        control,
+        data,
+        id: id.clone(),
+        catch_up: Duration::days(1),
+        on_failure: None,
+    };
+    let mut all = Vec::new();
+    for day in first.iter_days().take(days as usize) {
+        let now = schedule::parse_now(&format!("{day} 23:30"), schedule.tz)?;
+        all.extend(w.run_due(now)?);
+    }
+    slots::stop(&mut w.control, &id)?;
+    Ok(all)
+}
+
+pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
+    let schedule = Schedule::load(args.schedule.as_deref())?;
+    let now_override = match &args.now {
+        Some(s) => Some(schedule::parse_now(s, schedule.tz)?),
+        None => None,
+    };
+    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst))
+        .context("installing the SIGTERM / Ctrl-C handler")?;
+    let source = source::open_kind(args.source, args.seed)?;
+    let mut control = crate::commands::connect(g, "worker")?;
+    state::require_init(&mut control)?;
+    let data = crate::commands::connect(g, "worker fetch")?;
+    let id = format!("{}:{}", host(), std::process::id());
+    let catch_up_days = args.catch_up_days.unwrap_or(schedule.catch_up_days);
+    let mut w = Worker {
+        schedule: &schedule,
+        source: &*source,
+        regions: args
+            .regions
+            .iter()
+            .map(|r| r.trim().to_lowercase())
+            .collect(),
+        schema: g.schema.clone(),
+        mapping: Mapping::load(g.mapping.as_deref())?,
+        control,
+        data,
+        id: id.clone(),
+        catch_up: Duration::days(catch_up_days as i64),
+        on_failure: g.on_failure.clone(),
+    };
+    let clock = |o: Option<DateTime<Utc>>| o.unwrap_or_else(Utc::now);
+    slots::register(
+        &mut w.control,
+        &id,
+        &host(),
+        &schedule.next(clock(now_override)),
+    )?;
+    let beating = Arc::new(AtomicBool::new(true));
+    let beater = slots::heartbeat_thread(g, id.clone(), beating.clone())?;
+    let mut failed = 0;
+    let mut all = Vec::new();
+    let outcome = (|| -> Result<()> {
+        loop {
+            let now = clock(now_override);
+            let reports = w.run_due(now)?;
+            for r in &reports {
+                if r.outcome == "failed" {
+                    failed += 1;
+                }
+                if !g.json {
+                    println!("{}", render(r, &schedule));
+                }
+            }
+            all.extend(reports);
+            slots::set_next(&mut w.control, &id, &schedule.next(now))?;
+            if args.once || stopping() {
+                return Ok(());
+            }
+            // wake for the next slot or a retry, and at least every minute for a late retry
+            let until = Utc::now() + Duration::seconds(60);
+            while Utc::now() < until && !stopping() {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            if stopping() {
+                return Ok(());
+            }
+        }
+    })();
+    beating.store(false, Ordering::SeqCst);
+    let _ = beater.join();
+    slots::stop(&mut w.control, &id)?;
+    outcome?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else if all.is_empty() {
+        println!(
+            "nothing due at {}",
+            clock(now_override)
+                .with_timezone(&schedule.tz)
+                .format("%Y-%m-%d %H:%M %Z")
+        );
+    }
+    if stopping() {
+        eprintln!(
+            "stopped by a signal: the batch in hand was finished; the slot runs again next time"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
