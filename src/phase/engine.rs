@@ -527,6 +527,7 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     let lock = ctx.lock.clone();
     let force = ctx.force;
     let schema = ctx.schema;
+    let mapping = ctx.mapping;
     let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
     let mut tries = 0;
     let running = std::cell::Cell::new(Running::default());
@@ -572,6 +573,12 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             step: None,
             attempt,
         });
+        // Dual-write is proved before it is committed: triggers that would reject writers'
+        // statements are never left in place.
+        if (plan.phase, plan.direction) == (Phase::DualWrite, Direction::Apply) {
+            statements.push("-- prove dual-write (plain UPDATE and DELETE, rolled back to a savepoint)".into());
+            dual_write::prove_before_commit(&mut tx, schema, mapping)?;
+        }
         let (status, detail) = match plan.direction {
             Direction::Apply => (Status::Applied, plan.record.clone()),
             // Keep what the phase had created, so the rollback's verification can check it is gone.
