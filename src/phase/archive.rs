@@ -246,6 +246,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
             cat,
             &[p.old.name.as_str(), p.new_name.as_str()],
         ));
+        steps.extend(dual_write::drop_identity_steps(
+            cat,
+            &p.old.name,
+            &p.new_name,
+        ));
         steps.push(Step::new(
             format!("drop the reverse-write function of {}", p.old.name),
             format!(
@@ -689,14 +694,21 @@ pub fn plan_rollback(
     // The old tables are the tables of record again, now that the rows are back (carried without
     // firing their triggers): their user triggers fire again, the new masters' wait.
     for (orig, new, trigger, state) in &record.triggers {
-        if cat2.table(orig).is_some_and(|t| t.triggers.iter().any(|tg| &tg.name == trigger)) {
+        if cat2
+            .table(orig)
+            .is_some_and(|t| t.triggers.iter().any(|tg| &tg.name == trigger))
+        {
             steps.push(Step::new(
                 format!("{trigger} fires on {orig} again"),
                 crate::ddl::trigger_state_sql(&cat2, orig, trigger, state),
                 Lock::ShareRowExclusive,
             ));
         }
-        if cat2.table(new).is_some_and(|t| t.triggers.iter().any(|tg| &tg.name == trigger && tg.enabled != "D")) {
+        if cat2.table(new).is_some_and(|t| {
+            t.triggers
+                .iter()
+                .any(|tg| &tg.name == trigger && tg.enabled != "D")
+        }) {
             steps.push(Step::new(
                 format!("{trigger} waits, disabled, on {new} again"),
                 crate::ddl::trigger_state_sql(&cat2, new, trigger, "D"),
@@ -851,7 +863,11 @@ pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
                 "{new}: trigger {trigger} is not in the state it had on {orig} ({state})"
             ));
         }
-        let archived = record.archived.iter().find(|(o, _)| o == orig).map(|(_, a)| a);
+        let archived = record
+            .archived
+            .iter()
+            .find(|(o, _)| o == orig)
+            .map(|(_, a)| a);
         if let Some(a) = archived {
             if state_of(a, trigger).is_some_and(|s| s != "D") {
                 problems.push(format!(

@@ -139,7 +139,9 @@ pub fn plan_apply(
             Lock::AccessExclusive
         };
         steps.push(Step::new(title.clone(), sql.clone(), lock));
-        record.checks.push((table.clone(), constraint.clone()));
+        if lock == Lock::AccessExclusive {
+            record.checks.push((table.clone(), constraint.clone()));
+        }
     }
     for fk in relationships(cat, mapping, phase1) {
         if fk.from_constraint == IMPLICIT {

@@ -173,7 +173,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         for f in ddl.follow {
             steps.push(Step::new(f.title, f.sql, f.lock));
         }
-        for (_, f) in ddl.after_backfill.iter().filter(|(_, f)| f.sql.contains(" ADD CONSTRAINT ")) {
+        for (_, f) in ddl
+            .after_backfill
+            .iter()
+            .filter(|(_, f)| f.sql.contains(" ADD CONSTRAINT "))
+        {
             notes.push(format!(
                 "deferred to phase 3, after the backfill: {} (legacy rows may break it, and the copy must take them)",
                 f.title

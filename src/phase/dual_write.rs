@@ -212,7 +212,10 @@ fn sync_function(
     let update = if sets.is_empty() {
         format!("SELECT 1 FROM {target_q} WHERE {where_old} FOR UPDATE")
     } else {
-        format!("UPDATE {target_q} SET {} WHERE {where_old}", sets.join(", "))
+        format!(
+            "UPDATE {target_q} SET {} WHERE {where_old}",
+            sets.join(", ")
+        )
     };
     let update_plpgsql = if sets.is_empty() {
         format!("PERFORM 1 FROM {target_q} WHERE {where_old} FOR UPDATE")
@@ -291,15 +294,109 @@ fn sync_function(
         old_key.join(", "),
         new_key.join(", ")
     );
+    // The copy fires the target's user triggers (the old table's, until phase 5), whose bodies
+    // name the schema's tables unqualified as their writers' sessions do: the schema follows
+    // pg_catalog in the pinned path (every name in this body is qualified).
+    let definer = format!(
+        "SECURITY DEFINER SET search_path = pg_catalog, {}, pg_temp",
+        cat.quote(&cat.schema)
+    );
     let mut f = Step::new(
         title,
         format!(
-            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n{body}\n$ra_migrate$"
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {definer} AS $ra_migrate$\n{body}\n$ra_migrate$"
         ),
         Lock::None,
     );
     f.body = body_statements;
     f
+}
+
+/// On each new master with an ALWAYS identity column while dual-write runs: a writer's insert
+/// takes the value from the old table's identity sequence, as an insert into the old table would
+/// (one source of values while both layouts are written; phase 5 moves the new sequence past it).
+pub const IDENTITY_TRIGGER: &str = "ra_migrate_identity";
+
+pub(crate) fn identity_function_name(old: &str) -> String {
+    format!("ra_migrate.identity_{old}")
+}
+
+/// The identity trigger's function and trigger for `p`, when its new master has ALWAYS identity
+/// columns fed, on the old table, by an identity sequence.
+fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
+    let mut sets = Vec::new();
+    let mut body = Vec::new();
+    for c in p
+        .new
+        .columns
+        .iter()
+        .filter(|c| c.identity.as_deref() == Some("a"))
+    {
+        let Some(seq) = p
+            .old
+            .columns
+            .iter()
+            .find(|o| o.name == c.name)
+            .and_then(|o| o.sequences.iter().find(|s| s.identity))
+        else {
+            continue;
+        };
+        let seq_q = format!("{}.{}", cat.quote(&seq.schema), cat.quote(&seq.name));
+        let next = format!("pg_catalog.nextval({})", crate::ddl::literal(&seq_q));
+        sets.push(format!("NEW.{} := {next};", cat.quote(&c.name)));
+        body.push(format!("SELECT {next}"));
+    }
+    if sets.is_empty() {
+        return vec![];
+    }
+    let func = identity_function_name(&p.old.name);
+    let mut f = Step::new(
+        format!(
+            "inserts into {} take identity values from {}'s sequences while both are written",
+            p.new_name, p.old.name
+        ),
+        format!(
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
+             BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NEW;\n  END IF;\n  \
+             {}\n  RETURN NEW;\nEND\n$ra_migrate$",
+            sets.join("\n  ")
+        ),
+        Lock::None,
+    );
+    f.body = body;
+    vec![
+        f,
+        revoke(&func),
+        Step::new(
+            format!("identity values of inserts into {} come from {}", p.new_name, p.old.name),
+            format!(
+                "CREATE TRIGGER {IDENTITY_TRIGGER} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {func}()",
+                cat.qualified(&p.new_name)
+            ),
+            Lock::ShareRowExclusive,
+        ),
+    ]
+}
+
+/// Drops the identity trigger of `new` (where present) and its function.
+pub(crate) fn drop_identity_steps(cat: &Catalog, old: &str, new: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if cat
+        .table(new)
+        .is_some_and(|t| t.triggers.iter().any(|tg| tg.name == IDENTITY_TRIGGER))
+    {
+        steps.push(Step::new(
+            format!("remove {IDENTITY_TRIGGER} from {new}"),
+            format!("DROP TRIGGER {IDENTITY_TRIGGER} ON {}", cat.qualified(new)),
+            Lock::ShareRowExclusive,
+        ));
+    }
+    steps.push(Step::new(
+        format!("drop {}", identity_function_name(old)),
+        format!("DROP FUNCTION IF EXISTS {}()", identity_function_name(old)),
+        Lock::None,
+    ));
+    steps
 }
 
 /// The copies maintain the other layout whoever writes: they run with the rights of the role that
@@ -492,6 +589,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             Lock::ShareRowExclusive,
         ));
         record.reverse.push((p.new_name.clone(), reverse));
+        steps.extend(identity_steps(cat, p));
         steps.extend(gate_steps(&old_q, &new_q));
         steps.push(Step::new(
             format!("dual-write trigger on {}", p.old.name),
@@ -576,6 +674,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
     }
     for (old, new, _) in &record.tables {
         steps.extend(drop_gate_steps(cat, &[old.as_str(), new.as_str()]));
+        steps.extend(drop_identity_steps(cat, old, new));
     }
     steps.extend(drop_gate_objects());
     steps.push(Step::new(
@@ -662,7 +761,11 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
 /// The proof of [`verify`], run by the phase's own transaction before it commits (the catalog read
 /// through it): a copy PostgreSQL refuses, or one that does not arrive, stops the phase with
 /// nothing committed, instead of leaving triggers that reject every write.
-pub fn prove_before_commit(client: &mut impl GenericClient, schema: &str, mapping: &Mapping) -> Result<()> {
+pub fn prove_before_commit(
+    client: &mut impl GenericClient,
+    schema: &str,
+    mapping: &Mapping,
+) -> Result<()> {
     let cat = Catalog::read(client, schema)?;
     let mut problems = Vec::new();
     for p in pairs(&cat, mapping)? {
@@ -753,6 +856,23 @@ fn prove_write_once(
         tx.batch_execute("ROLLBACK TO SAVEPOINT clear")?;
     }
     tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'off'"))?;
+    // The proof is the tool's statement, not a writer's: the old table's own triggers (an audit
+    // trail, a sequence they draw from) must not act on it, even in a transaction rolled back.
+    // Its lock (SHARE ROW EXCLUSIVE) is held by phase 2's transaction already, and otherwise
+    // taken under the short lock_timeout like any other step of the proof.
+    for tg in p
+        .old
+        .triggers
+        .iter()
+        .filter(|t| !crate::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
+    {
+        tx.batch_execute(&crate::ddl::trigger_state_sql(
+            cat,
+            &p.old.name,
+            &tg.name,
+            "D",
+        ))?;
+    }
     // A no-op update a writer could make: the key set to itself, or (when the key is an ALWAYS
     // identity, which only takes DEFAULT) another column the old table lets an UPDATE set.
     let fixed = always_identity(p.old, &p.columns);
@@ -811,7 +931,10 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
     for (new, _) in &record.reverse {
         if let Some(t) = cat.table(new) {
             for tg in t.triggers.iter().filter(|t| {
-                t.name == REVERSE_TRIGGER || t.name == EARLY_WRITE_GUARD || t.name == WRITE_GATE
+                t.name == REVERSE_TRIGGER
+                    || t.name == EARLY_WRITE_GUARD
+                    || t.name == WRITE_GATE
+                    || t.name == IDENTITY_TRIGGER
             }) {
                 problems.push(format!("{new}: trigger {} still exists", tg.name));
             }

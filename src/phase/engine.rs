@@ -576,7 +576,9 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         // Dual-write is proved before it is committed: triggers that would reject writers'
         // statements are never left in place.
         if (plan.phase, plan.direction) == (Phase::DualWrite, Direction::Apply) {
-            statements.push("-- prove dual-write (plain UPDATE and DELETE, rolled back to a savepoint)".into());
+            statements.push(
+                "-- prove dual-write (plain UPDATE and DELETE, rolled back to a savepoint)".into(),
+            );
             dual_write::prove_before_commit(&mut tx, schema, mapping)?;
         }
         let (status, detail) = match plan.direction {
