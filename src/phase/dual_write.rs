@@ -234,21 +234,32 @@ fn sync_function(
         old_vals.join(", "),
         key_cols.join(", ")
     );
-    let probe_block = format!(
-        "IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n      \
-         BEGIN\n        {probe};\n        RAISE SQLSTATE 'RAMG0';\n      \
-         EXCEPTION\n        WHEN serialization_failure THEN RAISE;\n        WHEN OTHERS THEN NULL;\n      END;\n    \
-         END IF;"
-    );
+    let probe_block = |indent: &str| {
+        format!(
+            "IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n{indent}  \
+             BEGIN\n{indent}    {probe};\n{indent}    RAISE SQLSTATE 'RAMG0';\n{indent}  \
+             EXCEPTION\n{indent}    WHEN serialization_failure THEN RAISE;\n{indent}    WHEN OTHERS THEN NULL;\n{indent}  END;\n{indent}\
+             END IF;"
+        )
+    };
     // An ALWAYS identity value only changes through `SET ... = DEFAULT`, which an UPDATE of the
     // copy cannot repeat: that rare update is mirrored as a delete and an insert.
     let fixed_q: Vec<String> = fixed.iter().map(|c| cat.quote(c)).collect();
-    let fixed_changed = if fixed.is_empty() {
-        "false".to_string()
+    let delete_branch = if fixed.is_empty() {
+        format!(
+            "IF TG_OP = 'DELETE' THEN\n    {delete};\n    {}\n  ",
+            probe_block("    ")
+        )
     } else {
         let o: Vec<String> = fixed_q.iter().map(|c| format!("OLD.{c}")).collect();
         let n: Vec<String> = fixed_q.iter().map(|c| format!("NEW.{c}")).collect();
-        format!("({}) IS DISTINCT FROM ({})", o.join(", "), n.join(", "))
+        format!(
+            "IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n    {}\n    \
+             IF TG_OP = 'UPDATE' THEN\n      {insert};\n    END IF;\n  ",
+            o.join(", "),
+            n.join(", "),
+            probe_block("    ")
+        )
     };
     let mut body_statements = vec![delete.clone(), probe.clone(), insert.clone(), update];
     let resync_sql = if resync && !key.is_empty() {
@@ -285,14 +296,14 @@ fn sync_function(
         "BEGIN\n  IF TG_RELID <> '{source_lit}'::regclass THEN\n    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of {source_lit} only', TG_NAME;\n  END IF;\n  \
          IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
          PERFORM set_config('{REPLICATING}', 'on', true);\n  \
-         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND {fixed_changed}) THEN\n    {delete};\n    {probe_block}\n    \
-         IF TG_OP = 'UPDATE' THEN\n      {insert};\n    END IF;\n  \
+         {delete_branch}\
          ELSIF TG_OP = 'UPDATE' THEN\n    {update_plpgsql};\n    \
-         IF NOT FOUND THEN\n      IF ({}) IS DISTINCT FROM ({}) THEN\n    {probe_block}\n      END IF;\n      {insert};\n    END IF;\n  \
+         IF NOT FOUND THEN\n      IF ({}) IS DISTINCT FROM ({}) THEN\n        {}\n      END IF;\n      {insert};\n    END IF;\n  \
          ELSE\n    {insert};\n  END IF;{resync_sql}\n  \
          PERFORM set_config('{REPLICATING}', 'off', true);\n  RETURN NULL;\nEND",
         old_key.join(", "),
-        new_key.join(", ")
+        new_key.join(", "),
+        probe_block("        ")
     );
     // The copy fires the target's user triggers (the old table's, until phase 5), whose bodies
     // name the schema's tables unqualified as their writers' sessions do: the schema follows
@@ -378,25 +389,26 @@ fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
     ]
 }
 
-/// Drops the identity trigger of `new` (where present) and its function.
+/// Drops the identity trigger of `new` and its function (created together), where present.
 pub(crate) fn drop_identity_steps(cat: &Catalog, old: &str, new: &str) -> Vec<Step> {
-    let mut steps = Vec::new();
-    if cat
+    if !cat
         .table(new)
         .is_some_and(|t| t.triggers.iter().any(|tg| tg.name == IDENTITY_TRIGGER))
     {
-        steps.push(Step::new(
+        return vec![];
+    }
+    vec![
+        Step::new(
             format!("remove {IDENTITY_TRIGGER} from {new}"),
             format!("DROP TRIGGER {IDENTITY_TRIGGER} ON {}", cat.qualified(new)),
             Lock::ShareRowExclusive,
-        ));
-    }
-    steps.push(Step::new(
-        format!("drop {}", identity_function_name(old)),
-        format!("DROP FUNCTION IF EXISTS {}()", identity_function_name(old)),
-        Lock::None,
-    ));
-    steps
+        ),
+        Step::new(
+            format!("drop {}", identity_function_name(old)),
+            format!("DROP FUNCTION IF EXISTS {}()", identity_function_name(old)),
+            Lock::None,
+        ),
+    ]
 }
 
 /// The copies maintain the other layout whoever writes: they run with the rights of the role that
