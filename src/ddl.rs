@@ -272,6 +272,31 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             shape_def.push_str(" NOT NULL");
         }
         shape.insert(format!("column {}", col.name), shape_def);
+        // What the planner and TOAST are told about the column.
+        let alter_col = format!("ALTER TABLE {new_q} ALTER COLUMN {}", q(&col.name));
+        let mut attributes = Vec::new();
+        if let Some(n) = col.stat_target {
+            attributes.push((
+                "statistics target",
+                n.to_string(),
+                format!("SET STATISTICS {n}"),
+            ));
+        }
+        if let Some(kind) = &col.storage {
+            attributes.push(("storage", kind.clone(), format!("SET STORAGE {kind}")));
+        }
+        if !col.options.is_empty() {
+            let opts = col.options.join(", ");
+            attributes.push(("options", opts.clone(), format!("SET ({opts})")));
+        }
+        for (what, value, set) in attributes {
+            shape.insert(format!("{what} of column {}", col.name), value);
+            follow.push(Follow {
+                title: format!("{what} of {new_name}.{}, as on {}", col.name, table.name),
+                sql: format!("{alter_col} {set}"),
+                lock: Lock::ShareUpdateExclusive,
+            });
+        }
         if let Some(c) = &col.comment {
             shape.insert(format!("comment on column {}", col.name), c.clone());
             follow.push(Follow {
@@ -408,6 +433,35 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 literal(c)
             ),
             lock: Lock::None,
+        });
+    }
+
+    for st in &table.statistics {
+        let new_st = derive_name(&st.name, &table.name, new_name, &BTreeSet::new());
+        let head = format!("CREATE STATISTICS {}.{} ", q(&cat.schema), q(&st.name));
+        // The table comes qualified or not, as the search path makes it visible.
+        let body = st
+            .def
+            .strip_prefix(&head)
+            .and_then(|rest| {
+                rest.strip_suffix(&format!(" FROM {old_q}"))
+                    .or_else(|| rest.strip_suffix(&format!(" FROM {}", q(&table.name))))
+            })
+            .with_context(|| {
+                format!(
+                    "cannot copy the statistics {} of {}: unexpected definition: {}",
+                    st.name, table.name, st.def
+                )
+            })?;
+        shape.insert(format!("statistics {new_st}"), body.to_string());
+        follow.push(Follow {
+            title: format!("extended statistics {new_st} (as {})", st.name),
+            sql: format!(
+                "CREATE STATISTICS {}.{} {body} FROM {new_q}",
+                q(&cat.schema),
+                q(&new_st)
+            ),
+            lock: Lock::ShareUpdateExclusive,
         });
     }
 
@@ -913,6 +967,43 @@ mod tests {
         let long = "x".repeat(60);
         let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
         assert_eq!(n.len(), MAX_IDENT);
+    }
+
+    #[test]
+    fn column_attribute_and_statistics_statements_are_checked_like_any_other() {
+        use crate::sql::{check, Protected};
+        let none = Protected::new(Vec::<String>::new());
+        for sql in [
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN name SET STATISTICS 500",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN breeder SET STORAGE MAIN",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN sire_id SET (n_distinct=-0.5, n_distinct_inherited=10)",
+            "CREATE STATISTICS public.ra_mst_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM public.ra_mst_horses",
+            "CREATE STATISTICS public.s ON lower((name)::text), dob FROM public.ra_mst_horses",
+        ] {
+            let checked = check(sql, &none).unwrap();
+            assert_eq!(
+                checked.tables,
+                BTreeSet::from(["ra_mst_horses".to_string()]),
+                "{sql}"
+            );
+        }
+        let odds = Protected::new(["ra_odds_*"]);
+        for sql in [
+            "ALTER TABLE ra_odds_live ALTER COLUMN x SET STATISTICS 10",
+            "CREATE STATISTICS s ON a, b FROM ra_odds_live",
+        ] {
+            let err = check(sql, &odds).unwrap_err().to_string();
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE SIDEWAYS",
+            "ALTER TABLE t ALTER COLUMN c SET (n_distinct = (SELECT 1 FROM ra_odds_live))",
+            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 10; DROP TABLE t",
+            "CREATE STATISTICS s ON a FROM t junk",
+        ] {
+            let err = check(sql, &none).unwrap_err().to_string();
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub fn name(p: u8, table: &str, prefer_new: bool) -> String {
 /// Phases 1 to 5 forward with `writes` after each, validation green, then every rollback; the
 /// schema and every row must equal the oracle's (same variation, same statements, old names).
 fn faithfully(variation: &str, writes: Writes) {
+    faithfully_checking(variation, writes, |_, _| {});
+}
+
+/// [`faithfully`], with `check` run on the migrated database after each phase is applied.
+fn faithfully_checking(variation: &str, writes: Writes, check: fn(&mut Client, u8)) {
     let (db, oracle) = (TestDb::legacy(), TestDb::legacy());
     let (mut c, mut o) = (db.client(), oracle.client());
     for x in [&mut c, &mut o] {
@@ -74,6 +79,7 @@ fn faithfully(variation: &str, writes: Writes) {
         // A session of its own per stage: a sequence with CACHE > 1 hands a session values it
         // cached before phase 5 moved the sequence (PostgreSQL's caches are per session).
         (c, o) = (db.client(), oracle.client());
+        check(&mut c, p);
         for sql in writes(p) {
             write(&mut c, &mut n, &sql);
             write(&mut o, &mut m, &sql.replace("ra_mst_", "ra_"));
@@ -211,6 +217,54 @@ fn an_always_identity_primary_key_with_its_own_options_migrates() {
                 format!("INSERT INTO {t} (name, code, created_at) VALUES ('Book {p}', 'book_{p}', '2030-01-01')"),
                 format!("UPDATE {t} SET name = 'Bet 365 ({p})' WHERE code = 'bet365'"),
             ]
+        },
+    );
+}
+
+#[test]
+fn planner_statistics_storage_and_attribute_options_are_copied() {
+    faithfully_checking(
+        "ALTER TABLE ra_horses ALTER COLUMN name SET STATISTICS 500;
+         ALTER TABLE ra_horses ALTER COLUMN breeder SET STORAGE MAIN;
+         ALTER TABLE ra_horses ALTER COLUMN sire_id SET (n_distinct = -0.5);
+         CREATE STATISTICS ra_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM ra_horses",
+        horse_writes,
+        |c, p| {
+            let attributes = |c: &mut Client, t: &str| -> Vec<String> {
+                c.query(
+                    "SELECT a.attname || ' ' || a.attstattarget || ' ' || a.attstorage::text || ' ' || coalesce(a.attoptions::text, '')
+                     FROM pg_attribute a WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                    &[&t],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            };
+            let statistics = |c: &mut Client, t: &str| -> Vec<String> {
+                c.query(
+                    "SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext WHERE stxrelid = $1::text::regclass",
+                    &[&t],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let def: String = r.get(0);
+                    ["ra_mst_horses", "ra_old_horses", "ra_horses"]
+                        .iter()
+                        .fold(def, |d, n| d.replace(n, "<table>"))
+                })
+                .collect()
+            };
+            let (old, new) = if p == 5 {
+                ("ra_old_horses", "ra_mst_horses")
+            } else {
+                ("ra_horses", "ra_mst_horses")
+            };
+            assert_eq!(attributes(c, old), attributes(c, new), "after phase {p}");
+            let want = statistics(c, old);
+            assert_eq!(want.len(), 1);
+            assert_eq!(statistics(c, new), want, "after phase {p}");
         },
     );
 }
