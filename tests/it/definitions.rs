@@ -164,14 +164,22 @@ fn user_triggers_fire_once_per_logical_write_never_on_the_tools_copies() {
 
 #[test]
 fn key_changes_pass_a_repointed_on_update_cascade_foreign_key() {
+    // The facts reference jockeys by id (ON UPDATE CASCADE) while the key is (name, id): a
+    // rename is a key change of a referenced row, and so is a new id (cascaded to the runners).
     faithfully(
-        "ALTER TABLE ra_runners DROP CONSTRAINT ra_runners_jockey_id_fkey;
+        "ALTER TABLE ra_jockeys DROP CONSTRAINT ra_jockeys_pkey CASCADE;
+         ALTER TABLE ra_jockeys ADD CONSTRAINT ra_jockeys_id_key UNIQUE (id);
+         ALTER TABLE ra_jockeys ADD PRIMARY KEY (name, id);
          ALTER TABLE ra_runners ADD CONSTRAINT ra_runners_jockey_id_fkey FOREIGN KEY (jockey_id) REFERENCES ra_jockeys(id) ON UPDATE CASCADE",
         |p| {
-            let t = name(p, "ra_jockeys", true);
-            // jky_1 is referenced by runners: each stage moves it to a new key.
+            // The old name in phase 4, the new one in phase 3.
+            let t = name(p, "ra_jockeys", p != 4);
+            // jky_1 is referenced by runners: each stage moves it to a new id.
             let from = if p == 1 { "jky_1".to_string() } else { format!("jky_m{}", p - 1) };
-            vec![format!("UPDATE {t} SET id = 'jky_m{p}' WHERE id = '{from}'")]
+            vec![
+                format!("UPDATE {t} SET id = 'jky_m{p}' WHERE id = '{from}'"),
+                format!("UPDATE {t} SET name = 'Rider {p}' WHERE id = 'jky_2'"),
+            ]
         },
     );
 }
