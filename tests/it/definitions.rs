@@ -333,3 +333,35 @@ fn a_deferrable_primary_key_is_refused_before_phase_1() {
         "DEFERRABLE",
     );
 }
+
+#[test]
+fn phase_2_proves_its_copies_before_it_commits_and_commits_nothing_when_they_fail() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    ok(&db, &["init"]);
+    apply(&db, 1);
+    // Something the copies cannot satisfy: every horse copied into the new table breaks it.
+    c.batch_execute("ALTER TABLE ra_mst_horses ADD CONSTRAINT refuse_copies CHECK (age < 0)")
+        .unwrap();
+    let before = pg_dump_schema(&db.url);
+    let out = ra(&db, &["apply", "2", "--yes"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("proving dual-write on ra_horses")
+            && err.contains("the database is as it was before"),
+        "{err}"
+    );
+    assert_eq!(pg_dump_schema(&db.url), before, "no trigger was committed");
+    let status: Option<String> = c
+        .query_opt(
+            "SELECT status FROM ra_migrate.phase_state WHERE phase = 2",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get(0));
+    assert!(status.as_deref() != Some("applied"), "{status:?}");
+    // Writers are not broken.
+    c.batch_execute("UPDATE ra_horses SET name = 'Still writable' WHERE id = 'hrs_5'")
+        .unwrap();
+}
