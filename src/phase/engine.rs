@@ -581,6 +581,19 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             );
             dual_write::prove_before_commit(&mut tx, schema, mapping)?;
         }
+        // Likewise the copies' structure: a copy that differs from its old table is never left
+        // behind as "applied, not verified".
+        if (plan.phase, plan.direction) == (Phase::Create, Direction::Apply) {
+            statements.push("-- compare every new table with its old one".into());
+            let cat = Catalog::read(&mut tx, schema)?;
+            let problems = create::verify(&cat, mapping)?;
+            if !problems.is_empty() {
+                bail!(
+                    "the new tables would differ from the old ones, so nothing is committed: {}",
+                    problems.join("; ")
+                );
+            }
+        }
         let (status, detail) = match plan.direction {
             Direction::Apply => (Status::Applied, plan.record.clone()),
             // Keep what the phase had created, so the rollback's verification can check it is gone.
