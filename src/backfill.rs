@@ -98,7 +98,12 @@ pub fn plan_copy(
     // The old row, locked FOR SHARE, is the current truth (dual-write carries every change made
     // since into the copy in the same transaction as the change), so a copy that differs is stale:
     // left from a run while dual-write was off. It is overwritten; an equal one is not touched.
-    let others: Vec<&String> = columns.iter().filter(|c| !key.contains(c)).collect();
+    // An ALWAYS identity column only takes DEFAULT in an UPDATE: left as it is.
+    let fixed = crate::phase::dual_write::always_identity(new, columns);
+    let others: Vec<&String> = columns
+        .iter()
+        .filter(|c| !key.contains(c) && !fixed.contains(c))
+        .collect();
     let conflict = if others.is_empty() {
         format!("ON CONFLICT ({key_list}) DO NOTHING")
     } else {

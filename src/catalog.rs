@@ -74,6 +74,18 @@ pub struct Table {
     pub publications: Vec<Publication>,
     /// The planner's estimate (`reltuples`), for plans and progress; never used as a count.
     pub estimated_rows: i64,
+    /// Extended statistics objects (`CREATE STATISTICS`) on the table.
+    pub statistics: Vec<Statistics>,
+}
+
+/// An extended statistics object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statistics {
+    pub name: String,
+    /// `pg_get_statisticsobjdef` output.
+    pub def: String,
+    /// `ALTER STATISTICS ... SET STATISTICS` (absent: the default target).
+    pub stat_target: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +108,13 @@ pub struct Column {
     pub canonical_generated: Option<String>,
     /// Sequences the column's default or identity uses.
     pub sequences: Vec<Sequence>,
+    /// `ALTER COLUMN ... SET STATISTICS` (absent: the default target).
+    pub stat_target: Option<i32>,
+    /// `ALTER COLUMN ... SET STORAGE`, when it differs from the type's: `PLAIN`, `EXTERNAL`,
+    /// `EXTENDED` or `MAIN`.
+    pub storage: Option<String>,
+    /// Attribute options (`n_distinct=100`, `n_distinct_inherited=...`), as `pg_attribute` keeps them.
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -251,6 +270,7 @@ impl Catalog {
             .context("reading row-level security policies")?;
         read_column_acl(client, schema, &mut tables).context("reading column privileges")?;
         read_publications(client, schema, &mut tables).context("reading publications")?;
+        read_statistics(client, schema, &mut tables).context("reading extended statistics")?;
         let current_user: String = client
             .query_one("SELECT quote_ident(current_user::text)", &[])
             .context("reading the current role")?
@@ -420,6 +440,7 @@ fn read_tables(c: &mut impl GenericClient, schema: &str) -> Result<BTreeMap<u32,
                     replica_index: r.get(14),
                     publications: vec![],
                     estimated_rows: r.get(8),
+                    statistics: vec![],
                 },
             )
         })
@@ -535,6 +556,33 @@ fn read_implicit_publications(c: &mut impl GenericClient, schema: &str) -> Resul
         .collect())
 }
 
+fn read_statistics(
+    c: &mut impl GenericClient,
+    schema: &str,
+    tables: &mut BTreeMap<u32, Table>,
+) -> Result<()> {
+    let rows = c.query(
+        "SELECT s.stxrelid, s.stxname::text, pg_get_statisticsobjdef(s.oid),
+                CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget::int END
+         FROM pg_statistic_ext s
+         JOIN pg_class c ON c.oid = s.stxrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1
+         ORDER BY s.stxrelid, s.stxname",
+        &[&schema],
+    )?;
+    for r in rows {
+        if let Some(t) = tables.get_mut(&r.get::<_, u32>(0)) {
+            t.statistics.push(Statistics {
+                name: r.get(1),
+                def: r.get(2),
+                stat_target: r.get(3),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `kind`: `r` tables, `S` sequences (`pg_default_acl.defaclobjtype`).
 fn read_new_acl(c: &mut impl GenericClient, schema: &str, kind: &str) -> Result<Vec<AclItem>> {
     // A global entry replaces the built-in default; a schema's entry adds to it.
@@ -570,7 +618,12 @@ fn read_columns(
                      THEN quote_ident(co.collname) END,
                 nullif(a.attidentity, '')::text,
                 CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
-                col_description(a.attrelid, a.attnum)
+                col_description(a.attrelid, a.attnum),
+                CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int END,
+                CASE WHEN a.attstorage <> t.typstorage THEN
+                     CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                       WHEN 'x' THEN 'EXTENDED' WHEN 'm' THEN 'MAIN' END END,
+                coalesce(a.attoptions, '{}')::text[]
          FROM pg_attribute a
          JOIN pg_class c ON c.oid = a.attrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -596,6 +649,9 @@ fn read_columns(
                 canonical_default: None,
                 canonical_generated: None,
                 sequences: vec![],
+                stat_target: r.get(10),
+                storage: r.get(11),
+                options: r.get(12),
             });
         }
     }

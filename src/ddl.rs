@@ -30,6 +30,9 @@ pub struct TableDdl {
     pub deferred: Vec<DeferredFk>,
     /// Names of relations this DDL creates besides the table (sequences, indexes).
     pub relations: Vec<String>,
+    /// Statements phase 3 runs once the backfill has copied the rows: `NOT VALID` checks (which
+    /// legacy rows may break) and their comments.
+    pub after_backfill: Vec<(String, Follow)>,
 }
 
 /// Everything the generator needs to know besides the table itself.
@@ -45,6 +48,11 @@ pub struct Target<'a> {
     /// from one source while both are written; the new table still gets a sequence of its own,
     /// which phase 5 moves past the old one and hands the defaults to. The shape is unaffected.
     pub share_sequences: bool,
+    /// The copy's user triggers are created disabled: until phase 5 the old table is the table of
+    /// record and its triggers act on every logical write once; the tool's copies into the new
+    /// table (dual-write, backfill) must not fire them a second time. Phase 5 gives them the old
+    /// triggers' state.
+    pub user_triggers_disabled: bool,
 }
 
 /// Derives the name of an object of the new table from the old object's name: the old table name
@@ -90,6 +98,7 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         taken,
         copy_sequence_state,
         share_sequences,
+        user_triggers_disabled,
     } = target;
     if table.relkind != "r" {
         bail!(
@@ -105,12 +114,15 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
     let mut follow = Vec::new();
     let mut relations = Vec::new();
     let mut deferred = Vec::new();
+    let mut after_backfill = Vec::new();
     let mut lines = Vec::new();
 
     // Sequences first: their new names are needed to rewrite the column defaults.
     // (regclass text in defaults, new qualified, old qualified)
     let mut seq_renames: Vec<(String, String, String)> = Vec::new();
     let mut own_sequences: Vec<(String, &Sequence)> = Vec::new();
+    // (the copy's identity sequence, the old one): it gets the old one's privileges.
+    let mut identity_sequences: Vec<(String, &Sequence)> = Vec::new();
     for col in &table.columns {
         for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
             let new_seq = derive_name(&seq.name, &table.name, new_name, taken);
@@ -181,10 +193,27 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             def.push_str(&format!(" GENERATED {how} AS IDENTITY"));
             shape_def = def.clone();
             if let Some(seq) = col.sequences.iter().find(|s| s.identity) {
-                shape_def.push_str(&format!(
-                    " ({} INCREMENT BY {} START WITH {})",
-                    seq.type_sql, seq.increment, seq.start
-                ));
+                // Every option of the identity's sequence, as the old one has it.
+                let opts = format!(
+                    "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
+                    seq.increment,
+                    seq.min,
+                    seq.max,
+                    seq.start,
+                    seq.cache,
+                    if seq.cycle { " CYCLE" } else { " NO CYCLE" }
+                );
+                def.push_str(&format!(" ({opts})"));
+                shape_def.push_str(&format!(" ({} {opts})", seq.type_sql));
+                // PostgreSQL names the identity's sequence `<table>_<column>_seq` when that fits
+                // and is free (as here, where `taken` holds every relation name): its privileges
+                // are replayed under that name, like those of an owned sequence.
+                let seq_name = format!("{new_name}_{}_seq", col.name);
+                if seq_name.len() <= MAX_IDENT && !taken.contains(&seq_name) {
+                    taken.insert(seq_name.clone());
+                    relations.push(seq_name.clone());
+                    identity_sequences.push((seq_name, seq));
+                }
                 if copy_sequence_state {
                     let old_seq_q = format!("{}.{}", q(&seq.schema), q(&seq.name));
                     follow.push(Follow {
@@ -243,6 +272,31 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             shape_def.push_str(" NOT NULL");
         }
         shape.insert(format!("column {}", col.name), shape_def);
+        // What the planner and TOAST are told about the column.
+        let alter_col = format!("ALTER TABLE {new_q} ALTER COLUMN {}", q(&col.name));
+        let mut attributes = Vec::new();
+        if let Some(n) = col.stat_target {
+            attributes.push((
+                "statistics target",
+                n.to_string(),
+                format!("SET STATISTICS {n}"),
+            ));
+        }
+        if let Some(kind) = &col.storage {
+            attributes.push(("storage", kind.clone(), format!("SET STORAGE {kind}")));
+        }
+        if !col.options.is_empty() {
+            let opts = col.options.join(", ");
+            attributes.push(("options", opts.clone(), format!("SET ({opts})")));
+        }
+        for (what, value, set) in attributes {
+            shape.insert(format!("{what} of column {}", col.name), value);
+            follow.push(Follow {
+                title: format!("{what} of {new_name}.{}, as on {}", col.name, table.name),
+                sql: format!("{alter_col} {set}"),
+                lock: Lock::ShareUpdateExclusive,
+            });
+        }
         if let Some(c) = &col.comment {
             shape.insert(format!("comment on column {}", col.name), c.clone());
             follow.push(Follow {
@@ -307,23 +361,30 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             format!("{} (not valid)", canonical.trim_end_matches(" NOT VALID"))
         };
         shape.insert(format!("constraint {con_name}"), shape_def);
+        // A CHECK that is NOT VALID may have old rows that violate it, and it still checks every
+        // row written: the copy gets it once the backfill has copied those rows (phase 3).
+        let later = !con.validated && con.kind == "c";
         if con.validated {
             lines.push(format!("CONSTRAINT {} {}", q(&con_name), con.def));
         } else {
-            // An unvalidated constraint may have old rows that violate it; the copy must accept them.
-            follow.push(Follow {
+            let add = Follow {
                 title: format!("constraint {con_name} (NOT VALID, as on {})", table.name),
                 sql: format!(
                     "ALTER TABLE {new_q} ADD CONSTRAINT {} {}",
                     q(&con_name),
                     con.def
                 ),
-                lock: Lock::ShareRowExclusive,
-            });
+                lock: Lock::AccessExclusive,
+            };
+            if later {
+                after_backfill.push((con_name.clone(), add));
+            } else {
+                follow.push(add);
+            }
         }
         if let Some(c) = &con.comment {
             shape.insert(format!("comment on constraint {con_name}"), c.clone());
-            follow.push(Follow {
+            let comment = Follow {
                 title: format!("comment on constraint {con_name}"),
                 sql: format!(
                     "COMMENT ON CONSTRAINT {} ON {new_q} IS {}",
@@ -331,7 +392,12 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                     literal(c)
                 ),
                 lock: Lock::None,
-            });
+            };
+            if later {
+                after_backfill.push((con_name.clone(), comment));
+            } else {
+                follow.push(comment);
+            }
         }
     }
 
@@ -370,6 +436,35 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         });
     }
 
+    for st in &table.statistics {
+        let new_st = derive_name(&st.name, &table.name, new_name, &BTreeSet::new());
+        let head = format!("CREATE STATISTICS {}.{} ", q(&cat.schema), q(&st.name));
+        // The table comes qualified or not, as the search path makes it visible.
+        let body = st
+            .def
+            .strip_prefix(&head)
+            .and_then(|rest| {
+                rest.strip_suffix(&format!(" FROM {old_q}"))
+                    .or_else(|| rest.strip_suffix(&format!(" FROM {}", q(&table.name))))
+            })
+            .with_context(|| {
+                format!(
+                    "cannot copy the statistics {} of {}: unexpected definition: {}",
+                    st.name, table.name, st.def
+                )
+            })?;
+        shape.insert(format!("statistics {new_st}"), body.to_string());
+        follow.push(Follow {
+            title: format!("extended statistics {new_st} (as {})", st.name),
+            sql: format!(
+                "CREATE STATISTICS {}.{} {body} FROM {new_q}",
+                q(&cat.schema),
+                q(&new_st)
+            ),
+            lock: Lock::ShareUpdateExclusive,
+        });
+    }
+
     for tg in table
         .triggers
         .iter()
@@ -394,6 +489,16 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             sql: def,
             lock: Lock::ShareRowExclusive,
         });
+        if user_triggers_disabled {
+            follow.push(Follow {
+                title: format!(
+                    "trigger {} stays disabled on {new_name} until phase 5 makes it the table of record (it fires on {} meanwhile, once per write)",
+                    tg.name, table.name
+                ),
+                sql: trigger_state_sql(cat, new_name, &tg.name, "D"),
+                lock: Lock::ShareRowExclusive,
+            });
+        }
     }
 
     if table.rls_enabled {
@@ -442,6 +547,7 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             lock: Lock::AccessExclusive,
         });
     }
+    own_sequences.extend(identity_sequences);
     privileges(
         cat,
         table,
@@ -511,7 +617,29 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         shape,
         deferred,
         relations,
+        after_backfill,
     })
+}
+
+/// Whether a trigger is one of the tool's own (dual-write, guards, capture): never copied.
+pub fn is_tool_trigger(name: &str) -> bool {
+    name.starts_with("ra_migrate_")
+}
+
+/// `ALTER TABLE ... ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER` giving `trigger` the state `state`
+/// (`pg_trigger.tgenabled`: `O`, `D`, `R`, `A`).
+pub fn trigger_state_sql(cat: &Catalog, table: &str, trigger: &str, state: &str) -> String {
+    let how = match state {
+        "D" => "DISABLE",
+        "R" => "ENABLE REPLICA",
+        "A" => "ENABLE ALWAYS",
+        _ => "ENABLE",
+    };
+    format!(
+        "ALTER TABLE {} {how} TRIGGER {}",
+        cat.qualified(table),
+        cat.quote(trigger)
+    )
 }
 
 /// How a table is published: its column list and row filter.
@@ -952,6 +1080,43 @@ mod tests {
         let long = "x".repeat(60);
         let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
         assert_eq!(n.len(), MAX_IDENT);
+    }
+
+    #[test]
+    fn column_attribute_and_statistics_statements_are_checked_like_any_other() {
+        use crate::sql::{check, Protected};
+        let none = Protected::new(Vec::<String>::new());
+        for sql in [
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN name SET STATISTICS 500",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN breeder SET STORAGE MAIN",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN sire_id SET (n_distinct=-0.5, n_distinct_inherited=10)",
+            "CREATE STATISTICS public.ra_mst_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM public.ra_mst_horses",
+            "CREATE STATISTICS public.s ON lower((name)::text), dob FROM public.ra_mst_horses",
+        ] {
+            let checked = check(sql, &none).unwrap();
+            assert_eq!(
+                checked.tables,
+                BTreeSet::from(["ra_mst_horses".to_string()]),
+                "{sql}"
+            );
+        }
+        let odds = Protected::new(["ra_odds_*"]);
+        for sql in [
+            "ALTER TABLE ra_odds_live ALTER COLUMN x SET STATISTICS 10",
+            "CREATE STATISTICS s ON a, b FROM ra_odds_live",
+        ] {
+            let err = check(sql, &odds).unwrap_err().to_string();
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE SIDEWAYS",
+            "ALTER TABLE t ALTER COLUMN c SET (n_distinct = (SELECT 1 FROM ra_odds_live))",
+            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 10; DROP TABLE t",
+            "CREATE STATISTICS s ON a FROM t junk",
+        ] {
+            let err = check(sql, &none).unwrap_err().to_string();
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
     }
 
     #[test]

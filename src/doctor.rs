@@ -351,8 +351,29 @@ pub fn run(client: &mut Client, url: &str, mapping: &Mapping, schema: &str) -> R
             ""
         },
     ));
-    // Privileges.
     let cat = Catalog::read(client, schema)?;
+    // Masters the tool refuses to migrate (phase 1 refuses them too, before any change).
+    let refused = crate::phase::create::unsupported(&cat, mapping);
+    f.push(if refused.is_empty() {
+        finding(
+            "migratable masters",
+            Level::Ok,
+            "every master present has what the copies need (a plain table with a usable primary key)".into(),
+            "",
+        )
+    } else {
+        finding(
+            "migratable masters",
+            Level::Problem,
+            refused
+                .iter()
+                .map(|(t, why)| format!("{t}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            "phase 1 refuses to start until these are changed",
+        )
+    });
+    // Privileges.
     let can_create: bool = client
         .query_one(
             "SELECT has_schema_privilege(current_user, $1, 'CREATE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",

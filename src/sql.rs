@@ -100,7 +100,10 @@ pub struct Checked {
 /// Parses `sql` (exactly one statement), extracts its relation references and refuses it if any
 /// of them is protected.
 pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
-    if let Some(parsed) = parse_alter_publication(sql).or_else(|| parse_comment_on_constraint(sql))
+    if let Some(parsed) = parse_alter_publication(sql)
+        .or_else(|| parse_comment_on_constraint(sql))
+        .or_else(|| parse_column_attribute(sql))
+        .or_else(|| parse_create_statistics(sql))
     {
         let tables =
             parsed.map_err(|e| anyhow!("statement does not parse: {e}: {}", snippet(sql)))?;
@@ -212,6 +215,112 @@ fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
         if !p.parse_keyword(sqlparser::keywords::Keyword::NULL) {
             p.parse_literal_string()?;
         }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        let table = name.0.last().map(part_name).context("no relation")?;
+        Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
+}
+
+/// sqlparser 0.64 has no `ALTER TABLE relation ALTER COLUMN column SET STATISTICS n | SET STORAGE
+/// kind | SET (option = value, ...)`, read here like `ALTER PUBLICATION`; `None` when `sql` is not
+/// one of those.
+fn parse_column_attribute(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "ALTER") && word(&p.peek_nth_token(1).token, "TABLE")) {
+        return None;
+    }
+    // Only the forms above; every other ALTER TABLE goes to sqlparser's own parser.
+    let mut k = 2;
+    while !matches!(p.peek_nth_token(k).token, Token::EOF)
+        && !word(&p.peek_nth_token(k).token, "ALTER")
+    {
+        k += 1;
+    }
+    let set_at = k + 3;
+    let (attr, set) = (
+        &p.peek_nth_token(set_at + 1).token,
+        &p.peek_nth_token(set_at).token,
+    );
+    let column_kw = word(&p.peek_nth_token(k + 1).token, "COLUMN");
+    if !column_kw
+        || !word(set, "SET")
+        || !(word(attr, "STATISTICS") || word(attr, "STORAGE") || *attr == Token::LParen)
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        p.next_token();
+        p.next_token();
+        let _ = p.parse_keyword(sqlparser::keywords::Keyword::ONLY);
+        let name = p.parse_object_name(false)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::ALTER)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::COLUMN)?;
+        p.parse_identifier()?;
+        p.expect_keyword(sqlparser::keywords::Keyword::SET)?;
+        if p.parse_keyword(sqlparser::keywords::Keyword::STATISTICS) {
+            p.parse_literal_uint()?;
+        } else if p.parse_keyword(sqlparser::keywords::Keyword::STORAGE) {
+            let kind = p.parse_identifier()?;
+            if !["PLAIN", "EXTERNAL", "EXTENDED", "MAIN"]
+                .iter()
+                .any(|k| kind.value.eq_ignore_ascii_case(k))
+            {
+                bail!("unknown storage {kind}");
+            }
+        } else {
+            p.expect_token(&Token::LParen)?;
+            p.parse_comma_separated(|p| {
+                p.parse_identifier()?;
+                p.expect_token(&Token::Eq)?;
+                // A number, signed or not: nothing that could name a relation.
+                let _ = p.consume_token(&Token::Minus);
+                p.parse_number_value()
+            })?;
+            p.expect_token(&Token::RParen)?;
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        let table = name.0.last().map(part_name).context("no relation")?;
+        Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
+}
+
+/// sqlparser 0.64 has no `CREATE STATISTICS name [(kind, ...)] ON column, ... FROM relation`
+/// (the form `pg_get_statisticsobjdef` gives, columns or expressions), read here like `ALTER
+/// PUBLICATION`; `None` when `sql` is not one.
+fn parse_create_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "CREATE")
+        && word(&p.peek_nth_token(1).token, "STATISTICS"))
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        p.next_token();
+        p.next_token();
+        p.parse_object_name(false)?;
+        if p.consume_token(&Token::LParen) {
+            p.parse_comma_separated(Parser::parse_identifier)?;
+            p.expect_token(&Token::RParen)?;
+        }
+        p.expect_keyword(sqlparser::keywords::Keyword::ON)?;
+        // Expressions may not contain a subquery: they name no other relation.
+        p.parse_comma_separated(Parser::parse_expr)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::FROM)?;
+        let name = p.parse_object_name(false)?;
         while p.consume_token(&Token::SemiColon) {}
         let rest = p.peek_token();
         if rest.token != Token::EOF {

@@ -41,6 +41,11 @@ pub struct Record {
     /// membership), so a rollback puts them back exactly.
     #[serde(default)]
     pub unpublished: Vec<(String, String, Publication)>,
+    /// User triggers handed to the new masters: (original name, new master, trigger, the state
+    /// it had on the original, `pg_trigger.tgenabled`). The new master's copy was disabled until
+    /// the archive; the archived table's is disabled from then on (and back at a rollback).
+    #[serde(default)]
+    pub triggers: Vec<(String, String, String, String)>,
 }
 
 fn capture_function(new: &str) -> String {
@@ -246,6 +251,11 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
             cat,
             &[p.old.name.as_str(), p.new_name.as_str()],
         ));
+        steps.extend(dual_write::drop_identity_steps(
+            cat,
+            &p.old.name,
+            &p.new_name,
+        ));
         steps.push(Step::new(
             format!("drop the reverse-write function of {}", p.old.name),
             format!(
@@ -254,6 +264,44 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
             ),
             Lock::None,
         ));
+    }
+    // The new masters become the tables of record: their user triggers take over, in the state
+    // the old ones had, and the archived tables' stop firing (a rollback carries rows back into
+    // them without firing anything).
+    for p in &pairs {
+        for tg in p
+            .old
+            .triggers
+            .iter()
+            .filter(|t| !crate::ddl::is_tool_trigger(&t.name))
+        {
+            let Some(twin) = p.new.triggers.iter().find(|t| t.name == tg.name) else {
+                continue;
+            };
+            if twin.enabled != tg.enabled {
+                steps.push(Step::new(
+                    format!(
+                        "{} fires on {} from now on, as it did on {}",
+                        tg.name, p.new_name, p.old.name
+                    ),
+                    crate::ddl::trigger_state_sql(cat, &p.new_name, &tg.name, &tg.enabled),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+            if tg.enabled != "D" {
+                steps.push(Step::new(
+                    format!("{} no longer fires on {}", tg.name, p.old.name),
+                    crate::ddl::trigger_state_sql(cat, &p.old.name, &tg.name, "D"),
+                    Lock::ShareRowExclusive,
+                ));
+            }
+            record.triggers.push((
+                p.old.name.clone(),
+                p.new_name.clone(),
+                tg.name.clone(),
+                tg.enabled.clone(),
+            ));
+        }
     }
     // Fact tables' foreign keys to old masters: their twins to the new masters (phase 3) stay.
     let old_masters: Vec<&str> = mapping.masters().map(|m| m.name.as_str()).collect();
@@ -596,7 +644,7 @@ pub fn plan_rollback(
             ),
             format!(
                 "INSERT INTO {old_q} ({cols}){overriding} {select} {}",
-                dual_write::upsert_clause(&cat2, &p.columns, &p.key)
+                dual_write::upsert_clause(&cat2, p.old, &p.columns, &p.key)
             ),
             Lock::RowExclusive,
         ));
@@ -648,6 +696,31 @@ pub fn plan_rollback(
         steps.extend(deletes.into_iter().rev());
     }
     steps.extend(after);
+    // The old tables are the tables of record again, now that the rows are back (carried without
+    // firing their triggers): their user triggers fire again, the new masters' wait.
+    for (orig, new, trigger, state) in &record.triggers {
+        if cat2
+            .table(orig)
+            .is_some_and(|t| t.triggers.iter().any(|tg| &tg.name == trigger))
+        {
+            steps.push(Step::new(
+                format!("{trigger} fires on {orig} again"),
+                crate::ddl::trigger_state_sql(&cat2, orig, trigger, state),
+                Lock::ShareRowExclusive,
+            ));
+        }
+        if cat2.table(new).is_some_and(|t| {
+            t.triggers
+                .iter()
+                .any(|tg| &tg.name == trigger && tg.enabled != "D")
+        }) {
+            steps.push(Step::new(
+                format!("{trigger} waits, disabled, on {new} again"),
+                crate::ddl::trigger_state_sql(&cat2, new, trigger, "D"),
+                Lock::ShareRowExclusive,
+            ));
+        }
+    }
     // Dual-write again, exactly as phase 2 installs it.
     if pairs
         .iter()
@@ -781,6 +854,33 @@ pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
             problems.push(format!("{new}: TRUNCATE capture trigger missing"));
         }
     }
+    let state_of = |table: &str, trigger: &str| {
+        cat.table(table).and_then(|t| {
+            t.triggers
+                .iter()
+                .find(|tg| tg.name == trigger)
+                .map(|tg| tg.enabled.clone())
+        })
+    };
+    for (orig, new, trigger, state) in &record.triggers {
+        if state_of(new, trigger).as_deref() != Some(state.as_str()) {
+            problems.push(format!(
+                "{new}: trigger {trigger} is not in the state it had on {orig} ({state})"
+            ));
+        }
+        let archived = record
+            .archived
+            .iter()
+            .find(|(o, _)| o == orig)
+            .map(|(_, a)| a);
+        if let Some(a) = archived {
+            if state_of(a, trigger).is_some_and(|s| s != "D") {
+                problems.push(format!(
+                    "{a}: trigger {trigger} still fires on the archived table"
+                ));
+            }
+        }
+    }
     for (table, name) in &record.implicit_fks {
         if !cat
             .table(table)
@@ -810,6 +910,26 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
         }
         if cat.table(archived).is_some() {
             problems.push(format!("{archived} still exists after the rollback"));
+        }
+    }
+    for (orig, new, trigger, state) in &record.triggers {
+        let state_of = |table: &str| {
+            cat.table(table).and_then(|t| {
+                t.triggers
+                    .iter()
+                    .find(|tg| &tg.name == trigger)
+                    .map(|tg| tg.enabled.clone())
+            })
+        };
+        if state_of(orig).as_deref() != Some(state.as_str()) {
+            problems.push(format!(
+                "{orig}: trigger {trigger} is not back in its state ({state})"
+            ));
+        }
+        if state_of(new).is_some_and(|s| s != "D") {
+            problems.push(format!(
+                "{new}: trigger {trigger} still fires after the rollback (it would fire twice on copied writes)"
+            ));
         }
     }
     for (table, name) in &record.implicit_fks {

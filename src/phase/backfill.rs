@@ -18,6 +18,9 @@ pub struct Record {
     pub constraints: Vec<DeferredFk>,
     /// New masters filled by the backfill (their checkpoints are removed by the rollback).
     pub copied: Vec<String>,
+    /// NOT VALID checks added after the copies: (new master, constraint).
+    #[serde(default)]
+    pub checks: Vec<(String, String)>,
 }
 
 /// The foreign keys phase 3 is responsible for: phase 1's deferred list plus the mapping's
@@ -121,6 +124,24 @@ pub fn plan_apply(
         step.copy = Some(copy);
         steps.push(step);
         record.copied.push(p.new_name.clone());
+    }
+    // The NOT VALID checks phase 1 left for now: legacy rows that break them are copied above.
+    for (table, constraint, title, sql) in &phase1.after_backfill {
+        let present = cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == constraint));
+        if present || cat.table(table).is_none() {
+            continue;
+        }
+        let lock = if sql.starts_with("COMMENT ") {
+            Lock::None
+        } else {
+            Lock::AccessExclusive
+        };
+        steps.push(Step::new(title.clone(), sql.clone(), lock));
+        if lock == Lock::AccessExclusive {
+            record.checks.push((table.clone(), constraint.clone()));
+        }
     }
     for fk in relationships(cat, mapping, phase1) {
         if fk.from_constraint == IMPLICIT {
@@ -296,6 +317,22 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             ));
         }
     }
+    for (table, constraint) in &record.checks {
+        let exists = cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == constraint));
+        if exists {
+            steps.push(Step::new(
+                format!("drop {constraint} from {table} (phase 3 added it after the copy)"),
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    cat.qualified(table),
+                    cat.quote(constraint)
+                ),
+                Lock::AccessExclusive,
+            ));
+        }
+    }
     steps.push(Step::new(
         "forget the backfill checkpoints",
         "DELETE FROM ra_migrate.backfill_checkpoint",
@@ -342,6 +379,16 @@ pub fn verify(
                 ));
             }
             Some(_) => {}
+        }
+    }
+    for (table, constraint) in &record.checks {
+        if !cat
+            .table(table)
+            .is_some_and(|t| t.constraints.iter().any(|c| &c.name == constraint))
+        {
+            problems.push(format!(
+                "{table}: check constraint {constraint} (NOT VALID, as on the old table) is missing"
+            ));
         }
     }
     let never_analyzed: Vec<String> = client

@@ -20,6 +20,10 @@ pub struct Record {
     pub relations: Vec<String>,
     /// Foreign keys phase 3 adds.
     pub deferred: Vec<DeferredFk>,
+    /// Statements phase 3 runs after its copies: (new master, constraint, title, SQL); see
+    /// `TableDdl::after_backfill`.
+    #[serde(default)]
+    pub after_backfill: Vec<(String, String, String, String)>,
 }
 
 impl Record {
@@ -31,7 +35,66 @@ impl Record {
 /// Placeholder target name under which an old table and its copy are compared.
 const SHAPE_NAME: &str = "ra_migrate_shape";
 
+/// What the tool cannot migrate, per master present in the schema: (table, reason). Checked when
+/// phase 1 is planned, before anything changes (and listed by `doctor`).
+pub fn unsupported(cat: &Catalog, mapping: &Mapping) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for m in mapping.masters() {
+        let Some(t) = cat.table(&m.name) else {
+            continue;
+        };
+        if t.relkind == "p" {
+            out.push((
+                m.name.clone(),
+                "it is partitioned: the copy, its triggers and the archive rename work on one plain table; convert it to a plain table or migrate it by hand".to_string(),
+            ));
+            continue;
+        }
+        let Some(pk) = t.constraints.iter().find(|c| c.kind == "p") else {
+            out.push((
+                m.name.clone(),
+                "it has no primary key: rows cannot be matched between the old and the new table; add one (ALTER TABLE ... ADD PRIMARY KEY)".to_string(),
+            ));
+            continue;
+        };
+        if pk.def.contains(" DEFERRABLE") {
+            out.push((
+                m.name.clone(),
+                format!(
+                    "its primary key {} is DEFERRABLE: the copies keep both tables equal with INSERT ... ON CONFLICT on the key, which PostgreSQL refuses on a deferrable constraint (and a copy without it is not safe against a concurrent copy of the same key); make it NOT DEFERRABLE first",
+                    pk.name
+                ),
+            ));
+        }
+        if let Some(c) = t
+            .columns
+            .iter()
+            .find(|c| c.generated.is_some() && pk.columns.contains(&c.name))
+        {
+            out.push((
+                m.name.clone(),
+                format!(
+                    "its primary key uses the generated column {}: the copies match rows by a key they write, and a generated column cannot be written",
+                    c.name
+                ),
+            ));
+        }
+    }
+    out
+}
+
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
+    let refused = unsupported(cat, mapping);
+    if !refused.is_empty() {
+        bail!(
+            "refusing to migrate, nothing was changed: {}",
+            refused
+                .iter()
+                .map(|(t, why)| format!("{t}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     let masters = mapping.renames();
     let mut taken = cat.relations.clone();
     let mut steps = Vec::new();
@@ -102,6 +165,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 taken: &mut taken,
                 copy_sequence_state: true,
                 share_sequences: true,
+                user_triggers_disabled: true,
             },
         )?;
         notes.extend(id_source_notes(old, new_name));
@@ -119,6 +183,21 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         for f in ddl.follow {
             steps.push(Step::new(f.title, f.sql, f.lock));
         }
+        for (_, f) in ddl
+            .after_backfill
+            .iter()
+            .filter(|(_, f)| f.sql.contains(" ADD CONSTRAINT "))
+        {
+            notes.push(format!(
+                "deferred to phase 3, after the backfill: {} (legacy rows may break it, and the copy must take them)",
+                f.title
+            ));
+        }
+        record.after_backfill.extend(
+            ddl.after_backfill
+                .into_iter()
+                .map(|(con, f)| (new_name.to_string(), con, f.title, f.sql)),
+        );
         record.tables.push((m.name.clone(), new_name.to_string()));
         record.relations.extend(ddl.relations);
         record.deferred.extend(ddl.deferred);
@@ -276,14 +355,27 @@ pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
                     taken: &mut BTreeSet::new(),
                     copy_sequence_state: false,
                     share_sequences: false,
+                    user_triggers_disabled: false,
                 },
             )?
             .shape)
         };
         let (want, mut have) = (shape(old)?, shape(new)?);
         accept_shared_sequences(old, &mut have);
+        // NOT VALID checks (and their comments) arrive with phase 3, after the backfill.
+        let later: BTreeSet<String> = old
+            .constraints
+            .iter()
+            .filter(|c| c.kind == "c" && !c.validated)
+            .map(|c| ddl::derive_name(&c.name, &old.name, SHAPE_NAME, &BTreeSet::new()))
+            .collect();
         for (key, w) in &want {
+            let deferred = key
+                .strip_prefix("constraint ")
+                .or_else(|| key.strip_prefix("comment on constraint "))
+                .is_some_and(|n| later.contains(n));
             match have.get(key) {
+                None if deferred => {}
                 None => problems.push(format!(
                     "{new_name}: {} is missing (on {}: {w})",
                     key.replace(SHAPE_NAME, new_name),
@@ -298,6 +390,17 @@ pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
                 )),
                 _ => {}
             }
+        }
+        // The copy's user triggers wait, disabled, for phase 5 (see `Target::user_triggers_disabled`).
+        for tg in new
+            .triggers
+            .iter()
+            .filter(|t| !ddl::is_tool_trigger(&t.name) && t.enabled != "D")
+        {
+            problems.push(format!(
+                "{new_name}: trigger {} is enabled: it would fire a second time on every write copied from {} (it stays disabled until phase 5)",
+                tg.name, m.name
+            ));
         }
         for key in have.keys().filter(|k| !want.contains_key(*k)) {
             problems.push(format!(

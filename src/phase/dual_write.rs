@@ -8,7 +8,7 @@ use super::{Direction, Lock, Phase, Plan, Step};
 use crate::catalog::{Catalog, Table};
 use crate::mapping::Mapping;
 use anyhow::{bail, Context, Result};
-use postgres::Client;
+use postgres::{Client, GenericClient};
 use serde::{Deserialize, Serialize};
 
 /// Session setting the tool's writers set (`SET LOCAL`) when they write both layouts themselves.
@@ -119,12 +119,29 @@ pub fn overriding(new: &Table, columns: &[String]) -> &'static str {
     }
 }
 
-/// `ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...` (or DO NOTHING when every column is key).
-pub fn upsert_clause(cat: &Catalog, columns: &[String], key: &[String]) -> String {
+/// Columns of `target` among `columns` that an UPDATE may not set: `GENERATED ALWAYS AS IDENTITY`
+/// ones only take `DEFAULT` (PostgreSQL refuses any other value, in `DO UPDATE SET` too).
+pub fn always_identity(target: &Table, columns: &[String]) -> Vec<String> {
+    columns
+        .iter()
+        .filter(|c| {
+            target
+                .columns
+                .iter()
+                .any(|t| &t.name == *c && t.identity.as_deref() == Some("a"))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...` (or DO NOTHING when every column is key),
+/// leaving out what `target` does not let an UPDATE set (see [`always_identity`]).
+pub fn upsert_clause(cat: &Catalog, target: &Table, columns: &[String], key: &[String]) -> String {
     let q = |c: &String| cat.quote(c);
+    let fixed = always_identity(target, columns);
     let sets: Vec<String> = columns
         .iter()
-        .filter(|c| !key.contains(c))
+        .filter(|c| !key.contains(c) && !fixed.contains(c))
         .map(|c| format!("{0} = EXCLUDED.{0}", q(c)))
         .collect();
     let key_list: Vec<String> = key.iter().map(q).collect();
@@ -148,17 +165,24 @@ pub(crate) fn reverse_function_name(old: &str) -> String {
 }
 
 /// A row trigger function that mirrors every insert, update and delete into `target`, unless the
-/// writer writes both layouts itself or the row is itself a mirrored copy.
+/// writer writes both layouts itself or the row is itself a mirrored copy. An update is mirrored as
+/// an update of the row under the old key (a key change included): a delete and an insert would
+/// trip the foreign keys that reference the copy once phase 3 has repointed them.
+/// `resync` (the reverse copy): the old table is the table of record until phase 5, so its user
+/// triggers act on the copied row, once; the row they leave is written back to the source, whose
+/// own user triggers stay disabled until then.
 #[allow(clippy::too_many_arguments)]
 fn sync_function(
     cat: &Catalog,
     source_q: &str,
     target_q: &str,
+    source: &Table,
     target: &Table,
     columns: &[String],
     key: &[String],
     func: &str,
     title: String,
+    resync: bool,
 ) -> Step {
     let cols: Vec<String> = columns.iter().map(|c| cat.quote(c)).collect();
     let key_cols: Vec<String> = key.iter().map(|c| cat.quote(c)).collect();
@@ -166,6 +190,7 @@ fn sync_function(
     let new_key: Vec<String> = key_cols.iter().map(|k| format!("NEW.{k}")).collect();
     let new_vals: Vec<String> = cols.iter().map(|c| format!("NEW.{c}")).collect();
     let old_vals: Vec<String> = cols.iter().map(|c| format!("OLD.{c}")).collect();
+    let fixed = always_identity(target, columns);
     let delete = format!(
         "DELETE FROM {target_q} WHERE ({}) = ({})",
         key_cols.join(", "),
@@ -176,13 +201,32 @@ fn sync_function(
         cols.join(", "),
         overriding(target, columns),
         new_vals.join(", "),
-        upsert_clause(cat, columns, key)
+        upsert_clause(cat, target, columns, key)
     );
+    let sets: Vec<String> = columns
+        .iter()
+        .filter(|c| !fixed.contains(c))
+        .map(|c| format!("{0} = NEW.{0}", cat.quote(c)))
+        .collect();
+    let where_old = format!("({}) = ({})", key_cols.join(", "), old_key.join(", "));
+    let update = if sets.is_empty() {
+        format!("SELECT 1 FROM {target_q} WHERE {where_old} FOR UPDATE")
+    } else {
+        format!(
+            "UPDATE {target_q} SET {} WHERE {where_old}",
+            sets.join(", ")
+        )
+    };
+    let update_plpgsql = if sets.is_empty() {
+        format!("PERFORM 1 FROM {target_q} WHERE {where_old} FOR UPDATE")
+    } else {
+        update.clone()
+    };
     // Under REPEATABLE READ or SERIALIZABLE a copy committed after the writer's snapshot (by the
-    // backfill) is invisible to the DELETE above, which then removes nothing and the copy would
-    // outlive its row. An insert of the same key does see committed rows: PostgreSQL answers a
-    // conflict with an invisible row with a serialization failure, which such writers retry.
-    // Without a conflict the probe row is undone at once.
+    // backfill) is invisible to the DELETE or UPDATE above, which then finds nothing and the copy
+    // would outlive its row (or keep its old key). An insert of the same key does see committed
+    // rows: PostgreSQL answers a conflict with an invisible row with a serialization failure,
+    // which such writers retry. Without a conflict the probe row is undone at once.
     let probe = format!(
         "INSERT INTO {target_q} ({}){} VALUES ({}) ON CONFLICT ({}) DO NOTHING",
         cols.join(", "),
@@ -190,30 +234,181 @@ fn sync_function(
         old_vals.join(", "),
         key_cols.join(", ")
     );
+    let probe_block = |indent: &str| {
+        format!(
+            "IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n{indent}  \
+             BEGIN\n{indent}    {probe};\n{indent}    RAISE SQLSTATE 'RAMG0';\n{indent}  \
+             EXCEPTION\n{indent}    WHEN serialization_failure THEN RAISE;\n{indent}    WHEN OTHERS THEN NULL;\n{indent}  END;\n{indent}\
+             END IF;"
+        )
+    };
+    // An ALWAYS identity value only changes through `SET ... = DEFAULT`, which an UPDATE of the
+    // copy cannot repeat: that rare update is mirrored as a delete and an insert.
+    let fixed_q: Vec<String> = fixed.iter().map(|c| cat.quote(c)).collect();
+    let delete_branch = if fixed.is_empty() {
+        format!(
+            "IF TG_OP = 'DELETE' THEN\n    {delete};\n    {}\n  ",
+            probe_block("    ")
+        )
+    } else {
+        let o: Vec<String> = fixed_q.iter().map(|c| format!("OLD.{c}")).collect();
+        let n: Vec<String> = fixed_q.iter().map(|c| format!("NEW.{c}")).collect();
+        format!(
+            "IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n    {}\n    \
+             IF TG_OP = 'UPDATE' THEN\n      {insert};\n    END IF;\n  ",
+            o.join(", "),
+            n.join(", "),
+            probe_block("    ")
+        )
+    };
+    let mut body_statements = vec![delete.clone(), probe.clone(), insert.clone(), update];
+    let resync_sql = if resync && !key.is_empty() {
+        let settable = always_identity(source, columns);
+        let back: Vec<String> = columns
+            .iter()
+            .filter(|c| !settable.contains(c) && !key.contains(c))
+            .map(|c| format!("{0} = t.{0}", cat.quote(c)))
+            .collect();
+        if back.is_empty() {
+            String::new()
+        } else {
+            let s_cols: Vec<String> = cols.iter().map(|c| format!("s.{c}")).collect();
+            let t_cols: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
+            let join: Vec<String> = key_cols
+                .iter()
+                .map(|k| format!("s.{k} = NEW.{k} AND t.{k} = NEW.{k}"))
+                .collect();
+            let sql = format!(
+                "UPDATE {source_q} s SET {} FROM {target_q} t WHERE {} AND ROW({})::text IS DISTINCT FROM ROW({})::text",
+                back.join(", "),
+                join.join(" AND "),
+                s_cols.join(", "),
+                t_cols.join(", ")
+            );
+            body_statements.push(sql.clone());
+            format!("\n  IF TG_OP <> 'DELETE' THEN\n    {sql};\n  END IF;")
+        }
+    } else {
+        String::new()
+    };
     let source_lit = source_q.replace('\'', "''");
     let body = format!(
         "BEGIN\n  IF TG_RELID <> '{source_lit}'::regclass THEN\n    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of {source_lit} only', TG_NAME;\n  END IF;\n  \
          IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
          PERFORM set_config('{REPLICATING}', 'on', true);\n  \
-         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({}) IS DISTINCT FROM ({})) THEN\n    {delete};\n    \
-         IF NOT FOUND AND current_setting('transaction_isolation') <> 'read committed' THEN\n      \
-         BEGIN\n        {probe};\n        RAISE SQLSTATE 'RAMG0';\n      \
-         EXCEPTION\n        WHEN serialization_failure THEN RAISE;\n        WHEN OTHERS THEN NULL;\n      END;\n    \
-         END IF;\n  END IF;\n  \
-         IF TG_OP <> 'DELETE' THEN\n    {insert};\n  END IF;\n  \
+         {delete_branch}\
+         ELSIF TG_OP = 'UPDATE' THEN\n    {update_plpgsql};\n    \
+         IF NOT FOUND THEN\n      IF ({}) IS DISTINCT FROM ({}) THEN\n        {}\n      END IF;\n      {insert};\n    END IF;\n  \
+         ELSE\n    {insert};\n  END IF;{resync_sql}\n  \
          PERFORM set_config('{REPLICATING}', 'off', true);\n  RETURN NULL;\nEND",
         old_key.join(", "),
-        new_key.join(", ")
+        new_key.join(", "),
+        probe_block("        ")
+    );
+    // The copy fires the target's user triggers (the old table's, until phase 5), whose bodies
+    // name the schema's tables unqualified as their writers' sessions do: the schema follows
+    // pg_catalog in the pinned path (every name in this body is qualified).
+    let definer = format!(
+        "SECURITY DEFINER SET search_path = pg_catalog, {}, pg_temp",
+        cat.quote(&cat.schema)
     );
     let mut f = Step::new(
         title,
         format!(
-            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n{body}\n$ra_migrate$"
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {definer} AS $ra_migrate$\n{body}\n$ra_migrate$"
         ),
         Lock::None,
     );
-    f.body = vec![delete, probe, insert];
+    f.body = body_statements;
     f
+}
+
+/// On each new master with an ALWAYS identity column while dual-write runs: a writer's insert
+/// takes the value from the old table's identity sequence, as an insert into the old table would
+/// (one source of values while both layouts are written; phase 5 moves the new sequence past it).
+pub const IDENTITY_TRIGGER: &str = "ra_migrate_identity";
+
+pub(crate) fn identity_function_name(old: &str) -> String {
+    format!("ra_migrate.identity_{old}")
+}
+
+/// The identity trigger's function and trigger for `p`, when its new master has ALWAYS identity
+/// columns fed, on the old table, by an identity sequence.
+fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
+    let mut sets = Vec::new();
+    let mut body = Vec::new();
+    for c in p
+        .new
+        .columns
+        .iter()
+        .filter(|c| c.identity.as_deref() == Some("a"))
+    {
+        let Some(seq) = p
+            .old
+            .columns
+            .iter()
+            .find(|o| o.name == c.name)
+            .and_then(|o| o.sequences.iter().find(|s| s.identity))
+        else {
+            continue;
+        };
+        let seq_q = format!("{}.{}", cat.quote(&seq.schema), cat.quote(&seq.name));
+        let next = format!("pg_catalog.nextval({})", crate::ddl::literal(&seq_q));
+        sets.push(format!("NEW.{} := {next};", cat.quote(&c.name)));
+        body.push(format!("SELECT {next}"));
+    }
+    if sets.is_empty() {
+        return vec![];
+    }
+    let func = identity_function_name(&p.old.name);
+    let mut f = Step::new(
+        format!(
+            "inserts into {} take identity values from {}'s sequences while both are written",
+            p.new_name, p.old.name
+        ),
+        format!(
+            "CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql {DEFINER} AS $ra_migrate$\n\
+             BEGIN\n  IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NEW;\n  END IF;\n  \
+             {}\n  RETURN NEW;\nEND\n$ra_migrate$",
+            sets.join("\n  ")
+        ),
+        Lock::None,
+    );
+    f.body = body;
+    vec![
+        f,
+        revoke(&func),
+        Step::new(
+            format!("identity values of inserts into {} come from {}", p.new_name, p.old.name),
+            format!(
+                "CREATE TRIGGER {IDENTITY_TRIGGER} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {func}()",
+                cat.qualified(&p.new_name)
+            ),
+            Lock::ShareRowExclusive,
+        ),
+    ]
+}
+
+/// Drops the identity trigger of `new` and its function (created together), where present.
+pub(crate) fn drop_identity_steps(cat: &Catalog, old: &str, new: &str) -> Vec<Step> {
+    if !cat
+        .table(new)
+        .is_some_and(|t| t.triggers.iter().any(|tg| tg.name == IDENTITY_TRIGGER))
+    {
+        return vec![];
+    }
+    vec![
+        Step::new(
+            format!("remove {IDENTITY_TRIGGER} from {new}"),
+            format!("DROP TRIGGER {IDENTITY_TRIGGER} ON {}", cat.qualified(new)),
+            Lock::ShareRowExclusive,
+        ),
+        Step::new(
+            format!("drop {}", identity_function_name(old)),
+            format!("DROP FUNCTION IF EXISTS {}()", identity_function_name(old)),
+            Lock::None,
+        ),
+    ]
 }
 
 /// The copies maintain the other layout whoever writes: they run with the rights of the role that
@@ -362,6 +557,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             cat,
             &old_q,
             &new_q,
+            p.old,
             p.new,
             &p.columns,
             &p.key,
@@ -370,6 +566,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 "trigger function copying writes on {} to {}",
                 p.old.name, p.new_name
             ),
+            false,
         ));
         let reverse = reverse_function_name(&p.old.name);
         steps.push(revoke(&func));
@@ -377,6 +574,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             cat,
             &new_q,
             &old_q,
+            p.new,
             p.old,
             &p.columns,
             &p.key,
@@ -385,6 +583,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
                 "trigger function copying writes made directly on {} back to {}",
                 p.new_name, p.old.name
             ),
+            true,
         ));
         steps.push(revoke(&reverse));
         steps.push(Step::new(
@@ -402,6 +601,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
             Lock::ShareRowExclusive,
         ));
         record.reverse.push((p.new_name.clone(), reverse));
+        steps.extend(identity_steps(cat, p));
         steps.extend(gate_steps(&old_q, &new_q));
         steps.push(Step::new(
             format!("dual-write trigger on {}", p.old.name),
@@ -486,6 +686,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
     }
     for (old, new, _) in &record.tables {
         steps.extend(drop_gate_steps(cat, &[old.as_str(), new.as_str()]));
+        steps.extend(drop_identity_steps(cat, old, new));
     }
     steps.extend(drop_gate_objects());
     steps.push(Step::new(
@@ -569,8 +770,40 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
     Ok(problems)
 }
 
+/// The proof of [`verify`], run by the phase's own transaction before it commits (the catalog read
+/// through it): a copy PostgreSQL refuses, or one that does not arrive, stops the phase with
+/// nothing committed, instead of leaving triggers that reject every write.
+pub fn prove_before_commit(
+    client: &mut impl GenericClient,
+    schema: &str,
+    mapping: &Mapping,
+) -> Result<()> {
+    let cat = Catalog::read(client, schema)?;
+    let mut problems = Vec::new();
+    for p in pairs(&cat, mapping)? {
+        if !p.old.triggers.iter().any(|t| t.name == TRIGGER) {
+            continue;
+        }
+        problems.extend(
+            prove_write(client, &cat, &p).with_context(|| {
+                format!(
+                    "proving dual-write on {} before committing: a plain UPDATE or DELETE of {} failed in the copy triggers",
+                    p.old.name, p.old.name
+                )
+            })?,
+        );
+    }
+    if !problems.is_empty() {
+        bail!(
+            "dual-write does not mirror writes, so nothing is committed: {}",
+            problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
 /// Live writers may hold the row being proved: a few tries on rows nobody has locked.
-fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
+fn prove_write(client: &mut impl GenericClient, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
     let mut last = None;
     for _ in 0..5 {
         match prove_write_once(client, cat, p) {
@@ -583,7 +816,11 @@ fn prove_write(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<Strin
         .context("every row tried was busy with writers"))
 }
 
-fn prove_write_once(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
+fn prove_write_once(
+    client: &mut impl GenericClient,
+    cat: &Catalog,
+    p: &Pair,
+) -> Result<Vec<String>> {
     let old_q = cat.qualified(&p.old.name);
     let new_q = cat.qualified(&p.new_name);
     let key: Vec<String> = p.key.iter().map(|c| cat.quote(c)).collect();
@@ -631,8 +868,35 @@ fn prove_write_once(client: &mut Client, cat: &Catalog, p: &Pair) -> Result<Vec<
         tx.batch_execute("ROLLBACK TO SAVEPOINT clear")?;
     }
     tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'off'"))?;
+    // The proof is the tool's statement, not a writer's: the old table's own triggers (an audit
+    // trail, a sequence they draw from) must not act on it, even in a transaction rolled back.
+    // Its lock (SHARE ROW EXCLUSIVE) is held by phase 2's transaction already, and otherwise
+    // taken under the short lock_timeout like any other step of the proof.
+    for tg in p
+        .old
+        .triggers
+        .iter()
+        .filter(|t| !crate::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
+    {
+        tx.batch_execute(&crate::ddl::trigger_state_sql(
+            cat,
+            &p.old.name,
+            &tg.name,
+            "D",
+        ))?;
+    }
+    // A no-op update a writer could make: the key set to itself, or (when the key is an ALWAYS
+    // identity, which only takes DEFAULT) another column the old table lets an UPDATE set.
+    let fixed = always_identity(p.old, &p.columns);
+    let noop = p
+        .key
+        .iter()
+        .find(|_| p.key.iter().all(|k| !fixed.contains(k)))
+        .or_else(|| p.columns.iter().find(|c| !fixed.contains(c)))
+        .unwrap_or(&p.key[0]);
+    let noop = cat.quote(noop);
     tx.execute(
-        &format!("UPDATE {old_q} SET ({key}) = ROW({key}) WHERE ROW({key})::text = $1"),
+        &format!("UPDATE {old_q} SET {noop} = {noop} WHERE ROW({key})::text = $1"),
         &[&k],
     )?;
     let (old_row, new_row) = (probe(&mut tx, &old_q)?, probe(&mut tx, &new_q)?);
@@ -679,7 +943,10 @@ pub fn verify_rollback(cat: &Catalog, record: &Record) -> Vec<String> {
     for (new, _) in &record.reverse {
         if let Some(t) = cat.table(new) {
             for tg in t.triggers.iter().filter(|t| {
-                t.name == REVERSE_TRIGGER || t.name == EARLY_WRITE_GUARD || t.name == WRITE_GATE
+                t.name == REVERSE_TRIGGER
+                    || t.name == EARLY_WRITE_GUARD
+                    || t.name == WRITE_GATE
+                    || t.name == IDENTITY_TRIGGER
             }) {
                 problems.push(format!("{new}: trigger {} still exists", tg.name));
             }

@@ -527,6 +527,7 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     let lock = ctx.lock.clone();
     let force = ctx.force;
     let schema = ctx.schema;
+    let mapping = ctx.mapping;
     let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
     let mut tries = 0;
     let running = std::cell::Cell::new(Running::default());
@@ -572,6 +573,27 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             step: None,
             attempt,
         });
+        // Dual-write is proved before it is committed: triggers that would reject writers'
+        // statements are never left in place.
+        if (plan.phase, plan.direction) == (Phase::DualWrite, Direction::Apply) {
+            statements.push(
+                "-- prove dual-write (plain UPDATE and DELETE, rolled back to a savepoint)".into(),
+            );
+            dual_write::prove_before_commit(&mut tx, schema, mapping)?;
+        }
+        // Likewise the copies' structure: a copy that differs from its old table is never left
+        // behind as "applied, not verified".
+        if (plan.phase, plan.direction) == (Phase::Create, Direction::Apply) {
+            statements.push("-- compare every new table with its old one".into());
+            let cat = Catalog::read(&mut tx, schema)?;
+            let problems = create::verify(&cat, mapping)?;
+            if !problems.is_empty() {
+                bail!(
+                    "the new tables would differ from the old ones, so nothing is committed: {}",
+                    problems.join("; ")
+                );
+            }
+        }
         let (status, detail) = match plan.direction {
             Direction::Apply => (Status::Applied, plan.record.clone()),
             // Keep what the phase had created, so the rollback's verification can check it is gone.

@@ -4,6 +4,7 @@ mod api;
 mod archive_rollback;
 mod common;
 mod crash;
+mod definitions;
 mod doctor;
 mod edges;
 mod fetch;
