@@ -276,8 +276,8 @@ pub struct WorkerArgs {
     /// Schedule file (TOML) instead of the built-in phases/schedule.toml.
     #[arg(long, value_name = "FILE")]
     pub schedule: Option<PathBuf>,
-    /// Catch up missed slots up to this many days back (default: the schedule's, 7).
-    #[arg(long, value_name = "DAYS")]
+    /// Catch up missed slots up to this many days back (default: the schedule's, 7; at most 366).
+    #[arg(long, value_name = "DAYS", value_parser = u32_in(0..=366))]
     pub catch_up_days: Option<u32>,
     /// Where the data comes from (see `fetch --source`).
     #[arg(long, value_enum, default_value_t = SourceKind::Api)]

@@ -18,6 +18,40 @@ pub const OPERATOR_LOCK: i32 = 1;
 /// Transaction lock: writers take it shared while they read the phase; phase transitions take it
 /// exclusively, so no write straddles a phase change.
 pub const PHASE_LOCK: i32 = 2;
+/// Session lock a phase transition holds while it waits for [`PHASE_LOCK`]: the built-in
+/// fetchers pass it (shared, released at once) before they take the phase lock, so while a
+/// transition waits no new batch starts and the ones in flight drain; without it, fetchers
+/// writing batch after batch keep the phase lock taken and a transition never gets in.
+pub const PHASE_INTENT: i32 = 3;
+
+/// The statements that take the phase lock exclusively in a transition's transaction: close the
+/// gate to new fetcher batches (a session lock, taken once however many tries), wait for the
+/// batches in flight, open the gate again. A try that times out keeps the gate closed through
+/// its backoff, so the next try finds the batches drained; [`open_phase_gate`] opens it when
+/// the tries are over.
+pub fn exclusive_phase_lock_sql() -> String {
+    format!(
+        "SELECT pg_advisory_lock({LOCK_CLASS}, {PHASE_INTENT}) WHERE NOT EXISTS (
+             SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+             AND classid = {LOCK_CLASS} AND objid = {PHASE_INTENT} AND objsubid = 2
+             AND mode = 'ExclusiveLock');
+         SELECT pg_advisory_xact_lock({LOCK_CLASS}, {PHASE_LOCK});
+         SELECT pg_advisory_unlock({LOCK_CLASS}, {PHASE_INTENT});"
+    )
+}
+
+/// Opens the gate [`exclusive_phase_lock_sql`] closed, if a failed try left it closed.
+pub fn open_phase_gate(client: &mut Client) {
+    let sql = format!(
+        "SELECT pg_advisory_unlock({LOCK_CLASS}, {PHASE_INTENT}) FROM pg_locks
+         WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = {LOCK_CLASS}
+           AND objid = {PHASE_INTENT} AND objsubid = 2 AND mode = 'ExclusiveLock'"
+    );
+    if let Err(e) = client.batch_execute(&sql) {
+        // The session ends with the command, and the lock with it.
+        tracing::warn!("reopening the fetchers' gate: {e}");
+    }
+}
 
 /// How DDL waits for locks.
 #[derive(Debug, Clone)]

@@ -436,9 +436,15 @@ impl Targets {
 /// transitions take that lock exclusively, so a write never straddles a phase change. When both
 /// layouts are written, also tells the dual-write triggers that this transaction writes both itself.
 pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
+    // Through the gate first (closed while a phase transition waits), then the phase lock.
     tx.execute(
-        "SELECT pg_advisory_xact_lock_shared($1, $2)",
-        &[&crate::db::LOCK_CLASS, &crate::db::PHASE_LOCK],
+        "SELECT pg_advisory_lock_shared($1, $3), pg_advisory_unlock_shared($1, $3),
+                pg_advisory_xact_lock_shared($1, $2)",
+        &[
+            &crate::db::LOCK_CLASS,
+            &crate::db::PHASE_LOCK,
+            &crate::db::PHASE_INTENT,
+        ],
     )
     .context("taking the shared phase lock")?;
     let phase: Option<i16> = tx

@@ -421,6 +421,8 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
                 changed: false,
             })
     };
+    // A try that timed out leaves the fetchers' gate closed for the next: open it now.
+    db::open_phase_gate(ctx.client);
     let (tries, warnings) = match result {
         Ok(r) => r,
         Err(Stopped { error: e, changed }) => {
@@ -552,15 +554,8 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         };
         exec(&mut tx, &db::set_local_lock_timeout(&lock))?;
         // Writers hold this lock shared while they read the phase: no write straddles the change.
-        exec(
-            &mut tx,
-            &format!(
-                "SELECT pg_advisory_xact_lock({}, {})",
-                db::LOCK_CLASS,
-                db::PHASE_LOCK
-            ),
-        )
-        .context("waiting for in-flight writers to finish their transactions")?;
+        exec(&mut tx, &db::exclusive_phase_lock_sql())
+            .context("waiting for in-flight writers to finish their transactions")?;
         for (i, step) in plan.steps.iter().enumerate() {
             running.set(Running {
                 step: Some(i),
@@ -725,11 +720,7 @@ fn run_resumable(
                 let mut tx = client.transaction()?;
                 tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
                 if together {
-                    tx.batch_execute(&format!(
-                        "SELECT pg_advisory_xact_lock({}, {})",
-                        db::LOCK_CLASS,
-                        db::PHASE_LOCK
-                    ))?;
+                    tx.batch_execute(&db::exclusive_phase_lock_sql())?;
                 }
                 for (k, s) in group.iter().enumerate() {
                     running.set(Running {
@@ -812,11 +803,7 @@ fn stop_unchanged(
     let restored = db::with_lock_retry(&lock, "putting the phase state back", |_| {
         let mut tx = ctx.client.transaction()?;
         tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-        tx.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({}, {})",
-            db::LOCK_CLASS,
-            db::PHASE_LOCK
-        ))?;
+        tx.batch_execute(&db::exclusive_phase_lock_sql())?;
         state::restore_phase(&mut tx, plan.phase, snapshot.as_ref())?;
         tx.commit()?;
         Ok(())
@@ -842,11 +829,7 @@ fn transition(ctx: &mut Ctx, plan: &Plan, status: Status, lock: &LockPolicy) -> 
     db::with_lock_retry(lock, "recording the phase", |_| {
         let mut tx = ctx.client.transaction()?;
         tx.batch_execute(&db::set_local_lock_timeout(lock))?;
-        tx.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({}, {})",
-            db::LOCK_CLASS,
-            db::PHASE_LOCK
-        ))?;
+        tx.batch_execute(&db::exclusive_phase_lock_sql())?;
         state::set_phase(&mut tx, plan.phase, status, false, force, &plan.record)?;
         tx.commit()?;
         Ok(())

@@ -18,6 +18,8 @@ fn count(c: &mut Client, sql: &str) -> i64 {
 #[derive(Default)]
 struct Model {
     last_wins: i32,
+    /// The longest write transaction, lock waits included.
+    longest: Duration,
     owners: BTreeSet<String>,
     horses: BTreeSet<String>,
     errors: Vec<String>,
@@ -51,7 +53,13 @@ impl Writer {
                          COMMIT;",
                         i - 2
                     );
-                    match c.batch_execute(&sql) {
+                    let t = std::time::Instant::now();
+                    let done = c.batch_execute(&sql);
+                    let took = t.elapsed();
+                    let mut model = m.lock().unwrap();
+                    model.longest = model.longest.max(took);
+                    drop(model);
+                    match done {
                         Ok(()) => Some(Ok(())),
                         Err(e) => {
                             let _ = c.batch_execute("ROLLBACK");
@@ -232,6 +240,9 @@ const FETCHER_TABLES: &[&str] = &[
     "ra_trainers",
 ];
 
+/// The longest an outside writer's transaction may take while phases are applied and rolled back.
+const WRITER_WAIT_BOUND: Duration = Duration::from_secs(1);
+
 fn matrix(k: u8) {
     let db = TestDb::legacy();
     ok(&db, &["init"]);
@@ -258,6 +269,17 @@ fn matrix(k: u8) {
     assert!(!dates.is_empty(), "the fetchers ran");
     assert!(model.errors.is_empty(), "writer errors: {:?}", model.errors);
     assert!(model.last_wins > 0, "the writer ran");
+    // No transition makes a writer wait long: a generous bound that holds on a loaded machine
+    // (the migrate benchmark measures the real figure on a quiet one).
+    eprintln!(
+        "phases 1..{k}: longest writer transaction {:?}",
+        model.longest
+    );
+    assert!(
+        model.longest < WRITER_WAIT_BOUND,
+        "a writer waited {:?} (bound {WRITER_WAIT_BOUND:?}) in phases 1..{k} forward and back",
+        model.longest
+    );
     assert_eq!(
         pg_dump_schema(&db.url),
         schema_before,

@@ -355,3 +355,76 @@ fn an_autovacuum_in_the_way_is_cancelled_and_a_session_in_the_way_is_named() {
     let out = ok(&db, &["rollback", "3", "--yes"]);
     assert!(out.contains("verified: no problems found"), "{out}");
 }
+
+/// Built-in fetcher batches back to back, each ten times a try's lock timeout, overlapping so
+/// one always has most of its time to run: every batch goes through the phase-aware write path's
+/// own lock (`state::write_targets`) and writes a row, kept in its oracle once committed.
+/// Without the gate the phase lock is never free for a whole try, and the phase gives up.
+#[test]
+fn a_phase_gets_in_between_fetcher_batches_that_never_pause() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let batches: Vec<_> = (0..2)
+        .map(|w| {
+            let (stop, url) = (stop.clone(), db.url.clone());
+            std::thread::spawn(move || -> (BTreeSet<String>, Vec<String>) {
+                // the second starts halfway through the first's batch
+                std::thread::sleep(Duration::from_millis(1000 * w));
+                let mut c = Client::connect(&url, NoTls).unwrap();
+                let (mut written, mut errors) = (BTreeSet::new(), Vec::new());
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let id = format!("crs_batch_{w}_{i}");
+                    let result = (|| -> anyhow::Result<()> {
+                        let mut tx = c.transaction()?;
+                        let targets = ra_migrate::state::write_targets(&mut tx)?;
+                        std::thread::sleep(Duration::from_millis(2000));
+                        let table = if targets.old { "ra_courses" } else { "ra_mst_courses" };
+                        tx.execute(
+                            &format!("INSERT INTO {table} (id, name, region_code, region) VALUES ($1, 'Batch', 'gb', 'GB')"),
+                            &[&id],
+                        )?;
+                        tx.commit()?;
+                        Ok(())
+                    })();
+                    match result {
+                        Ok(()) => {
+                            written.insert(id);
+                        }
+                        Err(e) => errors.push(format!("{e:#}")),
+                    }
+                }
+                (written, errors)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    for phase in 1..=2u8 {
+        let (code, text) = run(
+            &db,
+            &[
+                "apply",
+                &phase.to_string(),
+                "--yes",
+                "--lock-timeout-ms",
+                "200",
+            ],
+        );
+        assert_eq!(code, Some(0), "apply {phase}: {text}");
+    }
+    let took = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut written = BTreeSet::new();
+    for b in batches {
+        let (w, errors) = b.join().unwrap();
+        assert!(errors.is_empty(), "a batch failed: {errors:?}");
+        written.extend(w);
+    }
+    assert!(written.len() >= 2, "the batches ran: {written:?}");
+    let mut c = db.client();
+    assert_eq!(ids(&mut c, "ra_courses", "crs_batch_"), written);
+    eprintln!("phases 1 and 2 got in between the batches in {took:?}");
+}
