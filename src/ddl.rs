@@ -463,6 +463,18 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             ),
             lock: Lock::ShareUpdateExclusive,
         });
+        if let Some(n) = st.stat_target {
+            shape.insert(format!("statistics {new_st} target"), n.to_string());
+            follow.push(Follow {
+                title: format!("statistics target of {new_st}: {n}"),
+                sql: format!(
+                    "ALTER STATISTICS {}.{} SET STATISTICS {n}",
+                    q(&cat.schema),
+                    q(&new_st)
+                ),
+                lock: Lock::None,
+            });
+        }
     }
 
     for tg in table
@@ -1109,6 +1121,14 @@ mod tests {
             assert!(err.contains("protected table ra_odds_live"), "{err}");
         }
         for sql in [
+            "ALTER STATISTICS public.ra_mst_horses_parents SET STATISTICS 250",
+            "ALTER STATISTICS s SET STATISTICS -1",
+        ] {
+            assert_eq!(check(sql, &none).unwrap().tables, BTreeSet::new(), "{sql}");
+        }
+        for sql in [
+            "ALTER STATISTICS s SET STATISTICS 10; DROP TABLE t",
+            "ALTER STATISTICS s SET STATISTICS many",
             "ALTER TABLE t ALTER COLUMN c SET STORAGE SIDEWAYS",
             "ALTER TABLE t ALTER COLUMN c SET (n_distinct = (SELECT 1 FROM ra_odds_live))",
             "ALTER TABLE t ALTER COLUMN c SET STATISTICS 10; DROP TABLE t",

@@ -104,6 +104,7 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
         .or_else(|| parse_comment_on_constraint(sql))
         .or_else(|| parse_column_attribute(sql))
         .or_else(|| parse_create_statistics(sql))
+        .or_else(|| parse_alter_statistics(sql))
     {
         let tables =
             parsed.map_err(|e| anyhow!("statement does not parse: {e}: {}", snippet(sql)))?;
@@ -328,6 +329,38 @@ fn parse_create_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
         }
         let table = name.0.last().map(part_name).context("no relation")?;
         Ok(BTreeSet::from([table]))
+    };
+    Some(parse())
+}
+
+/// sqlparser 0.64 has no `ALTER STATISTICS`. The form the tool generates, `ALTER STATISTICS name
+/// SET STATISTICS n`, names a statistics object and no relation; `None` when `sql` is not one.
+fn parse_alter_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    if !(word(&p.peek_nth_token(0).token, "ALTER")
+        && word(&p.peek_nth_token(1).token, "STATISTICS"))
+    {
+        return None;
+    }
+    let mut parse = || -> Result<BTreeSet<String>> {
+        p.next_token();
+        p.next_token();
+        p.parse_object_name(false)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::SET)?;
+        p.expect_keyword(sqlparser::keywords::Keyword::STATISTICS)?;
+        let minus = p.consume_token(&Token::Minus);
+        match p.next_token().token {
+            Token::Number(n, _) if n.parse::<i32>().is_ok() && (!minus || n == "1") => {}
+            t => bail!("expected a statistics target, found {t}"),
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        let rest = p.peek_token();
+        if rest.token != Token::EOF {
+            bail!("expected end of statement, found {}", rest.token);
+        }
+        Ok(BTreeSet::new())
     };
     Some(parse())
 }

@@ -235,7 +235,8 @@ fn planner_statistics_storage_and_attribute_options_are_copied() {
         "ALTER TABLE ra_horses ALTER COLUMN name SET STATISTICS 500;
          ALTER TABLE ra_horses ALTER COLUMN breeder SET STORAGE MAIN;
          ALTER TABLE ra_horses ALTER COLUMN sire_id SET (n_distinct = -0.5);
-         CREATE STATISTICS ra_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM ra_horses",
+         CREATE STATISTICS ra_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM ra_horses;
+         ALTER STATISTICS ra_horses_parents SET STATISTICS 250",
         horse_writes,
         |c, p| {
             let attributes = |c: &mut Client, t: &str| -> Vec<String> {
@@ -251,7 +252,8 @@ fn planner_statistics_storage_and_attribute_options_are_copied() {
             };
             let statistics = |c: &mut Client, t: &str| -> Vec<String> {
                 c.query(
-                    "SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext WHERE stxrelid = $1::text::regclass",
+                    "SELECT pg_get_statisticsobjdef(oid) || ' target ' || stxstattarget
+                     FROM pg_statistic_ext WHERE stxrelid = $1::text::regclass",
                     &[&t],
                 )
                 .unwrap()
