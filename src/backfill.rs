@@ -278,6 +278,10 @@ pub fn run(
         })?;
         stats.batches += 1;
         stats.rows_copied += inserted;
+        // Each run's first batch: a resumed run has one too while the table is not done.
+        if stats.batches == 1 {
+            crate::interrupt::point(|| format!("backfill {}: first batch committed", copy.new));
+        }
         progress.advance(&copy.new, size.max(0) as u64);
         let Some(u) = upper else { break };
         lower = Some(u);

@@ -14,6 +14,7 @@ pub mod ddl;
 pub mod demo;
 pub mod doctor;
 pub mod fetch;
+pub mod interrupt;
 pub mod mapping;
 pub mod orphans;
 pub mod overview;

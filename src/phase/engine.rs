@@ -410,6 +410,7 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         &options,
     )?;
     let mut statements = Vec::new();
+    crate::interrupt::point(|| format!("{}: start", command(plan)));
     let resumable = plan.steps.iter().any(|s| !s.in_transaction);
     let result = if resumable {
         run_resumable(ctx, plan, &mut statements)
@@ -443,6 +444,7 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         }
     };
     let mut problems = warnings;
+    crate::interrupt::point(|| format!("{}: before verify", command(plan)));
     problems.extend(verify(ctx, phase, direction)?);
     if phase == Phase::Archive && direction == Direction::Apply {
         // The archive is committed: a failure here must not read as a failed apply.
@@ -477,6 +479,11 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         tries,
         problems,
     })
+}
+
+/// `apply 3`, `rollback 5`: how interruption points name the command.
+fn command(plan: &Plan) -> String {
+    format!("{} {}", plan.direction.as_str(), plan.phase.number())
 }
 
 /// Why a run stopped, and whether it had committed anything by then: a run that had not is
@@ -557,6 +564,7 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         exec(&mut tx, &db::exclusive_phase_lock_sql())
             .context("waiting for in-flight writers to finish their transactions")?;
         for (i, step) in plan.steps.iter().enumerate() {
+            crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
             running.set(Running {
                 step: Some(i),
                 attempt,
@@ -595,6 +603,7 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             Direction::Rollback => (Status::RolledBack, plan.record.clone()),
         };
         state::set_phase(&mut tx, plan.phase, status, false, force, &detail)?;
+        crate::interrupt::point(|| format!("{}: commit", command(plan)));
         tx.commit().map_err(|e| anyhow!(e).context("committing"))?;
         Ok(())
     })?;
@@ -713,6 +722,7 @@ fn run_resumable(
                 .unwrap_or_default()
         };
         let mut sent = Vec::new();
+        crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
         let result =
             db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
                 tries = tries.max(attempt + 1);
@@ -766,7 +776,9 @@ fn run_resumable(
             }
         }
         i += group.len();
+        crate::interrupt::point(|| format!("{}: after step {i}", command(plan)));
     }
+    crate::interrupt::point(|| format!("{}: recording", command(plan)));
     transition(ctx, plan, done, &lock).map_err(|error| Stopped {
         error,
         changed: true,

@@ -259,3 +259,227 @@ fn a_fetch_killed_mid_range_and_run_again_ends_as_an_uninterrupted_fetch() {
     // old and new masters alike: dual-write batches are one transaction each
     assert_eq!(fetched_content(&mut crashed.client()), expected);
 }
+
+/// The phase commands of the whole sequence, forward and back, with the arguments the crash
+/// tests use.
+fn sequence() -> Vec<(String, Vec<String>)> {
+    let args = |verb: &str, p: u8| -> Vec<String> {
+        [
+            verb,
+            &p.to_string(),
+            "--yes",
+            "--functions",
+            "--batch-size",
+            "50",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut out = Vec::new();
+    for p in 1..=5u8 {
+        out.push((format!("apply {p}"), args("apply", p)));
+    }
+    for p in (1..=5u8).rev() {
+        out.push((format!("rollback {p}"), args("rollback", p)));
+    }
+    out
+}
+
+fn validate(db: &TestDb, reports: &std::path::Path) {
+    let (code, text) = run(db, &["validate", "--report-dir", reports.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+/// Runs `args` stopped at `point` and kills it (SIGKILL) there. Panics when the point is never
+/// reached. A run refused because the previous one's session is still going is started again.
+fn kill_at(db: &TestDb, args: &[String], point: &str) {
+    use std::io::BufRead;
+    for _ in 0..50 {
+        let mut child = bin()
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .env("RA_MIGRATE_PAUSE_AT", point)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let reached = format!("interruption point reached: {point}");
+        let mut seen = Vec::new();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let hit = lines.any(|l| {
+            let l = l.unwrap_or_default();
+            let hit = l == reached;
+            seen.push(l);
+            hit
+        });
+        // SIGKILL of the binary itself, stopped at the point.
+        let _ = child.kill();
+        let _ = child.wait();
+        if hit {
+            return;
+        }
+        if seen
+            .iter()
+            .any(|l| l.contains("another ra-migrate operation"))
+        {
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        panic!("{args:?} never reached {point}:\n{}", seen.join("\n"));
+    }
+    panic!("{args:?}: the previous run's session did not go away");
+}
+
+/// Brings the command `name` to its end the operator's way: the same command again (or, when
+/// only the verification was cut off, the verification).
+fn finish(db: &TestDb, c: &mut Client, name: &str, args: &[String]) {
+    let (verb, phase) = name.split_once(' ').unwrap();
+    let phase: u8 = phase.parse().unwrap();
+    let apply = verb == "apply";
+    for _ in 0..10 {
+        match (apply, status(c, phase)) {
+            (true, Some((s, true))) if s == "applied" => return,
+            (false, Some((s, _))) if s == "rolled_back" => return,
+            (true, Some((s, false))) if s == "applied" => {
+                let (code, text) = run(db, &["verify", &phase.to_string()]);
+                assert_eq!(code, Some(0), "verify {phase}: {text}");
+            }
+            _ => {
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                let (code, text) = run(db, &refs);
+                assert!(
+                    code == Some(0) || text.contains("another ra-migrate operation"),
+                    "{name}: {text}"
+                );
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{name} did not converge: {:?}", status(c, phase));
+}
+
+/// The points to kill at: every named point of the command, but of the points before each step
+/// and of those after each step (a long phase has hundreds) the first, the last and three
+/// between.
+fn chosen(points: &[String]) -> Vec<String> {
+    let kind = |p: &str| {
+        if p.contains(": after step ") {
+            Some(1)
+        } else if p.contains(": step ") {
+            Some(0)
+        } else {
+            None
+        }
+    };
+    let mut keep = std::collections::BTreeSet::new();
+    for k in [0, 1] {
+        let of_kind: Vec<usize> = (0..points.len())
+            .filter(|&i| kind(&points[i]) == Some(k))
+            .collect();
+        let n = of_kind.len();
+        let picks: Vec<usize> = if n <= 5 {
+            (0..n).collect()
+        } else {
+            vec![0, n / 4, n / 2, 3 * n / 4, n - 1]
+        };
+        keep.extend(picks.into_iter().map(|j| of_kind[j]));
+    }
+    (0..points.len())
+        .filter(|&i| kind(&points[i]).is_none() || keep.contains(&i))
+        .map(|i| points[i].clone())
+        .collect()
+}
+
+#[test]
+fn killed_at_every_named_point_of_every_phase_the_command_run_again_converges() {
+    let reports = std::env::temp_dir().join(format!("ra-migrate-points-{}", std::process::id()));
+    // The points of each command, from an uninterrupted run on a twin database.
+    let list = TestDb::legacy();
+    assert_eq!(run(&list, &["init"]).0, Some(0));
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for (name, args) in sequence() {
+        if name == "apply 4" {
+            validate(&list, &reports);
+        }
+        let out = bin()
+            .arg("--database-url")
+            .arg(&list.url)
+            .args(&args)
+            .env("RA_MIGRATE_LIST_POINTS", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        let listed: Vec<String> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("interruption point: "))
+            .map(str::to_string)
+            .collect();
+        assert!(
+            listed.contains(&format!("{name}: start"))
+                && listed.contains(&format!("{name}: before verify")),
+            "{name}: {listed:?}"
+        );
+        points.push(listed);
+    }
+    drop(list);
+
+    let db = TestDb::legacy();
+    assert_eq!(run(&db, &["init"]).0, Some(0));
+    let schema_before = pg_dump_schema(&db.url);
+    let mut c = db.client();
+    let mut killed = 0;
+    let all = sequence();
+    for ((name, args), listed) in all.iter().zip(&points) {
+        if name == "apply 4" {
+            validate(&db, &reports);
+        }
+        let chosen = chosen(listed);
+        // A resumable run (one that commits step by step) resumes with other steps: after each
+        // kill it is finished and undone, so the next kill meets the same run again.
+        let resumable = listed
+            .iter()
+            .any(|p| p.contains(": after step ") || p.starts_with("backfill "));
+        for (k, point) in chosen.iter().enumerate() {
+            kill_at(&db, args, point);
+            killed += 1;
+            if resumable && k + 1 < chosen.len() {
+                finish(&db, &mut c, name, args);
+                let (verb, phase) = name.split_once(' ').unwrap();
+                let inverse = if verb == "apply" { "rollback" } else { "apply" };
+                let (iname, iargs) = all
+                    .iter()
+                    .find(|(n, _)| *n == format!("{inverse} {phase}"))
+                    .unwrap();
+                if iname == "apply 4" {
+                    validate(&db, &reports);
+                }
+                finish(&db, &mut c, iname, iargs);
+                if name == "apply 4" {
+                    validate(&db, &reports);
+                }
+            }
+        }
+        finish(&db, &mut c, name, args);
+        eprintln!(
+            "{name}: killed at {} of {} points: {chosen:?}",
+            chosen.len(),
+            listed.len()
+        );
+        if name == "apply 5" {
+            validate(&db, &reports);
+        }
+    }
+    assert_eq!(
+        pg_dump_schema(&db.url),
+        schema_before,
+        "back where it started"
+    );
+    eprintln!("killed at {killed} named points in all");
+    assert!(killed >= 80, "only {killed} points");
+    std::fs::remove_dir_all(&reports).ok();
+}
