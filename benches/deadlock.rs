@@ -178,10 +178,7 @@ struct Outcome {
 }
 
 fn main() -> Result<()> {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!(
-            "deadlock benchmark skipped (not run by cargo bench): run it with `cargo bench --bench deadlock` (RA_BENCH_SECONDS=5 for a quick look)"
-        );
+    if !common::run_by_cargo_bench("deadlock", " (RA_BENCH_SECONDS=5 for a quick look)") {
         return Ok(());
     }
     let scale: f64 = env_or("RA_BENCH_SCALE", 0.01)?;
@@ -374,10 +371,7 @@ fn main() -> Result<()> {
         "variants": json_variants,
         "total_seconds": started.elapsed().as_secs_f64(),
     });
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench-deadlock.json");
-    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = common::write_report("deadlock", &report)?;
 
     println!(
         "deadlock benchmark: {writers} writers, {seconds}s per variant, {} hot jockeys, scale {scale}, PostgreSQL {pg_version}, deadlock_timeout {deadlock_timeout}",

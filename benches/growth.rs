@@ -44,10 +44,7 @@ struct Size {
 }
 
 fn main() -> Result<()> {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!(
-            "growth benchmark skipped (not run by cargo bench): run it with `cargo bench --bench growth` (RA_BENCH_SCALE=0.05 for a quick look)"
-        );
+    if !common::run_by_cargo_bench("growth", " (RA_BENCH_SCALE=0.05 for a quick look)") {
         return Ok(());
     }
     let base: f64 = env_or("RA_BENCH_SCALE", 1.0)?;
@@ -227,10 +224,7 @@ fn main() -> Result<()> {
         },
         "total_seconds": started.elapsed().as_secs_f64(),
     });
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench-growth.json");
-    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = common::write_report("growth", &report)?;
     println!(
         "growth benchmark, scales {} and {} on {} ({} CPUs), PostgreSQL {pg_version}",
         small.scale,

@@ -226,8 +226,7 @@ fn insert_ceiling(c: &mut Client) -> Result<Ceiling> {
 
 fn main() -> Result<()> {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("ingest benchmark skipped (not run by cargo bench): run it with `cargo bench --bench ingest`");
+    if !common::run_by_cargo_bench("ingest", "") {
         return Ok(());
     }
     let target: usize = std::env::var("RA_BENCH_RUNNERS")
@@ -378,10 +377,7 @@ fn main() -> Result<()> {
         "targets": {"max_dual_over_single": 1.3, "min_runners_per_sec": 20000},
         "days_per_round": DAYS_PER_ROUND,
     });
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench-ingest.json");
-    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = common::write_report("ingest", &report)?;
 
     println!("ingest of {runners} runner records ({card_runners} from racecards, {result_runners} from results) over {} days", days.len());
     println!(

@@ -48,10 +48,7 @@ const TARGET_VALIDATE_RATIO: f64 = 2.0;
 const TARGET_WRITER_WAIT_MS: u128 = 200;
 
 fn main() -> Result<()> {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!(
-            "migrate benchmark skipped (not run by cargo bench): run it with `cargo bench --bench migrate` (RA_BENCH_SCALE=0.1 for a quick look)"
-        );
+    if !common::run_by_cargo_bench("migrate", " (RA_BENCH_SCALE=0.1 for a quick look)") {
         return Ok(());
     }
     let scale: f64 = env_or("RA_BENCH_SCALE", 1.0)?;
@@ -382,10 +379,7 @@ fn main() -> Result<()> {
         },
         "total_seconds": started.elapsed().as_secs_f64(),
     });
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench-migrate.json");
-    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = common::write_report("migrate", &report)?;
 
     println!(
         "migrate benchmark at scale {scale} on {} ({} CPUs, {} memory), PostgreSQL {pg_version}",

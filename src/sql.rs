@@ -151,21 +151,45 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
     })
 }
 
+static DIALECT: PostgreSqlDialect = PostgreSqlDialect {};
+
+fn word(t: &Token, w: &str) -> bool {
+    matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w))
+}
+
+/// A parser past the words `words` when `sql` starts with them (the forms sqlparser 0.64 lacks,
+/// read below with its own pieces); `None` otherwise.
+fn lead(sql: &str, words: &[&str]) -> Option<Parser<'static>> {
+    let mut p = Parser::new(&DIALECT).try_with_sql(sql).ok()?;
+    if !words
+        .iter()
+        .enumerate()
+        .all(|(k, w)| word(&p.peek_nth_token(k).token, w))
+    {
+        return None;
+    }
+    for _ in words {
+        p.next_token();
+    }
+    Some(p)
+}
+
+/// Nothing but semicolons may follow: one statement only.
+fn expect_end(p: &mut Parser) -> Result<()> {
+    while p.consume_token(&Token::SemiColon) {}
+    let rest = p.peek_token();
+    if rest.token != Token::EOF {
+        bail!("expected end of statement, found {}", rest.token);
+    }
+    Ok(())
+}
+
 /// sqlparser 0.64 has no `ALTER PUBLICATION`. The form the tool generates, `ALTER PUBLICATION
 /// name ADD|DROP TABLE [ONLY] relation [(column, ...)] [WHERE (expression)]`, is read here with
 /// sqlparser's own pieces, so it is held to the same checks; `None` when `sql` is not one.
 fn parse_alter_publication(sql: &str) -> Option<Result<BTreeSet<String>>> {
-    let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
-    if !(word(&p.peek_nth_token(0).token, "ALTER")
-        && word(&p.peek_nth_token(1).token, "PUBLICATION"))
-    {
-        return None;
-    }
+    let mut p = lead(sql, &["ALTER", "PUBLICATION"])?;
     let mut parse = || -> Result<BTreeSet<String>> {
-        p.next_token();
-        p.next_token();
         p.parse_identifier()?;
         let action = p.next_token();
         if !(word(&action.token, "ADD") || word(&action.token, "DROP")) {
@@ -182,11 +206,7 @@ fn parse_alter_publication(sql: &str) -> Option<Result<BTreeSet<String>>> {
         if p.parse_keyword(sqlparser::keywords::Keyword::WHERE) {
             p.parse_expr()?;
         }
-        while p.consume_token(&Token::SemiColon) {}
-        let rest = p.peek_token();
-        if rest.token != Token::EOF {
-            bail!("expected end of statement, found {}", rest.token);
-        }
+        expect_end(&mut p)?;
         let table = name.0.last().map(part_name).context("no relation")?;
         Ok(BTreeSet::from([table]))
     };
@@ -196,19 +216,8 @@ fn parse_alter_publication(sql: &str) -> Option<Result<BTreeSet<String>>> {
 /// sqlparser 0.64 has no `COMMENT ON CONSTRAINT name ON relation IS 'text'`, read here like
 /// `ALTER PUBLICATION`; `None` when `sql` is not one.
 fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
-    let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
-    if !(word(&p.peek_nth_token(0).token, "COMMENT")
-        && word(&p.peek_nth_token(1).token, "ON")
-        && word(&p.peek_nth_token(2).token, "CONSTRAINT"))
-    {
-        return None;
-    }
+    let mut p = lead(sql, &["COMMENT", "ON", "CONSTRAINT"])?;
     let mut parse = || -> Result<BTreeSet<String>> {
-        for _ in 0..3 {
-            p.next_token();
-        }
         p.parse_identifier()?;
         p.expect_keyword(sqlparser::keywords::Keyword::ON)?;
         let name = p.parse_object_name(false)?;
@@ -216,11 +225,7 @@ fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
         if !p.parse_keyword(sqlparser::keywords::Keyword::NULL) {
             p.parse_literal_string()?;
         }
-        while p.consume_token(&Token::SemiColon) {}
-        let rest = p.peek_token();
-        if rest.token != Token::EOF {
-            bail!("expected end of statement, found {}", rest.token);
-        }
+        expect_end(&mut p)?;
         let table = name.0.last().map(part_name).context("no relation")?;
         Ok(BTreeSet::from([table]))
     };
@@ -231,9 +236,7 @@ fn parse_comment_on_constraint(sql: &str) -> Option<Result<BTreeSet<String>>> {
 /// kind | SET (option = value, ...)`, read here like `ALTER PUBLICATION`; `None` when `sql` is not
 /// one of those.
 fn parse_column_attribute(sql: &str) -> Option<Result<BTreeSet<String>>> {
-    let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
+    let mut p = Parser::new(&DIALECT).try_with_sql(sql).ok()?;
     if !(word(&p.peek_nth_token(0).token, "ALTER") && word(&p.peek_nth_token(1).token, "TABLE")) {
         return None;
     }
@@ -286,11 +289,7 @@ fn parse_column_attribute(sql: &str) -> Option<Result<BTreeSet<String>>> {
             })?;
             p.expect_token(&Token::RParen)?;
         }
-        while p.consume_token(&Token::SemiColon) {}
-        let rest = p.peek_token();
-        if rest.token != Token::EOF {
-            bail!("expected end of statement, found {}", rest.token);
-        }
+        expect_end(&mut p)?;
         let table = name.0.last().map(part_name).context("no relation")?;
         Ok(BTreeSet::from([table]))
     };
@@ -301,17 +300,8 @@ fn parse_column_attribute(sql: &str) -> Option<Result<BTreeSet<String>>> {
 /// (the form `pg_get_statisticsobjdef` gives, columns or expressions), read here like `ALTER
 /// PUBLICATION`; `None` when `sql` is not one.
 fn parse_create_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
-    let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
-    if !(word(&p.peek_nth_token(0).token, "CREATE")
-        && word(&p.peek_nth_token(1).token, "STATISTICS"))
-    {
-        return None;
-    }
+    let mut p = lead(sql, &["CREATE", "STATISTICS"])?;
     let mut parse = || -> Result<BTreeSet<String>> {
-        p.next_token();
-        p.next_token();
         p.parse_object_name(false)?;
         if p.consume_token(&Token::LParen) {
             p.parse_comma_separated(Parser::parse_identifier)?;
@@ -322,11 +312,7 @@ fn parse_create_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
         p.parse_comma_separated(Parser::parse_expr)?;
         p.expect_keyword(sqlparser::keywords::Keyword::FROM)?;
         let name = p.parse_object_name(false)?;
-        while p.consume_token(&Token::SemiColon) {}
-        let rest = p.peek_token();
-        if rest.token != Token::EOF {
-            bail!("expected end of statement, found {}", rest.token);
-        }
+        expect_end(&mut p)?;
         let table = name.0.last().map(part_name).context("no relation")?;
         Ok(BTreeSet::from([table]))
     };
@@ -336,17 +322,8 @@ fn parse_create_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
 /// sqlparser 0.64 has no `ALTER STATISTICS`. The form the tool generates, `ALTER STATISTICS name
 /// SET STATISTICS n`, names a statistics object and no relation; `None` when `sql` is not one.
 fn parse_alter_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
-    let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w));
-    if !(word(&p.peek_nth_token(0).token, "ALTER")
-        && word(&p.peek_nth_token(1).token, "STATISTICS"))
-    {
-        return None;
-    }
+    let mut p = lead(sql, &["ALTER", "STATISTICS"])?;
     let mut parse = || -> Result<BTreeSet<String>> {
-        p.next_token();
-        p.next_token();
         p.parse_object_name(false)?;
         p.expect_keyword(sqlparser::keywords::Keyword::SET)?;
         p.expect_keyword(sqlparser::keywords::Keyword::STATISTICS)?;
@@ -355,11 +332,7 @@ fn parse_alter_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
             Token::Number(n, _) if n.parse::<i32>().is_ok() && (!minus || n == "1") => {}
             t => bail!("expected a statistics target, found {t}"),
         }
-        while p.consume_token(&Token::SemiColon) {}
-        let rest = p.peek_token();
-        if rest.token != Token::EOF {
-            bail!("expected end of statement, found {}", rest.token);
-        }
+        expect_end(&mut p)?;
         Ok(BTreeSet::new())
     };
     Some(parse())

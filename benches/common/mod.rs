@@ -117,3 +117,24 @@ pub fn drop_database(cluster: &Cluster, name: &str) -> Result<()> {
 pub fn secs(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
+
+/// Whether `cargo bench` runs this bench; otherwise (`cargo test --all-targets` runs bench binaries
+/// without `--bench`) says how to run it.
+pub fn run_by_cargo_bench(name: &str, hint: &str) -> bool {
+    if std::env::args().any(|a| a == "--bench") {
+        return true;
+    }
+    println!("{name} benchmark skipped (not run by cargo bench): run it with `cargo bench --bench {name}`{hint}");
+    false
+}
+
+/// Writes `report` to `reports/bench-NAME.json`; returns the path.
+pub fn write_report(name: &str, report: &serde_json::Value) -> Result<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports")
+        .join(format!("bench-{name}.json"));
+    std::fs::create_dir_all(path.parent().expect("reports dir"))?;
+    std::fs::write(&path, serde_json::to_string_pretty(report)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
