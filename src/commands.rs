@@ -450,7 +450,11 @@ fn record_settings(
 }
 
 /// `state::require_init`, and the schema and mapping this run uses are the ones `init` recorded.
-fn require_init(client: &mut postgres::Client, g: &Global, mapping: &Mapping) -> Result<()> {
+pub(crate) fn require_init(
+    client: &mut postgres::Client,
+    g: &Global,
+    mapping: &Mapping,
+) -> Result<()> {
     state::require_init(client)?;
     // a database initialised before settings were recorded has none to compare with
     if let Some(recorded) = settings_recorded(client)? {

@@ -39,7 +39,6 @@ use serde::Serialize;
 use crate::api::Endpoint;
 use crate::cli::{DateRange, FetchArgs, FetchWhat, Global};
 use crate::mapping::Mapping;
-use crate::state;
 
 use ingest::Ingest;
 use progress::{Progress, Tick};
@@ -235,7 +234,7 @@ pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let source = source::open(args)?;
     let mut client = crate::commands::connect(g, "fetch")?;
-    state::require_init(&mut client)?;
+    crate::commands::require_init(&mut client, g, &mapping)?;
     let regions: Vec<String> = args
         .regions
         .iter()

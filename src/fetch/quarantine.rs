@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::api::Rejected;
 use crate::cli::{Global, QuarantineArgs};
-use crate::state;
 
 use super::statements;
 
@@ -153,7 +152,8 @@ pub fn render(entries: &[Entry]) -> String {
 
 pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
     let mut client = crate::commands::connect(g, "quarantine")?;
-    state::require_init(&mut client)?;
+    let mapping = crate::mapping::Mapping::load(g.mapping.as_deref())?;
+    crate::commands::require_init(&mut client, g, &mapping)?;
     let entries = entries(&mut client, args.limit)?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&entries)?);

@@ -27,7 +27,6 @@ use crate::fetch::ingest::Ingest;
 use crate::fetch::source::{self, Metered};
 use crate::fetch::{self, Fetch, Tally};
 use crate::mapping::Mapping;
-use crate::state;
 
 use schedule::{Job, Kind, Schedule};
 pub use slots::{overview, WorkerOverview};
@@ -372,7 +371,8 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
         .context("installing the SIGTERM / Ctrl-C handler")?;
     let source = source::open_kind(args.source, args.seed)?;
     let mut control = crate::commands::connect(g, "worker")?;
-    state::require_init(&mut control)?;
+    let mapping = crate::mapping::Mapping::load(g.mapping.as_deref())?;
+    crate::commands::require_init(&mut control, g, &mapping)?;
     let data = crate::commands::connect(g, "worker fetch")?;
     let id = format!("{}:{}", host(), std::process::id());
     let catch_up_days = args.catch_up_days.unwrap_or(schedule.catch_up_days);

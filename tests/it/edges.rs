@@ -510,6 +510,35 @@ fn settings_from_environment_and_file_and_init_pins_schema_and_mapping() {
         "{}",
         text(&out)
     );
+    // the writers too: the fetchers, the worker and the quarantine list
+    for args in [
+        &[
+            "fetch",
+            "racecards",
+            "--source",
+            "synthetic",
+            "--date",
+            "2031-01-01",
+        ][..],
+        &["worker", "--once", "--source", "synthetic"],
+        &["quarantine"],
+    ] {
+        let out = at(
+            &dir,
+            args,
+            &[
+                ("RA_MIGRATE_DATABASE_URL", &db.url),
+                ("RA_MIGRATE_SCHEMA", "racing"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out)
+                .contains("--schema is `racing` but this database was initialised with `public`"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
 
     // ra-migrate.toml in the current directory: database and a schema that init did not record
     std::fs::write(
