@@ -770,22 +770,19 @@ pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<V
     Ok(problems)
 }
 
-/// The proof of [`verify`], run by the phase's own transaction before it commits (the catalog read
-/// through it): a copy PostgreSQL refuses, or one that does not arrive, stops the phase with
+/// The proof of [`verify`], run by the phase's own transaction before it commits (with the
+/// catalog read before its locks): a copy PostgreSQL refuses, or one that does not arrive, stops the phase with
 /// nothing committed, instead of leaving triggers that reject every write.
 pub fn prove_before_commit(
     client: &mut impl GenericClient,
-    schema: &str,
+    cat: &Catalog,
     mapping: &Mapping,
 ) -> Result<()> {
-    let cat = Catalog::read(client, schema)?;
     let mut problems = Vec::new();
-    for p in pairs(&cat, mapping)? {
-        if !p.old.triggers.iter().any(|t| t.name == TRIGGER) {
-            continue;
-        }
+    // `cat` was read before the phase's steps: every pair it has gets the copy triggers.
+    for p in pairs(cat, mapping)? {
         problems.extend(
-            prove_write(client, &cat, &p).with_context(|| {
+            prove_write(client, cat, &p).with_context(|| {
                 format!(
                     "proving dual-write on {} before committing: a plain UPDATE or DELETE of {} failed in the copy triggers",
                     p.old.name, p.old.name

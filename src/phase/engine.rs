@@ -538,6 +538,14 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     let schema = ctx.schema;
     let mapping = ctx.mapping;
     let what = format!("{} phase {}", plan.direction.as_str(), plan.phase);
+    // Phase 2's proof needs the pairs of tables, which its steps do not change: read them before
+    // the masters are locked, not while writers wait.
+    let proving = (plan.phase, plan.direction) == (Phase::DualWrite, Direction::Apply);
+    let before = if proving {
+        Some(Catalog::read(ctx.client, schema)?)
+    } else {
+        None
+    };
     let mut tries = 0;
     let running = std::cell::Cell::new(Running::default());
     let needs_now = || {
@@ -578,11 +586,11 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         });
         // Dual-write is proved before it is committed: triggers that would reject writers'
         // statements are never left in place.
-        if (plan.phase, plan.direction) == (Phase::DualWrite, Direction::Apply) {
+        if let Some(cat) = &before {
             statements.push(
                 "-- prove dual-write (plain UPDATE and DELETE, rolled back to a savepoint)".into(),
             );
-            dual_write::prove_before_commit(&mut tx, schema, mapping)?;
+            dual_write::prove_before_commit(&mut tx, cat, mapping)?;
         }
         // Likewise the copies' structure: a copy that differs from its old table is never left
         // behind as "applied, not verified".
