@@ -53,13 +53,13 @@ use anyhow::{bail, ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use postgres::error::SqlState;
 use postgres::Client;
-use ra_migrate::catalog::Catalog;
-use ra_migrate::cluster::Cluster;
-use ra_migrate::db::LockPolicy;
-use ra_migrate::mapping::Mapping;
+use ra_migrate::pg::db::LockPolicy;
 use ra_migrate::phase::dual_write::{self, REPLICATING, REVERSE_TRIGGER, TRIGGER};
 use ra_migrate::phase::engine::{self, Ctx};
 use ra_migrate::phase::{Direction, Phase};
+use ra_migrate::rehearsal::cluster::Cluster;
+use ra_migrate::schema::catalog::Catalog;
+use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 
 const OLD: &str = "ra_jockeys";
@@ -205,8 +205,8 @@ fn main() -> Result<()> {
     let seed_url = cluster.create_database("dl_seed", None)?;
     let (pg_version, deadlock_timeout, keys, columns) = {
         let mut c = connect(&seed_url)?;
-        ra_migrate::baseline::load_schema(&mut c)?;
-        ra_migrate::baseline::seed(&mut c, scale)?;
+        ra_migrate::rehearsal::baseline::load_schema(&mut c)?;
+        ra_migrate::rehearsal::baseline::seed(&mut c, scale)?;
         ra_migrate::state::init(&mut c, &mapping.protected)?;
         for phase in [Phase::Create, Phase::DualWrite, Phase::Backfill] {
             run_phase(&mut c, &mapping, phase)?;

@@ -21,11 +21,11 @@ use anyhow::{ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use common::{connect, ctx, drop_database, env_or, machine, run_phase, secs};
 use postgres::Client;
-use ra_migrate::cluster::Cluster;
-use ra_migrate::db::LockPolicy;
-use ra_migrate::mapping::Mapping;
+use ra_migrate::pg::db::LockPolicy;
 use ra_migrate::phase::engine;
 use ra_migrate::phase::{Direction, Phase};
+use ra_migrate::rehearsal::cluster::Cluster;
+use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -72,8 +72,8 @@ fn main() -> Result<()> {
         eprintln!("scale {scale}: seeding the legacy baseline, phases 1 and 2 ...");
         let url = cluster.create_database(&name, None)?;
         let mut c = connect(&url)?;
-        ra_migrate::baseline::load_schema(&mut c)?;
-        ra_migrate::baseline::seed(&mut c, scale)?;
+        ra_migrate::rehearsal::baseline::load_schema(&mut c)?;
+        ra_migrate::rehearsal::baseline::seed(&mut c, scale)?;
         ra_migrate::state::init(&mut c, &mapping.protected)?;
         for phase in [Phase::Create, Phase::DualWrite] {
             run_phase(&mut c, &mapping, phase, Direction::Apply)?;
@@ -103,11 +103,11 @@ fn main() -> Result<()> {
         eprintln!("scale {scale}: validate ...");
         reset_peak();
         let t = Instant::now();
-        let report = ra_migrate::validate::run(
+        let report = ra_migrate::report::validate::run(
             &mut c,
             &mapping,
             "public",
-            &ra_migrate::db::redact_url(&url),
+            &ra_migrate::pg::db::redact_url(&url),
             &Default::default(),
         )?;
         let validate = t.elapsed();

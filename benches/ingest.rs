@@ -22,16 +22,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use chrono::{Duration as Days, NaiveDate};
 use postgres::{Client, NoTls};
+use ra_migrate::api::synthetic::Synthetic;
 use ra_migrate::api::{RaceBatch, Source};
-use ra_migrate::cluster::Cluster;
-use ra_migrate::db::LockPolicy;
 use ra_migrate::fetch::batches::CourseBook;
 use ra_migrate::fetch::ingest::Ingest;
 use ra_migrate::fetch::tx::BatchContext;
-use ra_migrate::mapping::Mapping;
+use ra_migrate::pg::db::LockPolicy;
 use ra_migrate::phase::engine::{self, Ctx};
 use ra_migrate::phase::{Direction, Phase};
-use ra_migrate::synthetic::Synthetic;
+use ra_migrate::rehearsal::cluster::Cluster;
+use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 
 /// Days per round; the two modes alternate which goes first each round.
@@ -70,7 +70,7 @@ fn days(target_runners: usize) -> Result<(Vec<Day>, usize, usize)> {
 fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) -> Result<String> {
     let url = cluster.create_database(name, None)?;
     let mut client = connect(&url)?;
-    ra_migrate::baseline::load_schema(&mut client)?;
+    ra_migrate::rehearsal::baseline::load_schema(&mut client)?;
     ra_migrate::state::init(&mut client, &mapping.protected)?;
     let lock = LockPolicy::default();
     for phase in phases {

@@ -33,14 +33,14 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use postgres::Client;
-use ra_migrate::backfill::Tuning;
-use ra_migrate::catalog::Catalog;
-use ra_migrate::cluster::Cluster;
-use ra_migrate::db::LockPolicy;
-use ra_migrate::demo::{self, Rehearsal};
-use ra_migrate::mapping::Mapping;
+use ra_migrate::pg::db::LockPolicy;
+use ra_migrate::phase::copy::Tuning;
 use ra_migrate::phase::engine;
 use ra_migrate::phase::{Direction, Phase};
+use ra_migrate::rehearsal::cluster::Cluster;
+use ra_migrate::rehearsal::demo::{self, Rehearsal};
+use ra_migrate::schema::catalog::Catalog;
+use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 
 const TARGET_PHASE3_RATIO: f64 = 1.2;
@@ -68,8 +68,8 @@ fn main() -> Result<()> {
     let mut last_record: Option<ra_migrate::phase::backfill::Record> = None;
     let (counts, pg_version) = {
         let mut c = connect(&seed_url)?;
-        ra_migrate::baseline::load_schema(&mut c)?;
-        ra_migrate::baseline::seed(&mut c, scale)?;
+        ra_migrate::rehearsal::baseline::load_schema(&mut c)?;
+        ra_migrate::rehearsal::baseline::seed(&mut c, scale)?;
         ra_migrate::state::init(&mut c, &mapping.protected)?;
         // Hint bits and the visibility map set once here, not by whichever clone scans first.
         c.batch_execute("VACUUM (FREEZE, ANALYZE)")?;
@@ -188,12 +188,17 @@ fn main() -> Result<()> {
     // (b) validate against a plain hash scan of the same tables, alternating, best of `rounds`.
     eprintln!("(b) validate against a plain hash scan ...");
     let (mut t_validate, mut t_hash) = (Duration::MAX, Duration::MAX);
-    let label = ra_migrate::db::redact_url(&phase3_url);
+    let label = ra_migrate::pg::db::redact_url(&phase3_url);
     for round in 0..rounds {
         let mut measure_validate = |c: &mut Client| -> Result<()> {
             let t = Instant::now();
-            let report =
-                ra_migrate::validate::run(c, &mapping, "public", &label, &Default::default())?;
+            let report = ra_migrate::report::validate::run(
+                c,
+                &mapping,
+                "public",
+                &label,
+                &Default::default(),
+            )?;
             t_validate = t_validate.min(t.elapsed());
             ensure!(report.passed(), "validate failed: {:?}", report.problems());
             Ok(())
@@ -211,12 +216,12 @@ fn main() -> Result<()> {
 
     // How long the writer's transactions take when nothing holds a lock it needs: idle, and while
     // the server is busy with plain reads (on 2 noisy cores this is not zero).
-    let writer = ra_migrate::writers::Writer::sql(phase3_url.clone(), "public".into());
+    let writer = ra_migrate::rehearsal::writers::Writer::sql(phase3_url.clone(), "public".into());
     std::thread::sleep(Duration::from_secs(3));
     let (idle_wait, _) = writer.window();
     writer.reset_window();
     hash_scan(&mut migrated, &mapping)?;
-    ra_migrate::validate::run(
+    ra_migrate::report::validate::run(
         &mut migrated,
         &mapping,
         "public",

@@ -2,8 +2,8 @@
 //! migration, each finding with what to do about it. Read-only. Also the transaction-pooler probe
 //! that `apply`, `rollback` and `purge` run before they change anything.
 
-use crate::catalog::Catalog;
-use crate::mapping::{Kind, Mapping};
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::{Kind, Mapping};
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
@@ -109,7 +109,7 @@ fn supported(num: &str, text: &str) -> Result<i32> {
 
 /// Host and port of a connection string (the first of each), for the checks that depend on them.
 fn endpoint(url: &str) -> Result<(String, u16)> {
-    let split = crate::tls::split_params(url)?;
+    let split = crate::pg::tls::split_params(url)?;
     let config = postgres::Config::from_str(&split.conn)
         .map_err(|e| anyhow!("invalid database URL: {e}"))?;
     let host = match config.get_hosts().first() {
@@ -148,7 +148,7 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<bool>();
     let (res_tx, res_rx) = std::sync::mpsc::channel::<Result<(i32, Option<String>)>>();
     std::thread::spawn(move || {
-        let mut c = match crate::db::connect(&url2, "pooler probe") {
+        let mut c = match crate::pg::db::connect(&url2, "pooler probe") {
             Ok(c) => c,
             Err(e) => {
                 let _ = res_tx.send(Err(e));

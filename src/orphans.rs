@@ -3,8 +3,8 @@
 //! master row per missing key, or the dangling reference set to NULL; every change saved in
 //! `ra_migrate.orphan_fix` so `--undo` restores the data exactly. Fact rows are never deleted.
 
-use crate::catalog::{Catalog, Table};
-use crate::mapping::Mapping;
+use crate::schema::catalog::{Catalog, Table};
+use crate::schema::mapping::Mapping;
 use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
@@ -299,9 +299,9 @@ pub fn fix(
     cat: &Catalog,
     mapping: &Mapping,
     fix: Fix,
-    lock: &crate::db::LockPolicy,
+    lock: &crate::pg::db::LockPolicy,
 ) -> Result<FixReport> {
-    let protected = crate::sql::Protected::new(mapping.protected.iter().cloned());
+    let protected = crate::schema::sql::Protected::new(mapping.protected.iter().cloned());
     let rels: Vec<Relationship> = list(client, cat, mapping, 0)?
         .into_iter()
         .filter(|o| o.rows > 0)
@@ -310,7 +310,7 @@ pub fn fix(
     let mut statements = Vec::new();
     for r in &rels {
         let sql = fix_statement(cat, r, fix)?;
-        crate::sql::check(&sql, &protected)
+        crate::schema::sql::check(&sql, &protected)
             .with_context(|| format!("refusing the fix of {}", r.name))?;
         statements.push((r.name.clone(), sql));
     }
@@ -324,7 +324,7 @@ pub fn fix(
     let sqls: Vec<String> = statements.iter().map(|(_, s)| s.clone()).collect();
     let result = (|| -> Result<Vec<(String, u64)>> {
         let mut tx = client.transaction()?;
-        tx.batch_execute(&crate::db::set_local_lock_timeout(lock))?;
+        tx.batch_execute(&crate::pg::db::set_local_lock_timeout(lock))?;
         let mut changed = Vec::new();
         for (name, sql) in &statements {
             let n = tx
@@ -358,7 +358,7 @@ fn validate_constraints(
     client: &mut Client,
     cat: &Catalog,
     mapping: &Mapping,
-    lock: &crate::db::LockPolicy,
+    lock: &crate::pg::db::LockPolicy,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let (mut ok, mut left) = (Vec::new(), Vec::new());
     for r in relationships(cat, mapping) {
@@ -370,9 +370,9 @@ fn validate_constraints(
             cat.qualified(&r.child),
             cat.quote(name)
         );
-        let result = crate::db::with_lock_retry(lock, &format!("validating {name}"), |_| {
+        let result = crate::pg::db::with_lock_retry(lock, &format!("validating {name}"), |_| {
             let mut tx = client.transaction()?;
-            tx.batch_execute(&crate::db::set_local_lock_timeout(lock))?;
+            tx.batch_execute(&crate::pg::db::set_local_lock_timeout(lock))?;
             tx.batch_execute(&sql)?;
             tx.commit()?;
             Ok(())
@@ -401,7 +401,7 @@ pub struct UndoReport {
 pub fn undo(
     client: &mut Client,
     cat: &Catalog,
-    lock: &crate::db::LockPolicy,
+    lock: &crate::pg::db::LockPolicy,
 ) -> Result<UndoReport> {
     let log_id =
         crate::state::log_start(client, None, "orphans-undo", false, &serde_json::json!({}))?;
@@ -467,7 +467,7 @@ pub fn undo(
     let sqls: Vec<String> = statements.iter().map(|(_, s)| s.clone()).collect();
     let result = (|| -> Result<(u64, u64)> {
         let mut tx = client.transaction()?;
-        tx.batch_execute(&crate::db::set_local_lock_timeout(lock))?;
+        tx.batch_execute(&crate::pg::db::set_local_lock_timeout(lock))?;
         let (mut removed, mut restored) = (0, 0);
         for (what, sql) in &statements {
             let n = tx

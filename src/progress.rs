@@ -1,7 +1,7 @@
 //! Progress of long work: bars per table and overall (rows, rows/s, ETA) on a terminal, plain log
 //! lines elsewhere (CI, cron, pipes), at most one line per table every few seconds.
 
-use crate::backfill::Progress;
+use crate::phase::copy::Progress;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;

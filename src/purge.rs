@@ -3,10 +3,10 @@
 //! `--yes`, can `pg_dump` each table before, and logs what it did. After a purge, phase 5 can no
 //! longer be rolled back, and says so.
 
-use crate::catalog::Catalog;
-use crate::mapping::Mapping;
 use crate::phase::archive::{self, Record};
 use crate::phase::Phase;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use crate::state::{self, Status};
 use anyhow::{bail, Context, Result};
 use postgres::Client;
@@ -91,8 +91,8 @@ pub fn plan(
     }
     let names: Vec<String> = tables.iter().map(|(t, _)| cat.qualified(t)).collect();
     let statement = format!("DROP TABLE {}", names.join(", "));
-    let protected = crate::sql::Protected::new(mapping.protected.iter().cloned());
-    crate::sql::check(&statement, &protected).context("refusing the purge")?;
+    let protected = crate::schema::sql::Protected::new(mapping.protected.iter().cloned());
+    crate::schema::sql::check(&statement, &protected).context("refusing the purge")?;
     for (t, _) in &tables {
         if !t.starts_with("ra_old_") && !t.starts_with("old_") {
             bail!("refusing to purge {t}: only archived tables are ever dropped");
@@ -141,7 +141,7 @@ pub fn execute(
                 .output()
                 .context("running pg_dump (install postgresql-client)")?;
             if !out.status.success() {
-                let err = crate::db::redact_text(&String::from_utf8_lossy(&out.stderr), url);
+                let err = crate::pg::db::redact_text(&String::from_utf8_lossy(&out.stderr), url);
                 state::log_finish(client, log, "failed", &[], Some(&err))?;
                 bail!("pg_dump of {t} failed, nothing was dropped: {err}");
             }

@@ -3,8 +3,8 @@
 //! views and functions of the database, and SQL files given by the operator. Phase 4 switches what
 //! it finds; phase 5 refuses to start while anything is left.
 
-use crate::catalog::Catalog;
-use crate::mapping::Mapping;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
@@ -93,7 +93,7 @@ pub fn inventory(
         for file in sql_files(dir)? {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let refs = crate::sql::find_table_refs_with_lines(&text)
+            let refs = crate::schema::sql::find_table_refs_with_lines(&text)
                 .with_context(|| format!("parsing {}", file.display()))?;
             for (line, table) in refs {
                 if old.contains(&table) {
@@ -142,13 +142,13 @@ fn statements(client: &mut Client, old: &BTreeSet<String>, inv: &mut Inventory) 
         {
             continue;
         }
-        let Ok(stmts) = crate::sql::split_and_parse(&query) else {
+        let Ok(stmts) = crate::schema::sql::split_and_parse(&query) else {
             unparsed += 1;
             continue;
         };
         let tables: BTreeSet<String> = stmts
             .iter()
-            .flat_map(crate::sql::table_refs)
+            .flat_map(crate::schema::sql::table_refs)
             .filter(|t| old.contains(t))
             .collect();
         if !tables.is_empty() {
@@ -376,7 +376,7 @@ pub fn rewrite_text(
         let end = positions.offset(last.span.end)?;
         let statement_text = &text[start..end];
         let line = first.span.start.line;
-        let probed = crate::sql::rename_tables(statement_text, &probes)
+        let probed = crate::schema::sql::rename_tables(statement_text, &probes)
             .with_context(|| format!("statement at line {line}"))?;
         let probed_tokens = Tokenizer::new(&dialect, &probed).tokenize().map_err(|e| {
             anyhow!("statement at line {line}: renamed text does not tokenize: {e}")
@@ -498,7 +498,7 @@ fn aliases(statement: &str) -> Result<BTreeSet<String>> {
         }
     }
     let mut found = Aliases(BTreeSet::new());
-    for s in crate::sql::split_and_parse(statement)? {
+    for s in crate::schema::sql::split_and_parse(statement)? {
         let _ = s.visit(&mut found);
     }
     Ok(found.0)
@@ -507,18 +507,18 @@ fn aliases(statement: &str) -> Result<BTreeSet<String>> {
 /// The rewritten text must reference, statement by statement, what the original referenced
 /// with the renames applied.
 fn verify_rewrite(before: &str, after: &str, renames: &BTreeMap<String, String>) -> Result<()> {
-    let before = crate::sql::split_and_parse(before)?;
-    let after = crate::sql::split_and_parse(after)
+    let before = crate::schema::sql::split_and_parse(before)?;
+    let after = crate::schema::sql::split_and_parse(after)
         .context("the rewritten text does not parse (nothing was written)")?;
     if before.len() != after.len() {
         bail!("the rewritten text has a different number of statements (nothing was written)");
     }
     for (i, (b, a)) in before.iter().zip(&after).enumerate() {
-        let expected: BTreeSet<String> = crate::sql::table_refs(b)
+        let expected: BTreeSet<String> = crate::schema::sql::table_refs(b)
             .into_iter()
             .map(|t| renames.get(&t).cloned().unwrap_or(t))
             .collect();
-        let got = crate::sql::table_refs(a);
+        let got = crate::schema::sql::table_refs(a);
         if expected != got {
             bail!(
                 "statement {}: the rewrite would reference {got:?} instead of {expected:?}; rewrite it by hand",

@@ -343,7 +343,7 @@ pub fn log_start(
             &[
                 &phase.map(|p| p.number()),
                 &action,
-                &crate::db::operator(),
+                &crate::pg::db::operator(),
                 &forced,
                 options,
             ],
@@ -441,9 +441,9 @@ pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
         "SELECT pg_advisory_lock_shared($1, $3), pg_advisory_unlock_shared($1, $3),
                 pg_advisory_xact_lock_shared($1, $2)",
         &[
-            &crate::db::LOCK_CLASS,
-            &crate::db::PHASE_LOCK,
-            &crate::db::PHASE_INTENT,
+            &crate::pg::db::LOCK_CLASS,
+            &crate::pg::db::PHASE_LOCK,
+            &crate::pg::db::PHASE_INTENT,
         ],
     )
     .context("taking the shared phase lock")?;

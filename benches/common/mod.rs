@@ -3,12 +3,12 @@
 
 use anyhow::{ensure, Context, Result};
 use postgres::{Client, NoTls};
-use ra_migrate::backfill::Tuning;
-use ra_migrate::cluster::Cluster;
-use ra_migrate::db::LockPolicy;
-use ra_migrate::mapping::Mapping;
+use ra_migrate::pg::db::LockPolicy;
+use ra_migrate::phase::copy::Tuning;
 use ra_migrate::phase::engine::{self, Ctx};
 use ra_migrate::phase::{Direction, Phase};
+use ra_migrate::rehearsal::cluster::Cluster;
+use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! - [`client`]: the blocking HTTP transport (auth, one shared rate limit, retries, paging).
 //! - [`payload`]: tolerant typed payloads and the normalised records the write path stores.
 //! - [`Source`]: what the fetchers read from, implemented by the HTTP client and by
-//!   [`crate::synthetic::Synthetic`], so a run can use `--source api|synthetic`.
+//!   [`crate::api::synthetic::Synthetic`], so a run can use `--source api|synthetic`.
 
 mod auth;
 mod backoff;
@@ -12,6 +12,7 @@ pub mod error;
 mod limiter;
 pub mod payload;
 pub mod rng;
+pub mod synthetic;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -97,10 +98,10 @@ mod tests {
         // the fetchers hold a `Box<dyn Source>` chosen by `--source`, possibly across threads
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<ApiClient>();
-        assert_send_sync::<crate::synthetic::Synthetic>();
+        assert_send_sync::<crate::api::synthetic::Synthetic>();
         let sources: Vec<Box<dyn Source + Send + Sync>> = vec![
             Box::new(ApiClient::new(ApiConfig::default()).unwrap()),
-            Box::new(crate::synthetic::Synthetic::new(1)),
+            Box::new(crate::api::synthetic::Synthetic::new(1)),
         ];
         let labels: Vec<&str> = sources.iter().map(|s| s.label()).collect();
         assert_eq!(labels, ["api", "synthetic"]);

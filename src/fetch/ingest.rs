@@ -12,7 +12,7 @@ use postgres::Client;
 use serde::Serialize;
 
 use crate::api::{BookmakerRecord, CourseRecord, HorseProfile, Parsed, RaceBatch, Rejected};
-use crate::mapping::Mapping;
+use crate::schema::mapping::Mapping;
 use crate::state::{self, Targets};
 
 use super::batches::{self, CourseBook};

@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use crate::api::Endpoint;
 use crate::cli::{DateRange, FetchArgs, FetchWhat, Global};
-use crate::mapping::Mapping;
+use crate::schema::mapping::Mapping;
 
 use ingest::Ingest;
 use progress::{Progress, Tick};

@@ -152,7 +152,7 @@ pub fn render(entries: &[Entry]) -> String {
 
 pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
     let mut client = crate::commands::connect(g, "quarantine")?;
-    let mapping = crate::mapping::Mapping::load(g.mapping.as_deref())?;
+    let mapping = crate::schema::mapping::Mapping::load(g.mapping.as_deref())?;
     crate::commands::require_init(&mut client, g, &mapping)?;
     let entries = entries(&mut client, args.limit)?;
     if g.json {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::mapping::{Kind, Mapping};
+use crate::schema::mapping::{Kind, Mapping};
 use crate::state::Targets;
 
 /// Which layout a physical table belongs to, for the run summary.

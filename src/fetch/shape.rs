@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::catalog::{Catalog, Table};
+use crate::schema::catalog::{Catalog, Table};
 
 use super::step::{Mode, Step};
 

@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::api::synthetic::Synthetic;
 use crate::api::{ApiClient, CourseRecord, HorseLookup, Parsed, RaceBatch, Source};
 use crate::cli::{FetchArgs, SourceKind};
-use crate::synthetic::Synthetic;
 
 /// Requests made so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@
 //! The statement returns one row: rows written to the primary table, rows written to the mirror,
 //! and (when asked for) the keys of the rows it inserted, i.e. that did not exist before.
 
-use crate::catalog::Catalog;
+use crate::schema::catalog::Catalog;
 
 use super::shape::{Col, MirrorShape, Shape};
 use super::step::Mode;

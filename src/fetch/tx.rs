@@ -22,8 +22,8 @@ use anyhow::{bail, Context, Result};
 use postgres::types::ToSql;
 use postgres::{Statement, Transaction};
 
-use crate::catalog::Catalog;
-use crate::mapping::Mapping;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use crate::state::Targets;
 
 use super::check::{self, Verdict};

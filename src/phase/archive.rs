@@ -7,8 +7,8 @@
 //! implicit relationships, added in it `NOT VALID`, are validated after it (resumably).
 
 use super::{dual_write, Direction, Lock, Phase, Plan, Step};
-use crate::catalog::{Catalog, Publication, Table};
-use crate::mapping::{Kind, Mapping};
+use crate::schema::catalog::{Catalog, Publication, Table};
+use crate::schema::mapping::{Kind, Mapping};
 use anyhow::{bail, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
@@ -83,14 +83,17 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
             format!("move {} {word} every id {} handed out", ts.name, fs.name),
             format!(
                 "SELECT setval({}, {past}(t.last_value, f.last_value), true) FROM {tq} t, {fq} f",
-                crate::ddl::literal(&tq)
+                crate::schema::ddl::literal(&tq)
             ),
             Lock::None,
         ));
         let Some(nc) = new.columns.iter().find(|c| c.name == fc.name) else {
             continue;
         };
-        let pat = format!("{}::regclass", crate::ddl::literal(&fs.regclass_text));
+        let pat = format!(
+            "{}::regclass",
+            crate::schema::ddl::literal(&fs.regclass_text)
+        );
         if let Some(default) = nc.default.as_deref().filter(|d| d.contains(&pat)) {
             out.push(Step::new(
                 format!(
@@ -101,7 +104,10 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
                     "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}",
                     cat.qualified(&new.name),
                     cat.quote(&nc.name),
-                    default.replace(&pat, &format!("{}::regclass", crate::ddl::literal(&tq)))
+                    default.replace(
+                        &pat,
+                        &format!("{}::regclass", crate::schema::ddl::literal(&tq))
+                    )
                 ),
                 Lock::AccessExclusive,
             ));
@@ -273,7 +279,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
             .old
             .triggers
             .iter()
-            .filter(|t| !crate::ddl::is_tool_trigger(&t.name))
+            .filter(|t| !crate::schema::ddl::is_tool_trigger(&t.name))
         {
             let Some(twin) = p.new.triggers.iter().find(|t| t.name == tg.name) else {
                 continue;
@@ -284,14 +290,14 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
                         "{} fires on {} from now on, as it did on {}",
                         tg.name, p.new_name, p.old.name
                     ),
-                    crate::ddl::trigger_state_sql(cat, &p.new_name, &tg.name, &tg.enabled),
+                    crate::schema::ddl::trigger_state_sql(cat, &p.new_name, &tg.name, &tg.enabled),
                     Lock::ShareRowExclusive,
                 ));
             }
             if tg.enabled != "D" {
                 steps.push(Step::new(
                     format!("{} no longer fires on {}", tg.name, p.old.name),
-                    crate::ddl::trigger_state_sql(cat, &p.old.name, &tg.name, "D"),
+                    crate::schema::ddl::trigger_state_sql(cat, &p.old.name, &tg.name, "D"),
                     Lock::ShareRowExclusive,
                 ));
             }
@@ -547,7 +553,7 @@ pub fn plan_rollback(
                     "publish {orig} in {} again, as before the archive",
                     publication.name
                 ),
-                crate::ddl::add_to_publication(cat, publication, &cat.qualified(orig)),
+                crate::schema::ddl::add_to_publication(cat, publication, &cat.qualified(orig)),
                 Lock::ShareUpdateExclusive,
             ));
         }
@@ -705,7 +711,7 @@ pub fn plan_rollback(
         {
             steps.push(Step::new(
                 format!("{trigger} fires on {orig} again"),
-                crate::ddl::trigger_state_sql(&cat2, orig, trigger, state),
+                crate::schema::ddl::trigger_state_sql(&cat2, orig, trigger, state),
                 Lock::ShareRowExclusive,
             ));
         }
@@ -716,7 +722,7 @@ pub fn plan_rollback(
         }) {
             steps.push(Step::new(
                 format!("{trigger} waits, disabled, on {new} again"),
-                crate::ddl::trigger_state_sql(&cat2, new, trigger, "D"),
+                crate::schema::ddl::trigger_state_sql(&cat2, new, trigger, "D"),
                 Lock::ShareRowExclusive,
             ));
         }

@@ -5,9 +5,9 @@
 //! verification; rows are never deleted to make a constraint pass.
 
 use super::{create, dual_write, DeferredFk, Direction, Lock, Phase, Plan, Step};
-use crate::backfill;
-use crate::catalog::Catalog;
-use crate::mapping::Mapping;
+use crate::phase::copy;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ pub fn plan_apply(
     ];
     let mut record = Record::default();
     for p in &pairs {
-        let copy = backfill::plan_copy(cat, p.old, p.new, &p.key, &p.columns);
+        let copy = copy::plan_copy(cat, p.old, p.new, &p.key, &p.columns);
         let mut step = Step::new(
             format!(
                 "copy {} into {} in keyset batches (about {} rows)",
@@ -419,14 +419,15 @@ pub fn verify(
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let opts = crate::validate::ValidateOptions::default();
+    let opts = crate::report::validate::ValidateOptions::default();
     for m in mapping.masters() {
-        let r = crate::validate::compare_table(&mut tx, cat, m, false, &opts)
+        let r = crate::report::validate::compare_table(&mut tx, cat, m, false, &opts)
             .with_context(|| format!("comparing {} with its new table", m.name))?;
         // Only the rows matter here; a column the new table lacks was refused at phase 1.
         if !matches!(
             r.outcome,
-            crate::validate::Comparison::Equal | crate::validate::Comparison::Absent
+            crate::report::validate::Comparison::Equal
+                | crate::report::validate::Comparison::Absent
         ) {
             problems.extend(r.problem());
         }

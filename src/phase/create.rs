@@ -4,9 +4,9 @@
 //! fail in the new one and break the writers.
 
 use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
-use crate::catalog::{Catalog, Table};
-use crate::ddl::{self, Target};
-use crate::mapping::{Kind, Mapping};
+use crate::schema::catalog::{Catalog, Table};
+use crate::schema::ddl::{self, Target};
+use crate::schema::mapping::{Kind, Mapping};
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -290,7 +290,7 @@ fn fact_foreign_keys(
 }
 
 /// The repointed twin of `ra_runners_horse_id_fkey` is `ra_runners_horse_id_mst_fkey`.
-fn repointed_name(old: &str, existing: &[crate::catalog::Constraint]) -> String {
+fn repointed_name(old: &str, existing: &[crate::schema::catalog::Constraint]) -> String {
     let base = match old.strip_suffix("_fkey") {
         Some(stem) => format!("{stem}_mst_fkey"),
         None => format!("{old}_mst"),

@@ -5,8 +5,8 @@
 //! trigger does not do the work twice.
 
 use super::{Direction, Lock, Phase, Plan, Step};
-use crate::catalog::{Catalog, Table};
-use crate::mapping::Mapping;
+use crate::schema::catalog::{Catalog, Table};
+use crate::schema::mapping::Mapping;
 use anyhow::{bail, Context, Result};
 use postgres::{Client, GenericClient};
 use serde::{Deserialize, Serialize};
@@ -353,7 +353,10 @@ fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
             continue;
         };
         let seq_q = format!("{}.{}", cat.quote(&seq.schema), cat.quote(&seq.name));
-        let next = format!("pg_catalog.nextval({})", crate::ddl::literal(&seq_q));
+        let next = format!(
+            "pg_catalog.nextval({})",
+            crate::schema::ddl::literal(&seq_q)
+        );
         sets.push(format!("NEW.{} := {next};", cat.quote(&c.name)));
         body.push(format!("SELECT {next}"));
     }
@@ -804,7 +807,7 @@ fn prove_write(client: &mut impl GenericClient, cat: &Catalog, p: &Pair) -> Resu
     let mut last = None;
     for _ in 0..5 {
         match prove_write_once(client, cat, p) {
-            Err(e) if crate::db::is_lock_timeout(&e) => last = Some(e),
+            Err(e) if crate::pg::db::is_lock_timeout(&e) => last = Some(e),
             other => return other,
         }
     }
@@ -873,9 +876,9 @@ fn prove_write_once(
         .old
         .triggers
         .iter()
-        .filter(|t| !crate::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
+        .filter(|t| !crate::schema::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
     {
-        tx.batch_execute(&crate::ddl::trigger_state_sql(
+        tx.batch_execute(&crate::schema::ddl::trigger_state_sql(
             cat,
             &p.old.name,
             &tg.name,

@@ -4,9 +4,9 @@
 //! Domain code never prints: the caller renders plans and outcomes.
 
 use super::{archive, backfill, create, dual_write, switch_readers, Direction, Phase, Plan, Step};
-use crate::catalog::Catalog;
-use crate::db::{self, LockPolicy};
-use crate::mapping::Mapping;
+use crate::pg::db::{self, LockPolicy};
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use crate::state::{self, Status};
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::{Client, GenericClient};
@@ -21,8 +21,8 @@ pub struct Ctx<'a> {
     /// Skip a gate (recorded in the log and the phase state).
     pub force: bool,
     /// How the backfill batches.
-    pub tuning: crate::backfill::Tuning,
-    pub progress: &'a dyn crate::backfill::Progress,
+    pub tuning: crate::phase::copy::Tuning,
+    pub progress: &'a dyn crate::phase::copy::Progress,
     /// Phase 4: switch functions as well as views.
     pub switch_functions: bool,
 }
@@ -241,9 +241,9 @@ fn lock_steps(order: &[(&str, super::Lock)], cat: &Catalog) -> Vec<Step> {
 /// Parses every statement of the plan, fills in the tables each one touches, and refuses a plan
 /// that references a protected table.
 pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
-    let protected = crate::sql::Protected::new(mapping.protected.iter().cloned());
+    let protected = crate::schema::sql::Protected::new(mapping.protected.iter().cloned());
     for (i, step) in plan.steps.iter_mut().enumerate() {
-        let checked = crate::sql::check(&step.sql, &protected).with_context(|| {
+        let checked = crate::schema::sql::check(&step.sql, &protected).with_context(|| {
             format!(
                 "refusing the plan of phase {}: step {} ({})",
                 plan.phase,
@@ -253,7 +253,7 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
         })?;
         step.tables = checked.tables;
         if let Some(alt) = step.alternate.as_deref_mut() {
-            alt.tables = crate::sql::check(&alt.sql, &protected)
+            alt.tables = crate::schema::sql::check(&alt.sql, &protected)
                 .with_context(|| {
                     format!(
                         "refusing the plan of phase {}: step {} ({}), as run on every other try",
@@ -266,14 +266,15 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
         }
         if !step.body.is_empty() {
             let body: Vec<&str> = step.body.iter().map(String::as_str).collect();
-            let inner = crate::sql::check_function_body(&body, &protected).with_context(|| {
-                format!(
-                    "refusing the plan of phase {}: body of step {} ({})",
-                    plan.phase,
-                    i + 1,
-                    step.title
-                )
-            })?;
+            let inner =
+                crate::schema::sql::check_function_body(&body, &protected).with_context(|| {
+                    format!(
+                        "refusing the plan of phase {}: body of step {} ({})",
+                        plan.phase,
+                        i + 1,
+                        step.title
+                    )
+                })?;
             step.tables.extend(inner);
         }
     }
@@ -366,7 +367,7 @@ pub fn gate(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Option<
         return Ok(None);
     }
     let failure = match phase {
-        Phase::SwitchReaders => match crate::validate::latest_passing_since_last_change(ctx.client)? {
+        Phase::SwitchReaders => match crate::report::validate::latest_passing_since_last_change(ctx.client)? {
             Some(_) => None,
             None => Some(
                 "phase 4 needs a passing validation report newer than the last phase change: run `ra-migrate validate` and fix what it reports".to_string(),
@@ -620,11 +621,11 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
 
 /// The backfill's progress, passed on, noting whether a batch was committed.
 struct Watched<'a> {
-    inner: &'a dyn crate::backfill::Progress,
+    inner: &'a dyn crate::phase::copy::Progress,
     advanced: std::cell::Cell<bool>,
 }
 
-impl crate::backfill::Progress for Watched<'_> {
+impl crate::phase::copy::Progress for Watched<'_> {
     fn start(&self, table: &str, total: u64, done: u64) {
         self.inner.start(table, total, done)
     }
@@ -686,7 +687,7 @@ fn run_resumable(
                 inner: ctx.progress,
                 advanced: std::cell::Cell::new(false),
             };
-            let result = crate::backfill::run(ctx.client, copy, &ctx.tuning, &lock, &watched)
+            let result = crate::phase::copy::run(ctx.client, copy, &ctx.tuning, &lock, &watched)
                 .with_context(|| what.clone());
             changed |= watched.advanced.get();
             if let Err(error) = result {

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod backfill;
+pub mod copy;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
@@ -151,8 +152,8 @@ pub struct Step {
     /// The statements inside a generated function body: sqlparser keeps bodies opaque, so they are
     /// checked one by one.
     pub body: Vec<String>,
-    /// A batched copy run by `backfill::run` instead of `sql` (which shows its batch statement).
-    pub copy: Option<crate::backfill::Copy>,
+    /// A batched copy run by `copy::run` instead of `sql` (which shows its batch statement).
+    pub copy: Option<crate::phase::copy::Copy>,
     /// A foreign-key violation (orphans) leaves the constraint NOT VALID and is reported, instead
     /// of stopping the phase.
     pub tolerate_fk_violation: bool,

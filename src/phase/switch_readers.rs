@@ -4,9 +4,9 @@
 //! rollback restores them exactly.
 
 use super::{Direction, Lock, Phase, Plan, Step};
-use crate::catalog::Catalog;
-use crate::mapping::Mapping;
 use crate::readers;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,7 +78,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
             continue;
         }
         let select = v.definition.trim().trim_end_matches(';');
-        let rewritten = crate::sql::rename_tables_keeping_qualifiers(select, &renames)
+        let rewritten = crate::schema::sql::rename_tables_keeping_qualifiers(select, &renames)
             .with_context(|| format!("rewriting view {name}"))?;
         let after = format!("CREATE OR REPLACE VIEW {name} AS {rewritten}");
         let before = format!("CREATE OR REPLACE VIEW {name} AS {select}");

@@ -10,8 +10,8 @@ use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Table};
-use crate::mapping::Mapping;
+use crate::schema::catalog::{Catalog, Table};
+use crate::schema::mapping::Mapping;
 use crate::state;
 
 /// Differing keys kept per table.

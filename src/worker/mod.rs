@@ -26,7 +26,7 @@ use crate::cli::{Global, WorkerArgs};
 use crate::fetch::ingest::Ingest;
 use crate::fetch::source::{self, Metered};
 use crate::fetch::{self, Fetch, Tally};
-use crate::mapping::Mapping;
+use crate::schema::mapping::Mapping;
 
 use schedule::{Job, Kind, Schedule};
 pub use slots::{overview, WorkerOverview};
@@ -336,8 +336,8 @@ pub fn simulate_days(
 ) -> Result<Vec<SlotReport>> {
     let schedule = Schedule::parse(SIMULATED_DAYS, "the demo's schedule")?;
     let source = source::CountedSynthetic::new(11);
-    let mut control = crate::db::connect(url, "demo worker")?;
-    let data = crate::db::connect(url, "demo worker fetch")?;
+    let mut control = crate::pg::db::connect(url, "demo worker")?;
+    let data = crate::pg::db::connect(url, "demo worker fetch")?;
     let id = format!("{}:{}", host(), std::process::id());
     slots::register(&mut control, &id, &host(), &[])?;
     let mut w = Worker {
@@ -371,7 +371,7 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
         .context("installing the SIGTERM / Ctrl-C handler")?;
     let source = source::open_kind(args.source, args.seed)?;
     let mut control = crate::commands::connect(g, "worker")?;
-    let mapping = crate::mapping::Mapping::load(g.mapping.as_deref())?;
+    let mapping = crate::schema::mapping::Mapping::load(g.mapping.as_deref())?;
     crate::commands::require_init(&mut control, g, &mapping)?;
     let data = crate::commands::connect(g, "worker fetch")?;
     let id = format!("{}:{}", host(), std::process::id());

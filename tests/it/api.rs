@@ -8,10 +8,10 @@ pub(crate) mod server;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use ra_migrate::api::synthetic::{self, Synthetic};
 use ra_migrate::api::{
     ApiClient, ApiConfig, ApiError, Endpoint, HorseLookup, PersonKind, SireKind, Source,
 };
-use ra_migrate::synthetic::{self, Synthetic};
 use serde_json::{json, Value};
 use server::{Request, Response, TestServer};
 

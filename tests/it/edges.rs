@@ -645,7 +645,7 @@ fn settings_from_environment_and_file_and_init_pins_schema_and_mapping() {
 /// server that asks for one (its own cluster, scram-sha-256 over TCP).
 #[test]
 fn pgpassword_and_pgpass_supply_a_missing_password() {
-    use ra_migrate::cluster::{Cluster, ClusterOptions};
+    use ra_migrate::rehearsal::cluster::{Cluster, ClusterOptions};
     let cluster = Cluster::start(&ClusterOptions::default()).expect("starting a cluster");
     cluster.watch_parent();
     let secret = "Op-Secret:9";

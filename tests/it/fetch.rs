@@ -94,7 +94,8 @@ impl FakeApi {
         let page = |v: &Value, key: &str| {
             Response::json(
                 200,
-                ra_migrate::synthetic::page(v, key, skip, limit.min(self.page_cap)).to_string(),
+                ra_migrate::api::synthetic::page(v, key, skip, limit.min(self.page_cap))
+                    .to_string(),
             )
         };
         match req.path.as_str() {

@@ -1,9 +1,9 @@
 //! The overview against a real PostgreSQL: the legacy database after `init` and `apply 1`.
 
 use crate::common::{ok, TestDb};
-use ra_migrate::catalog::Catalog;
-use ra_migrate::mapping::Mapping;
-use ra_migrate::overview::{self, Overview, RelKind, TableState};
+use ra_migrate::report::overview::{self, Overview, RelKind, TableState};
+use ra_migrate::schema::catalog::Catalog;
+use ra_migrate::schema::mapping::Mapping;
 
 fn gather(c: &mut postgres::Client) -> Overview {
     let cat = Catalog::read(c, "public").expect("reading the catalog");

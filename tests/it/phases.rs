@@ -104,13 +104,13 @@ fn dry_run_changes_neither_the_catalog_nor_the_tools_tables() {
 
 #[test]
 fn a_plan_that_references_a_protected_table_is_refused() {
-    use ra_migrate::mapping::Mapping;
     use ra_migrate::phase::{engine, Lock, Step};
+    use ra_migrate::schema::mapping::Mapping;
     let db = TestDb::legacy();
     ok(&db, &["init"]);
     let mapping = Mapping::builtin().unwrap();
     let mut c = db.client();
-    let cat = ra_migrate::catalog::Catalog::read(&mut c, "public").unwrap();
+    let cat = ra_migrate::schema::catalog::Catalog::read(&mut c, "public").unwrap();
     let mut plan = ra_migrate::phase::create::plan_apply(&cat, &mapping).unwrap();
     engine::check_plan(&mut plan, &mapping).expect("the real plan passes");
     plan.steps.push(Step::new(

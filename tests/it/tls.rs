@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use postgres::{Client, NoTls};
-use ra_migrate::cluster::{Cluster, ClusterOptions};
-use ra_migrate::db;
+use ra_migrate::pg::db;
+use ra_migrate::rehearsal::cluster::{Cluster, ClusterOptions};
 
 use crate::common::LEGACY_SCALE;
 
@@ -429,8 +429,8 @@ fn cli_init_and_status_over_sslmode_require() {
     let url = s.url("127.0.0.1", &name, "sslmode=require");
     {
         let mut c = connect_ok(&url);
-        ra_migrate::baseline::load_schema(&mut c).expect("loading the legacy schema");
-        ra_migrate::baseline::seed(&mut c, LEGACY_SCALE).expect("seeding");
+        ra_migrate::rehearsal::baseline::load_schema(&mut c).expect("loading the legacy schema");
+        ra_migrate::rehearsal::baseline::seed(&mut c, LEGACY_SCALE).expect("seeding");
     }
     for args in [&["init"][..], &["status"][..]] {
         let out = crate::common::ra_url(&url, args);

@@ -3,13 +3,13 @@
 
 use crate::common::{ok, TestDb};
 use postgres::Client;
-use ra_migrate::mapping::Mapping;
 use ra_migrate::phase::Phase;
-use ra_migrate::state::{self, Status};
-use ra_migrate::validate::{
+use ra_migrate::report::validate::{
     self, Comparison, DiffKind, FkResult, ProtectedStatus, TableResult, ValidateOptions,
     ValidationReport,
 };
+use ra_migrate::schema::mapping::Mapping;
+use ra_migrate::state::{self, Status};
 
 /// The legacy database with phase 1 applied: empty `ra_mst_*` tables.
 fn after_phase_1() -> (TestDb, Client) {
@@ -703,7 +703,7 @@ fn the_real_phases_pass_validation_and_phase_5_compares_the_archives() {
     for t in &r.tables {
         assert_eq!(
             t.old_table.as_deref(),
-            Some(ra_migrate::mapping::archived_name(&t.table).as_str())
+            Some(ra_migrate::schema::mapping::archived_name(&t.table).as_str())
         );
         assert_eq!(t.outcome, Comparison::Equal, "{}", t.table);
     }

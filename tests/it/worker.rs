@@ -84,7 +84,7 @@ impl WeekApi {
         let page = |v: Value, key: &str| {
             Response::json(
                 200,
-                ra_migrate::synthetic::page(&v, key, skip, 50).to_string(),
+                ra_migrate::api::synthetic::page(&v, key, skip, 50).to_string(),
             )
         };
         match req.path.as_str() {

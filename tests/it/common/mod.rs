@@ -1,7 +1,7 @@
 //! Test harness: real PostgreSQL databases for the integration tests.
 //!
 //! When `DATABASE_URL` is unset (the normal case, and CI), the first test that needs a database
-//! starts one throwaway cluster for the whole test process ([`ra_migrate::cluster::Cluster`],
+//! starts one throwaway cluster for the whole test process ([`ra_migrate::rehearsal::cluster::Cluster`],
 //! watched so it is stopped and removed when the process exits). When `DATABASE_URL` is set, that
 //! server is used instead: databases are created and dropped through its `postgres` maintenance
 //! database (or the URL's own database when `postgres` cannot be reached); the user needs CREATEDB.
@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use postgres::{Client, NoTls};
-use ra_migrate::cluster::{Cluster, ClusterOptions};
+use ra_migrate::rehearsal::cluster::{Cluster, ClusterOptions};
 
 /// Scale of the synthetic legacy data in [`TestDb::legacy`] (1.0 = production sizes).
 pub const LEGACY_SCALE: f64 = 0.002;
@@ -170,8 +170,10 @@ fn build_legacy_template() -> Result<String, String> {
         let url = server.db_url(&name);
         let mut c =
             Client::connect(&url, NoTls).map_err(|e| format!("connecting to {url}: {e}"))?;
-        ra_migrate::baseline::load_schema(&mut c).map_err(|e| format!("{name}: {e:#}"))?;
-        ra_migrate::baseline::seed(&mut c, LEGACY_SCALE).map_err(|e| format!("{name}: {e:#}"))?;
+        ra_migrate::rehearsal::baseline::load_schema(&mut c)
+            .map_err(|e| format!("{name}: {e:#}"))?;
+        ra_migrate::rehearsal::baseline::seed(&mut c, LEGACY_SCALE)
+            .map_err(|e| format!("{name}: {e:#}"))?;
         c.close()
             .map_err(|e| format!("closing connection to {name}: {e}"))?;
     }
@@ -442,7 +444,7 @@ fn database_exists(name: &str) -> bool {
 
 #[test]
 fn harness_legacy_databases_are_seeded_and_independent() {
-    let expected = ra_migrate::baseline::Counts::at_scale(LEGACY_SCALE);
+    let expected = ra_migrate::rehearsal::baseline::Counts::at_scale(LEGACY_SCALE);
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(TestDb::legacy);
         let b = s.spawn(TestDb::legacy);

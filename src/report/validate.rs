@@ -17,10 +17,10 @@
 //! Domain code never prints; `render_terminal`, `render_markdown` and `write_reports` format the
 //! returned [`ValidationReport`].
 
-use crate::catalog::{mentioned_tables, Catalog, Table};
-use crate::mapping::{Kind, Mapping, TableMap};
 use crate::phase::{create, Phase};
 use crate::report::markdown_cell;
+use crate::schema::catalog::{mentioned_tables, Catalog, Table};
+use crate::schema::mapping::{Kind, Mapping, TableMap};
 use crate::state;
 use anyhow::{ensure, Context, Result};
 use chrono::{DateTime, Utc};
@@ -80,7 +80,7 @@ pub struct ValidationReport {
     /// archived table still published.
     pub publications: Vec<String>,
     /// The tables, their foreign keys and states, and the timing of every phase run.
-    pub overview: crate::overview::Overview,
+    pub overview: crate::report::overview::Overview,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,7 +233,7 @@ impl TableResult {
                 "{}: neither {} nor its archive {} exists, so the copy cannot be checked",
                 self.new_table,
                 self.table,
-                crate::mapping::archived_name(&self.table)
+                crate::schema::mapping::archived_name(&self.table)
             )),
             Comparison::NotComparable { reason } => Some(format!(
                 "{}: content not comparable with {old}: {reason}",
@@ -287,7 +287,7 @@ impl TableResult {
                 "{}: mapped as a master but exists neither as {} nor as {}: nothing to compare",
                 self.table,
                 self.new_table,
-                crate::mapping::archived_name(&self.table)
+                crate::schema::mapping::archived_name(&self.table)
             ));
         }
         out
@@ -597,7 +597,7 @@ pub fn run(
     let unknown_tables = unknown_tables(&cat, mapping);
     let publications = publication_problems(&cat, mapping);
     let stale_readers = stale_readers(&mut tx, &cat, mapping)?;
-    let overview = crate::overview::gather(&mut tx, &cat, mapping)
+    let overview = crate::report::overview::gather(&mut tx, &cat, mapping)
         .context("gathering the tables, foreign keys and phase timing")?;
     tx.commit().context("ending the validation snapshot")?;
 

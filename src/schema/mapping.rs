@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The built-in mapping, compiled into the binary so the tool works from any directory.
-pub const BUILTIN: &str = include_str!("../phases/mapping.toml");
+pub const BUILTIN: &str = include_str!("../../phases/mapping.toml");
 
 /// PostgreSQL truncates identifiers longer than this many bytes.
 pub const MAX_IDENT: usize = 63;

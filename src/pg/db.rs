@@ -1,11 +1,11 @@
 //! Connections, the operator lock, `lock_timeout` and the narrow retry on lock timeouts.
 //!
 //! One module owns these so every command gets the same behaviour: a recognisable
-//! `application_name`, TLS as libpq's `sslmode` asks ([`crate::tls`]), passwords never shown, at
+//! `application_name`, TLS as libpq's `sslmode` asks ([`crate::pg::tls`]), passwords never shown, at
 //! most one phase operation at a time, and DDL that gives up quickly instead of queueing in front
 //! of the writers.
 
-use crate::tls::{SslMode, TlsSettings};
+use crate::pg::tls::{SslMode, TlsSettings};
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
@@ -113,7 +113,7 @@ fn user_from_passwd() -> Option<String> {
 }
 
 /// Connects with `application_name` set so other sessions can see who holds what, over TLS as
-/// the connection string's libpq-style `sslmode` / `sslrootcert` ask (see [`crate::tls`]).
+/// the connection string's libpq-style `sslmode` / `sslrootcert` ask (see [`crate::pg::tls`]).
 pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     let (mut config, tls) = parse_config(url)?;
     if config.get_password().is_none() {
@@ -129,17 +129,17 @@ pub fn connect(url: &str, purpose: &str) -> Result<Client> {
     let connected = if tls.mode == SslMode::Disable {
         config.connect(NoTls)
     } else {
-        let connector = crate::tls::connector(&tls)
+        let connector = crate::pg::tls::connector(&tls)
             .with_context(|| format!("setting up TLS for {}", redact_url(url)))?;
         config.connect(connector)
     };
     connected
         .map_err(|e| {
-            let mut text = redact_text(&crate::tls::error_chain_text(&e), url);
+            let mut text = redact_text(&crate::pg::tls::error_chain_text(&e), url);
             if unencoded_userinfo(url) {
                 text.push_str(PERCENT_HINT);
             }
-            match crate::tls::diagnose(&e, &tls) {
+            match crate::pg::tls::diagnose(&e, &tls) {
                 Some(hint) => anyhow!("{hint}: {text}"),
                 None => anyhow!("{text}"),
             }
@@ -251,9 +251,9 @@ fn parse_config(url: &str) -> Result<(Config, TlsSettings)> {
             redact_text_plain(&e.to_string(), url)
         )
     };
-    let split = crate::tls::split_params(url).map_err(|e| invalid(&format!("{e:#}")))?;
-    let mut config =
-        Config::from_str(&split.conn).map_err(|e| invalid(&crate::tls::error_chain_text(&e)))?;
+    let split = crate::pg::tls::split_params(url).map_err(|e| invalid(&format!("{e:#}")))?;
+    let mut config = Config::from_str(&split.conn)
+        .map_err(|e| invalid(&crate::pg::tls::error_chain_text(&e)))?;
     config.ssl_mode(split.tls.mode.postgres_mode());
     Ok((config, split.tls))
 }

@@ -8,10 +8,10 @@
 //! (`pg_class.reltuples`), and the only statements on the tables themselves are `EXISTS` probes of
 //! the new masters, which stop at the first row.
 
-use crate::catalog::Catalog;
-use crate::mapping::{archived_name, Kind, Mapping};
 use crate::phase::Phase;
 use crate::report::markdown_cell;
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::{archived_name, Kind, Mapping};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use postgres::GenericClient;
@@ -847,7 +847,7 @@ pub fn standing(
     mapping: &Mapping,
     schema: &str,
 ) -> Result<Standing> {
-    let operator_lock_holder = crate::db::operator_lock_holder(client)?;
+    let operator_lock_holder = crate::pg::db::operator_lock_holder(client)?;
     let running = client
         .query(
             "SELECT id, action, phase, operator, started_at::text FROM ra_migrate.operation_log
@@ -881,7 +881,7 @@ pub fn standing(
         )
         .context("reading the last validation")?
         .map(|r| (r.get::<_, String>(0), r.get::<_, Option<bool>>(1)));
-    let gate_ok = crate::validate::latest_passing_since_last_change(client)?.is_some();
+    let gate_ok = crate::report::validate::latest_passing_since_last_change(client)?.is_some();
     let last_validation = last_validation.map(|(finished_at, passed)| LastValidation {
         finished_at,
         passed: passed.unwrap_or(false),

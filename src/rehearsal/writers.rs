@@ -6,13 +6,13 @@
 //! - [`Writer::fetcher`]: the built-in fetchers' write path with the synthetic source, a new race
 //!   day per round (racecards, then results), writing old, both or new tables as the phase says.
 
+use crate::api::synthetic::Synthetic;
 use crate::api::Source;
-use crate::db;
 use crate::fetch::batches::CourseBook;
 use crate::fetch::ingest::Ingest;
 use crate::fetch::tx::BatchContext;
-use crate::mapping::Mapping;
-use crate::synthetic::Synthetic;
+use crate::pg::db;
+use crate::schema::mapping::Mapping;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;

@@ -23,13 +23,13 @@
 //! 3. `init`, then the `demo` sequence with its outside writer and the built-in fetchers
 //!    (`demo::rehearse`).
 
-use crate::backfill::Tuning;
-use crate::catalog::Catalog;
 use crate::cli::{Global, RehearseArgs};
-use crate::cluster::{Cluster, ClusterOptions};
-use crate::db;
-use crate::demo::{self, Rehearsal};
-use crate::mapping::{Kind, Mapping};
+use crate::pg::db;
+use crate::phase::copy::Tuning;
+use crate::rehearsal::cluster::{Cluster, ClusterOptions};
+use crate::rehearsal::demo::{self, Rehearsal};
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::{Kind, Mapping};
 use crate::state;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -550,7 +550,7 @@ fn publications(source: &mut Client, cat: &Catalog) -> Result<Vec<String>> {
         }
         for t in cat.tables.values() {
             for p in t.publications.iter().filter(|p| p.name == name) {
-                out.push(crate::ddl::add_to_publication(
+                out.push(crate::schema::ddl::add_to_publication(
                     cat,
                     p,
                     &cat.qualified(&t.name),
@@ -652,7 +652,7 @@ fn load_sql(psql: &Path, url: &str, sql: &str, what: &str) -> Result<()> {
 /// The connection string without its password, and the password (for `PGPASSWORD`, so it never
 /// appears on a command line). Parsed the way the connection itself is (`tls`).
 fn without_password(url: &str) -> (String, Option<String>) {
-    use crate::tls::{percent_decode, tokenize_key_value};
+    use crate::pg::tls::{percent_decode, tokenize_key_value};
     for scheme in ["postgres://", "postgresql://"] {
         let Some(rest) = url.strip_prefix(scheme) else {
             continue;

@@ -1,10 +1,14 @@
 //! Renders what the domain modules return: plans as reviewable SQL, status and outcomes as terminal
 //! tables, and JSON for automation. Nothing else formats output for people.
 
-use crate::db::LockPolicy;
+pub mod overview;
+pub mod status;
+pub mod validate;
+
+use crate::pg::db::LockPolicy;
 use crate::phase::engine::Outcome;
 use crate::phase::{Direction, Plan};
-use crate::status::Status;
+use crate::report::status::Status;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};

@@ -6,9 +6,9 @@
 //! The same generator produces the structural "shape" of a table, so verification compares an old
 //! table and its new copy by generating both against one placeholder name.
 
-use crate::catalog::{AclItem, Catalog, Publication, Sequence, Table};
-use crate::mapping::MAX_IDENT;
 use crate::phase::{DeferredFk, Lock};
+use crate::schema::catalog::{AclItem, Catalog, Publication, Sequence, Table};
+use crate::schema::mapping::MAX_IDENT;
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1096,7 +1096,7 @@ mod tests {
 
     #[test]
     fn column_attribute_and_statistics_statements_are_checked_like_any_other() {
-        use crate::sql::{check, Protected};
+        use crate::schema::sql::{check, Protected};
         let none = Protected::new(Vec::<String>::new());
         for sql in [
             "ALTER TABLE public.ra_mst_horses ALTER COLUMN name SET STATISTICS 500",
@@ -1141,7 +1141,7 @@ mod tests {
 
     #[test]
     fn publication_and_constraint_comment_statements_are_checked_like_any_other() {
-        use crate::sql::{check, Protected};
+        use crate::schema::sql::{check, Protected};
         let none = Protected::new(Vec::<String>::new());
         for (sql, table) in [
             (

@@ -10,18 +10,18 @@
 //! The sequence itself ([`rehearse`]) is shared with `rehearse` (a copy of a real database) and the
 //! `migrate` benchmark (writer waits per phase transition).
 
-use crate::backfill::Tuning;
-use crate::catalog::Catalog;
 use crate::cli::{DemoArgs, Global};
-use crate::cluster::{Cluster, ClusterOptions};
-use crate::db::{self, LockPolicy};
-use crate::mapping::Mapping;
-use crate::overview::{self, Overview};
+use crate::pg::db::{self, LockPolicy};
+use crate::phase::copy::Tuning;
 use crate::phase::engine::{self, Ctx};
 use crate::phase::{Direction, Phase};
+use crate::rehearsal::cluster::{Cluster, ClusterOptions};
+use crate::rehearsal::writers::{Totals, Writer};
+use crate::report::overview::{self, Overview};
 use crate::report::{markdown_cell, write_report_files};
-use crate::writers::{Totals, Writer};
-use crate::{baseline, state};
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::Mapping;
+use crate::{rehearsal::baseline, state};
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::fmt::Write as _;
@@ -232,16 +232,16 @@ fn run_sequence(
             // Phase 4's gate: a passing validation report newer than the last phase change.
             reset();
             let t = Instant::now();
-            let report = crate::validate::run(
+            let report = crate::report::validate::run(
                 client,
                 r.mapping,
                 r.schema,
                 &label,
-                &crate::validate::ValidateOptions::default(),
+                &crate::report::validate::ValidateOptions::default(),
             )
             .context("validating before phase 4")?;
-            let (md, _) = crate::validate::write_reports(&report, &r.report_dir)?;
-            crate::validate::record(client, &report, Some(&md.display().to_string()))?;
+            let (md, _) = crate::report::validate::write_reports(&report, &r.report_dir)?;
+            crate::report::validate::record(client, &report, Some(&md.display().to_string()))?;
             println!("validate: {} (report {})", report.verdict(), md.display());
             let (wait, errors, batch) = window();
             let mut problems = report.problems();

@@ -3,11 +3,11 @@
 //! 2 error).
 
 use crate::cli::{Cli, Command, Global, RunArgs};
-use crate::db::{self, LockPolicy};
-use crate::mapping::Mapping;
+use crate::pg::db::{self, LockPolicy};
 use crate::phase::engine::{self, Ctx, Refused};
 use crate::phase::{Direction, Phase};
-use crate::{report, state, status};
+use crate::schema::mapping::Mapping;
+use crate::{report, report::status, state};
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -60,7 +60,7 @@ fn parse_cli() -> Result<Cli> {
 const PROGRESS_TARGETS: [&str; 3] = [
     "ra_migrate::progress",
     "ra_migrate::fetch::progress",
-    "ra_migrate::validate",
+    "ra_migrate::report::validate",
 ];
 
 fn log_filter(g: &Global, terminal: bool) -> String {
@@ -94,8 +94,8 @@ fn init_tracing(g: &Global) {
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
     match &cli.command {
-        Command::Demo(args) => crate::demo::run(g, args),
-        Command::Rehearse(args) => crate::rehearse::run(g, args),
+        Command::Demo(args) => crate::rehearsal::demo::run(g, args),
+        Command::Rehearse(args) => crate::rehearsal::rehearse::run(g, args),
         Command::Fetch(args) => crate::fetch::run(g, args),
         Command::Worker(args) => crate::worker::run(g, args),
         Command::Quarantine(args) => crate::fetch::quarantine::list(g, args),
@@ -190,21 +190,21 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             let mut client = connect(g, "validate")?;
             require_init(&mut client, g, &mapping)?;
             let label = db::redact_url(url(g)?);
-            let opts = crate::validate::ValidateOptions {
+            let opts = crate::report::validate::ValidateOptions {
                 sample_keys: args.sample,
                 buckets: args.buckets,
                 deep: args.deep,
             };
             // Validation reads the archived tables itself; that is not a reader purge must wait for.
             let report = crate::purge::excluding_own_reads(&mut client, |c| {
-                crate::validate::run(c, &mapping, &g.schema, &label, &opts)
+                crate::report::validate::run(c, &mapping, &g.schema, &label, &opts)
             })?;
-            let (md, json) = crate::validate::write_reports(&report, &args.report_dir)?;
-            crate::validate::record(&mut client, &report, Some(&md.display().to_string()))?;
+            let (md, json) = crate::report::validate::write_reports(&report, &args.report_dir)?;
+            crate::report::validate::record(&mut client, &report, Some(&md.display().to_string()))?;
             if g.json {
                 println!("{}", serde_json::to_string_pretty(&report.to_json()?)?);
             } else {
-                print!("{}", crate::validate::render_terminal(&report));
+                print!("{}", crate::report::validate::render_terminal(&report));
                 println!("reports: {} and {}", md.display(), json.display());
             }
             Ok(if report.passed() {
@@ -305,7 +305,7 @@ fn status_command(g: &Global, args: &crate::cli::StatusArgs) -> Result<ExitCode>
     let clear = args.watch && std::io::stdout().is_terminal();
     loop {
         let s = status::gather(&mut client, &mapping, &g.schema, &label, args.exact)?;
-        let standing = crate::overview::standing(&mut client, &mapping, &g.schema)?;
+        let standing = crate::report::overview::standing(&mut client, &mapping, &g.schema)?;
         let worker = crate::worker::overview(&mut client)?;
         let mut out = String::new();
         if clear {
@@ -609,7 +609,7 @@ fn run_phase(g: &Global, args: &RunArgs, direction: Direction) -> Result<ExitCod
     }
     let progress = crate::progress::for_stderr();
     let mut ctx = ctx(&mut client, &mapping, g, &lock, args.force);
-    ctx.tuning = crate::backfill::Tuning {
+    ctx.tuning = crate::phase::copy::Tuning {
         batch_size: args.batch_size,
         target: Duration::from_millis(args.batch_ms),
         max_rows_per_sec: args.max_rows_per_sec,
@@ -700,7 +700,7 @@ fn orphans(g: &Global, args: &crate::cli::OrphansArgs) -> Result<ExitCode> {
     let mut client = connect(g, "orphans")?;
     db::set_session_lock_timeout(&mut client, &lock)?;
     require_init(&mut client, g, &mapping)?;
-    let cat = crate::catalog::Catalog::read(&mut client, &g.schema)?;
+    let cat = crate::schema::catalog::Catalog::read(&mut client, &g.schema)?;
     if (args.fix.is_some() || args.undo) && args.yes {
         db::acquire_operator_lock(&mut client)?;
     }
@@ -820,7 +820,7 @@ fn readers(g: &Global, args: &crate::cli::ReadersArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut client = connect(g, "readers")?;
-    let cat = crate::catalog::Catalog::read(&mut client, &g.schema)?;
+    let cat = crate::schema::catalog::Catalog::read(&mut client, &g.schema)?;
     let inv = crate::readers::inventory(&mut client, &cat, &mapping, args.sql.as_deref())?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&inv)?);

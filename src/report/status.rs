@@ -1,7 +1,7 @@
 //! `status`: where the migration stands, and every mapped table's old/new existence and row count.
 
-use crate::catalog::Catalog;
-use crate::mapping::{Kind, Mapping};
+use crate::schema::catalog::Catalog;
+use crate::schema::mapping::{Kind, Mapping};
 use crate::state::{self, PhaseRow};
 use anyhow::{Context, Result};
 use postgres::Client;

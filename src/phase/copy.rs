@@ -6,8 +6,8 @@
 //! trigger then deletes the copy), so a delete that races a batch never resurrects the row. Rows the
 //! dual-write already put in the new table are newer and are kept (`ON CONFLICT DO NOTHING`).
 
-use crate::catalog::{Catalog, Table};
-use crate::db::{self, LockPolicy};
+use crate::pg::db::{self, LockPolicy};
+use crate::schema::catalog::{Catalog, Table};
 use anyhow::{Context, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
