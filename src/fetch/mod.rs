@@ -29,7 +29,6 @@ pub mod step;
 pub mod summary;
 pub mod tx;
 
-use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -37,7 +36,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::api::Endpoint;
-use crate::cli::{DateRange, FetchArgs, FetchWhat, Global};
+use crate::cli::{DateRange, FetchArgs, FetchWhat};
 use crate::schema::mapping::Mapping;
 
 use ingest::Ingest;
@@ -215,26 +214,35 @@ fn command_text(what: &FetchWhat) -> String {
     }
 }
 
-pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
+/// Refuses dates outside the real API's windows, before any request.
+pub fn check_dates(args: &FetchArgs) -> Result<()> {
     match &args.what {
         FetchWhat::Racecards(r) => check_window(
             source_label(args),
             Endpoint::Racecards,
             &dates(r)?,
             uk_today(),
-        )?,
+        ),
         FetchWhat::Results(r) => check_window(
             source_label(args),
             Endpoint::Results,
             &dates(r)?,
             uk_today(),
-        )?,
-        _ => {}
+        ),
+        _ => Ok(()),
     }
-    let mapping = Mapping::load(g.mapping.as_deref())?;
-    let source = source::open(args)?;
-    let mut client = crate::commands::connect(g, "fetch")?;
-    crate::commands::require_init(&mut client, g, &mapping)?;
+}
+
+/// Runs one fetch command through the phase-aware write path: its summary, and the error that
+/// stopped it, if one did (what was committed before it stays committed, and the summary is
+/// marked incomplete).
+pub fn run(
+    client: &mut postgres::Client,
+    mapping: Mapping,
+    schema: &str,
+    source: &dyn Metered,
+    args: &FetchArgs,
+) -> (Summary, Option<anyhow::Error>) {
     let regions: Vec<String> = args
         .regions
         .iter()
@@ -243,8 +251,8 @@ pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
     let mut progress = progress::for_stderr();
     let started = Instant::now();
     let mut fetch = Fetch {
-        source: &*source,
-        ingest: Ingest::new(&mut client, mapping, &g.schema, source.label()),
+        source,
+        ingest: Ingest::new(client, mapping, schema, source.label()),
         regions,
         progress: &mut *progress,
         tally: Tally::default(),
@@ -252,24 +260,13 @@ pub fn run(g: &Global, args: &FetchArgs) -> Result<ExitCode> {
     let result = fetch.execute(&args.what);
     fetch.progress.end();
     let mut summary = fetch.summary(command_text(&args.what), started);
-    match result {
-        Ok(()) => {
-            if g.json {
-                println!("{}", serde_json::to_string_pretty(&summary)?);
-            } else {
-                print!("{}", summary.render());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            // what was committed before the failure stays committed: say so, then fail
-            if summary.tally.dates > 0 || !summary.tables.is_empty() || summary.quarantined > 0 {
-                summary.incomplete = true;
-                eprint!("{}", summary.render());
-            }
-            Err(e)
-        }
+    let error = result.err();
+    if error.is_some()
+        && (summary.tally.dates > 0 || !summary.tables.is_empty() || summary.quarantined > 0)
+    {
+        summary.incomplete = true;
     }
+    (summary, error)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! (a re-fetch counts it again on the same row), and listed by `ra-migrate quarantine`.
 
 use std::borrow::Cow;
-use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
@@ -11,7 +10,6 @@ use postgres::GenericClient;
 use serde::Serialize;
 
 use crate::api::Rejected;
-use crate::cli::{Global, QuarantineArgs};
 
 use super::statements;
 
@@ -148,19 +146,6 @@ pub fn render(entries: &[Entry]) -> String {
         ]);
     }
     format!("{t}\n")
-}
-
-pub fn list(g: &Global, args: &QuarantineArgs) -> Result<ExitCode> {
-    let mut client = crate::commands::connect(g, "quarantine")?;
-    let mapping = crate::schema::mapping::Mapping::load(g.mapping.as_deref())?;
-    crate::commands::require_init(&mut client, g, &mapping)?;
-    let entries = entries(&mut client, args.limit)?;
-    if g.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
-    } else {
-        print!("{}", render(&entries));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -129,7 +129,7 @@ fn validate_after(cat: &Catalog, table: &str, name: &str) -> Step {
         ),
         Lock::ShareUpdateExclusive,
     );
-    v.in_transaction = false;
+    v.tx = super::Tx::Own;
     v.tolerate_fk_violation = true;
     v
 }
@@ -799,7 +799,7 @@ pub fn plan_rollback(
             format!("ANALYZE {}", cat.qualified(orig)),
             Lock::ShareUpdateExclusive,
         );
-        analyze.in_transaction = false;
+        analyze.tx = super::Tx::Own;
         steps.push(analyze);
     }
     Ok(Plan {

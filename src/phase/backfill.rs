@@ -109,7 +109,7 @@ pub fn plan_apply(
             copy.statements[3].clone(),
             Lock::RowExclusive,
         );
-        step.in_transaction = false;
+        step.tx = super::Tx::Batched;
         step.body = copy
             .statements
             .iter()
@@ -183,7 +183,7 @@ pub fn plan_apply(
                 ),
                 Lock::ShareRowExclusive,
             );
-            add.in_transaction = false;
+            add.tx = super::Tx::Own;
             steps.push(add);
         }
         if existing.is_none_or(|c| !c.validated) {
@@ -208,7 +208,7 @@ pub fn plan_apply(
                 ),
                 Lock::ShareUpdateExclusive,
             );
-            validate.in_transaction = false;
+            validate.tx = super::Tx::Own;
             validate.tolerate_fk_violation = true;
             steps.push(validate);
         }
@@ -222,7 +222,7 @@ pub fn plan_apply(
             format!("ANALYZE {}", cat.qualified(&p.new_name)),
             Lock::ShareUpdateExclusive,
         );
-        analyze.in_transaction = false;
+        analyze.tx = super::Tx::Own;
         steps.push(analyze);
     }
     Ok(Plan {

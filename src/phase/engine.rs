@@ -3,7 +3,9 @@
 //! capped retry, inside one transaction where the steps allow), records the outcome, and verifies.
 //! Domain code never prints: the caller renders plans and outcomes.
 
-use super::{archive, backfill, create, dual_write, switch_readers, Direction, Phase, Plan, Step};
+use super::{
+    archive, backfill, create, dual_write, switch_readers, Direction, Phase, Plan, Step, Tx,
+};
 use crate::pg::db::{self, LockPolicy};
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
@@ -129,18 +131,13 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
 /// order. The order holds across lock modes (one statement per run of tables with the same mode).
 fn lock_up_front(plan: &mut Plan, cat: &Catalog, mapping: &Mapping) {
     let mut out: Vec<Step> = Vec::new();
-    let mut i = 0;
-    while i < plan.steps.len() {
-        let together = plan.steps[i].in_transaction && plan.steps[i].copy.is_none();
-        let n = if together {
-            plan.steps[i..]
-                .iter()
-                .take_while(|s| s.in_transaction && s.copy.is_none())
-                .count()
-        } else {
-            1
-        };
-        let group = &plan.steps[i..i + n];
+    for t in super::transactions(&plan.steps) {
+        let group = &plan.steps[t.steps];
+        let together = t.tx == Tx::Phase && group.len() > 1;
+        if !together {
+            out.extend(group.iter().cloned());
+            continue;
+        }
         let mut strongest: std::collections::BTreeMap<&str, super::Lock> = Default::default();
         for s in group {
             for t in &s.waits {
@@ -151,37 +148,30 @@ fn lock_up_front(plan: &mut Plan, cat: &Catalog, mapping: &Mapping) {
         // Statements that only create objects nothing uses yet (trigger functions, their
         // privileges, the gate's table) run before the locks are taken: writers wait only for
         // the statements that need the tables.
-        let (early, rest): (Vec<&Step>, Vec<&Step>) = if together && group.len() > 1 {
-            group.iter().partition(|s| independent(s))
-        } else {
-            (vec![], group.iter().collect())
-        };
+        let (early, rest): (Vec<&Step>, Vec<&Step>) = group.iter().partition(|s| independent(s));
         out.extend(early.into_iter().cloned());
-        if together && group.len() > 1 {
-            let mut order: Vec<(&str, super::Lock)> = strongest
-                .into_iter()
-                .filter(|(_, l)| {
-                    matches!(
-                        l,
-                        super::Lock::AccessExclusive
-                            | super::Lock::ShareRowExclusive
-                            | super::Lock::ShareUpdateExclusive
-                    )
-                })
-                .collect();
-            order.sort_by_key(|(t, _)| (writers_rank(mapping, t), *t));
-            let forward = lock_steps(&order, cat);
-            order.reverse();
-            let reverse = lock_steps(&order, cat);
-            for (mut step, alt) in forward.into_iter().zip(reverse) {
-                if alt.sql != step.sql {
-                    step.alternate = Some(Box::new(alt));
-                }
-                out.push(step);
+        let mut order: Vec<(&str, super::Lock)> = strongest
+            .into_iter()
+            .filter(|(_, l)| {
+                matches!(
+                    l,
+                    super::Lock::AccessExclusive
+                        | super::Lock::ShareRowExclusive
+                        | super::Lock::ShareUpdateExclusive
+                )
+            })
+            .collect();
+        order.sort_by_key(|(t, _)| (writers_rank(mapping, t), *t));
+        let forward = lock_steps(&order, cat);
+        order.reverse();
+        let reverse = lock_steps(&order, cat);
+        for (mut step, alt) in forward.into_iter().zip(reverse) {
+            if alt.sql != step.sql {
+                step.alternate = Some(Box::new(alt));
             }
+            out.push(step);
         }
         out.extend(rest.into_iter().cloned());
-        i += n;
     }
     plan.steps = out;
 }
@@ -412,7 +402,7 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     )?;
     let mut statements = Vec::new();
     crate::interrupt::point(|| format!("{}: start", command(plan)));
-    let resumable = plan.steps.iter().any(|s| !s.in_transaction);
+    let resumable = plan.steps.iter().any(|s| s.tx != Tx::Phase);
     let result = if resumable {
         run_resumable(ctx, plan, &mut statements)
     } else {
@@ -563,15 +553,11 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             attempt,
         });
         statements.clear();
-        let mut tx = client.transaction()?;
+        let mut tx = begin(client, &lock, true, statements)?;
         let mut exec = |tx: &mut postgres::Transaction, sql: &str| -> Result<()> {
             statements.push(sql.to_string());
             tx.batch_execute(sql).map_err(anyhow::Error::from)
         };
-        exec(&mut tx, &db::set_local_lock_timeout(&lock))?;
-        // Writers hold this lock shared while they read the phase: no write straddles the change.
-        exec(&mut tx, &db::exclusive_phase_lock_sql())
-            .context("waiting for in-flight writers to finish their transactions")?;
         for (i, step) in plan.steps.iter().enumerate() {
             crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
             running.set(Running {
@@ -667,11 +653,11 @@ fn run_resumable(
     let mut before: Option<Option<serde_json::Value>> = None;
     let mut warnings = Vec::new();
     let mut tries = 1;
-    let mut i = 0;
-    while i < plan.steps.len() {
+    for transaction in super::transactions(&plan.steps) {
+        let i = transaction.steps.start;
         let step = &plan.steps[i];
         let what = format!("step {} ({})", i + 1, step.title);
-        if let Some(copy) = &step.copy {
+        if let (Tx::Batched, Some(copy)) = (transaction.tx, &step.copy) {
             statements.push(format!(
                 "-- backfill {} -> {}: {}",
                 copy.old, copy.new, copy.statements[3]
@@ -693,20 +679,12 @@ fn run_resumable(
             if let Err(error) = result {
                 return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
             }
-            i += 1;
             continue;
         }
-        // Consecutive transactional steps change what writers see together: one transaction,
-        // taken under the exclusive phase lock.
-        let group: Vec<&Step> = if step.in_transaction {
-            plan.steps[i..]
-                .iter()
-                .take_while(|s| s.in_transaction && s.copy.is_none())
-                .collect()
-        } else {
-            vec![step]
-        };
-        let together = step.in_transaction;
+        // Consecutive steps of the phase's transaction change what writers see together: one
+        // transaction, taken under the exclusive phase lock.
+        let group = &plan.steps[transaction.steps.clone()];
+        let together = transaction.tx == Tx::Phase;
         let what = if group.len() > 1 {
             format!("steps {} to {} (one transaction)", i + 1, i + group.len())
         } else {
@@ -736,11 +714,7 @@ fn run_resumable(
             db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
                 tries = tries.max(attempt + 1);
                 sent.clear();
-                let mut tx = client.transaction()?;
-                tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-                if together {
-                    tx.batch_execute(&db::exclusive_phase_lock_sql())?;
-                }
+                let mut tx = begin(client, &lock, together, &mut sent)?;
                 for (k, s) in group.iter().enumerate() {
                     running.set(Running {
                         step: Some(k),
@@ -784,7 +758,7 @@ fn run_resumable(
                 return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
             }
         }
-        i += group.len();
+        let i = transaction.steps.end;
         crate::interrupt::point(|| format!("{}: after step {i}", command(plan)));
     }
     crate::interrupt::point(|| format!("{}: recording", command(plan)));
@@ -822,9 +796,7 @@ fn stop_unchanged(
     };
     let lock = ctx.lock.clone();
     let restored = db::with_lock_retry(&lock, "putting the phase state back", |_| {
-        let mut tx = ctx.client.transaction()?;
-        tx.batch_execute(&db::set_local_lock_timeout(&lock))?;
-        tx.batch_execute(&db::exclusive_phase_lock_sql())?;
+        let mut tx = begin(ctx.client, &lock, true, &mut Vec::new())?;
         state::restore_phase(&mut tx, plan.phase, snapshot.as_ref())?;
         tx.commit()?;
         Ok(())
@@ -848,13 +820,33 @@ fn stop_unchanged(
 fn transition(ctx: &mut Ctx, plan: &Plan, status: Status, lock: &LockPolicy) -> Result<()> {
     let force = ctx.force;
     db::with_lock_retry(lock, "recording the phase", |_| {
-        let mut tx = ctx.client.transaction()?;
-        tx.batch_execute(&db::set_local_lock_timeout(lock))?;
-        tx.batch_execute(&db::exclusive_phase_lock_sql())?;
+        let mut tx = begin(ctx.client, lock, true, &mut Vec::new())?;
         state::set_phase(&mut tx, plan.phase, status, false, force, &plan.record)?;
         tx.commit()?;
         Ok(())
     })
+}
+
+/// Opens one transaction of a plan: this try's `lock_timeout`, and for the phase's own
+/// transactions the exclusive phase lock (writers hold it shared while they read the phase, so no
+/// write straddles the change). What it sends is added to `sent`.
+fn begin<'c>(
+    client: &'c mut Client,
+    lock: &LockPolicy,
+    phase_lock: bool,
+    sent: &mut Vec<String>,
+) -> Result<postgres::Transaction<'c>> {
+    let mut tx = client.transaction()?;
+    let timeout = db::set_local_lock_timeout(lock);
+    sent.push(timeout.clone());
+    tx.batch_execute(&timeout)?;
+    if phase_lock {
+        let sql = db::exclusive_phase_lock_sql();
+        sent.push(sql.clone());
+        tx.batch_execute(&sql)
+            .context("waiting for in-flight writers to finish their transactions")?;
+    }
+    Ok(tx)
 }
 
 fn is_fk_violation(e: &anyhow::Error) -> bool {

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
+pub mod service;
 pub mod switch_readers;
 
 use anyhow::{bail, Result};
@@ -148,7 +149,8 @@ pub struct Step {
     /// Existing tables whose writers wait while the step holds its lock (empty for steps on tables
     /// the plan itself creates).
     pub waits: BTreeSet<String>,
-    pub in_transaction: bool,
+    /// Which transaction it runs in: see [`transactions`].
+    pub tx: Tx,
     /// The statements inside a generated function body: sqlparser keeps bodies opaque, so they are
     /// checked one by one.
     pub body: Vec<String>,
@@ -175,7 +177,7 @@ impl Step {
             lock,
             tables: BTreeSet::new(),
             waits: BTreeSet::new(),
-            in_transaction: true,
+            tx: Tx::Phase,
             body: Vec::new(),
             copy: None,
             tolerate_fk_violation: false,
@@ -191,6 +193,42 @@ impl Step {
             _ => self,
         }
     }
+}
+
+/// Which transaction a step runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tx {
+    /// The phase's: consecutive such steps run together, under the exclusive phase lock (no
+    /// writer is mid-transaction), with their table locks taken up front.
+    Phase,
+    /// Its own, without the phase lock: a long `VALIDATE` or `ANALYZE` writers need not wait for.
+    Own,
+    /// One per keyset batch, each checkpointed: a copy.
+    Batched,
+}
+
+/// One transaction of a plan (or, for a copy, its run of batches): the steps it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub tx: Tx,
+    pub steps: std::ops::Range<usize>,
+}
+
+/// How `steps` run, transaction by transaction: the one derivation the executor, the up-front
+/// locks and the preview share.
+pub fn transactions(steps: &[Step]) -> Vec<Transaction> {
+    let mut out: Vec<Transaction> = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        match out.last_mut() {
+            Some(t) if t.tx == Tx::Phase && s.tx == Tx::Phase => t.steps.end = i + 1,
+            _ => out.push(Transaction {
+                tx: s.tx,
+                steps: i..i + 1,
+            }),
+        }
+    }
+    out
 }
 
 /// A foreign key that phase 1 does not create and phase 3 adds.

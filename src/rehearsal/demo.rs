@@ -13,7 +13,8 @@
 use crate::cli::{DemoArgs, Global};
 use crate::pg::db::{self, LockPolicy};
 use crate::phase::copy::Tuning;
-use crate::phase::engine::{self, Ctx};
+use crate::phase::engine::Ctx;
+use crate::phase::service;
 use crate::phase::{Direction, Phase};
 use crate::rehearsal::cluster::{Cluster, ClusterOptions};
 use crate::rehearsal::writers::{Totals, Writer};
@@ -274,9 +275,22 @@ fn run_sequence(
             switch_functions: true,
         };
         let what = || format!("rehearsal: {} of phase {phase}", direction.as_str());
-        engine::check_order(ctx.client, phase, direction).with_context(what)?;
-        let plan = engine::plan(&mut ctx, phase, direction).with_context(what)?;
-        let outcome = engine::execute(&mut ctx, &plan).with_context(what)?;
+        let request = service::Request {
+            phase,
+            direction,
+            dry_run: false,
+            // the rehearsal's week of dual writes is simulated: no soak, and the log says so
+            soak: "0s",
+        };
+        let (plan, outcome) = match service::run_phase(&mut ctx, &request, &mut service::Unattended)
+            .with_context(what)?
+        {
+            service::Ran::Done { plan, outcome } => (plan, outcome),
+            other => bail!(
+                "rehearsal: {} of phase {phase}: {other:?}",
+                direction.as_str()
+            ),
+        };
         let copied = copied_rows(client, phase, direction)?;
         let (wait, errors, batch) = window();
         println!(

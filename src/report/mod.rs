@@ -7,7 +7,7 @@ pub mod validate;
 
 use crate::pg::db::LockPolicy;
 use crate::phase::engine::Outcome;
-use crate::phase::{Direction, Plan};
+use crate::phase::{Direction, Plan, Transaction, Tx};
 use crate::report::status::Status;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -31,15 +31,17 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         .iter()
         .flat_map(|s| s.waits.iter().map(String::as_str))
         .collect();
-    if plan.steps.iter().all(|s| s.in_transaction) {
+    let transactions = crate::phase::transactions(&plan.steps);
+    if transactions.len() == 1 && transactions[0].tx == Tx::Phase {
         out.push_str(&format!(
             "-- {} steps in one transaction, with the phase recorded in the same transaction.\n",
             plan.steps.len()
         ));
     } else {
         out.push_str(&format!(
-            "-- {} steps, each in its own short transaction (copies: one per batch, checkpointed); resumable: after a crash run the same command again.\n",
-            plan.steps.len()
+            "-- {} steps in {} transactions (copies: one per batch, checkpointed); resumable: after a crash run the same command again.\n",
+            plan.steps.len(),
+            transactions.len()
         ));
     }
     out.push_str(&format!(
@@ -62,6 +64,13 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         }
     }
     for (i, s) in plan.steps.iter().enumerate() {
+        if let Some((k, t)) = transactions
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.steps.start == i)
+        {
+            out.push_str(&transaction_boundary(k + 1, transactions.len(), t));
+        }
         out.push_str(&format!("\n-- Step {}: {}\n", i + 1, s.title));
         let tables: Vec<&str> = s.tables.iter().map(String::as_str).collect();
         out.push_str(&format!(
@@ -88,6 +97,21 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         out.push_str(";\n");
     }
     out
+}
+
+/// Where a transaction of the plan begins, and how it runs.
+fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
+    let steps = if t.steps.len() == 1 {
+        format!("step {}", t.steps.start + 1)
+    } else {
+        format!("steps {} to {}", t.steps.start + 1, t.steps.end)
+    };
+    let how = match t.tx {
+        Tx::Phase => "one transaction under the exclusive phase lock",
+        Tx::Own => "its own transaction, without the phase lock",
+        Tx::Batched => "one transaction per keyset batch",
+    };
+    format!("\n-- ==== transaction {k} of {of}: {steps}, {how} ====\n")
 }
 
 pub fn status_table(s: &Status) -> String {

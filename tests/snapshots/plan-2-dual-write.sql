@@ -9,6 +9,8 @@
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
+-- ==== transaction 1 of 1: steps 1 to 108, one transaction under the exclusive phase lock ====
+
 -- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
 CREATE OR REPLACE FUNCTION ra_migrate.refuse_truncate_during_migration() RETURNS trigger LANGUAGE plpgsql AS $ra_migrate$
