@@ -1,7 +1,7 @@
 //! Progress of long work: bars per table and overall (rows, rows/s, ETA) on a terminal, plain log
 //! lines elsewhere (CI, cron, pipes), at most one line per table every few seconds.
 
-use crate::phase::copy::Progress;
+use crate::phase::copy::CopyProgress;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Picks bars or log lines depending on whether stderr is a terminal.
-pub fn for_stderr() -> Box<dyn Progress> {
+pub fn for_stderr() -> Box<dyn CopyProgress> {
     if std::io::stderr().is_terminal() {
         Box::new(Bars::new())
     } else {
@@ -43,7 +43,7 @@ fn style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-impl Progress for Bars {
+impl CopyProgress for Bars {
     fn start(&self, table: &str, total: u64, done: u64) {
         let bar = self.multi.add(ProgressBar::new(total));
         bar.set_style(style());
@@ -79,7 +79,7 @@ pub struct Lines {
     tables: Mutex<BTreeMap<String, (u64, u64, Instant, Instant)>>, // total, done, started, last line
 }
 
-impl Progress for Lines {
+impl CopyProgress for Lines {
     fn start(&self, table: &str, total: u64, done: u64) {
         tracing::info!(table, total, done, "backfill started");
         let now = Instant::now();
@@ -123,7 +123,7 @@ impl Progress for Lines {
 /// Swallows progress (tests, library callers that report on their own).
 pub struct Silent;
 
-impl Progress for Silent {
+impl CopyProgress for Silent {
     fn start(&self, _: &str, _: u64, _: u64) {}
     fn advance(&self, _: &str, _: u64) {}
     fn finish(&self, _: &str) {}

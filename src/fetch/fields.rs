@@ -15,7 +15,7 @@ use crate::api::{
     PersonRecord, RaceRecord, RunnerRecord, SireKind, SireLike,
 };
 
-use super::step::{shown, text, FieldDef, Mode, Resolve, Step};
+use super::step::{shown, text, FieldDef, Mode, Resolve, TableWrite};
 
 use Endpoint::{Racecards, Results};
 use Mode::{Fill, Initial, Owned};
@@ -296,9 +296,9 @@ const ODDS: &[FieldDef<OddsRecord>] = &[
 pub fn races<'a>(
     endpoint: Endpoint,
     records: impl IntoIterator<Item = &'a RaceRecord>,
-) -> Step<'a> {
+) -> TableWrite<'a> {
     let variant = endpoint.path().replace('/', "_");
-    let mut step = Step::build(
+    let mut step = TableWrite::build(
         "ra_races",
         &variant,
         &["id"],
@@ -314,9 +314,9 @@ pub fn races<'a>(
 pub fn runners<'a>(
     endpoint: Endpoint,
     records: impl IntoIterator<Item = &'a RunnerRecord>,
-) -> Step<'a> {
+) -> TableWrite<'a> {
     let variant = endpoint.path().replace('/', "_");
-    let mut step = Step::build(
+    let mut step = TableWrite::build(
         "ra_runners",
         &variant,
         &["race_id", "horse_id"],
@@ -332,8 +332,8 @@ pub fn runners<'a>(
     step
 }
 
-pub fn odds<'a>(records: impl IntoIterator<Item = &'a OddsRecord>) -> Step<'a> {
-    let mut step = Step::build(
+pub fn odds<'a>(records: impl IntoIterator<Item = &'a OddsRecord>) -> TableWrite<'a> {
+    let mut step = TableWrite::build(
         "ra_runner_odds",
         "racecards",
         &["race_id", "horse_id", "bookmaker_id"],
@@ -355,14 +355,14 @@ pub fn odds<'a>(records: impl IntoIterator<Item = &'a OddsRecord>) -> Step<'a> {
 }
 
 /// Horses that ran, or whose profile was fetched.
-pub fn horses<'a>(records: impl IntoIterator<Item = &'a HorseRecord>) -> Step<'a> {
-    Step::build("ra_horses", "horses", &["id"], HORSE, None, None, records)
+pub fn horses<'a>(records: impl IntoIterator<Item = &'a HorseRecord>) -> TableWrite<'a> {
+    TableWrite::build("ra_horses", "horses", &["id"], HORSE, None, None, records)
 }
 
 /// Horses known only as a sire, dam or damsire: created when missing, never overwriting what a
 /// runner or a profile said; left out (not quarantined) when they cannot be written.
-pub fn parent_horses<'a>(records: impl IntoIterator<Item = &'a HorseRecord>) -> Step<'a> {
-    let mut step = Step::build(
+pub fn parent_horses<'a>(records: impl IntoIterator<Item = &'a HorseRecord>) -> TableWrite<'a> {
+    let mut step = TableWrite::build(
         "ra_horses",
         "parents",
         &["id"],
@@ -378,13 +378,13 @@ pub fn parent_horses<'a>(records: impl IntoIterator<Item = &'a HorseRecord>) -> 
 pub fn people<'a>(
     kind: PersonKind,
     records: impl IntoIterator<Item = &'a PersonRecord>,
-) -> Step<'a> {
+) -> TableWrite<'a> {
     let table = match kind {
         PersonKind::Jockey => "ra_jockeys",
         PersonKind::Trainer => "ra_trainers",
         PersonKind::Owner => "ra_owners",
     };
-    Step::build(
+    TableWrite::build(
         table,
         "people",
         &["id"],
@@ -395,13 +395,16 @@ pub fn people<'a>(
     )
 }
 
-pub fn sire_likes<'a>(kind: SireKind, records: impl IntoIterator<Item = &'a SireLike>) -> Step<'a> {
+pub fn sire_likes<'a>(
+    kind: SireKind,
+    records: impl IntoIterator<Item = &'a SireLike>,
+) -> TableWrite<'a> {
     let table = match kind {
         SireKind::Sire => "ra_sires",
         SireKind::Dam => "ra_dams",
         SireKind::Damsire => "ra_damsires",
     };
-    Step::build(
+    TableWrite::build(
         table,
         "sire_likes",
         &["id"],
@@ -412,8 +415,8 @@ pub fn sire_likes<'a>(kind: SireKind, records: impl IntoIterator<Item = &'a Sire
     )
 }
 
-pub fn pedigrees<'a>(records: impl IntoIterator<Item = &'a PedigreeRecord>) -> Step<'a> {
-    Step::build(
+pub fn pedigrees<'a>(records: impl IntoIterator<Item = &'a PedigreeRecord>) -> TableWrite<'a> {
+    TableWrite::build(
         "ra_horse_pedigree",
         "pedigrees",
         &["horse_id"],
@@ -428,17 +431,17 @@ pub fn pedigrees<'a>(records: impl IntoIterator<Item = &'a PedigreeRecord>) -> S
 pub fn courses<'a>(
     from_races: bool,
     records: impl IntoIterator<Item = &'a CourseRecord>,
-) -> Step<'a> {
+) -> TableWrite<'a> {
     let (variant, mode) = if from_races {
         ("races", Some(Initial))
     } else {
         ("courses", None)
     };
-    Step::build("ra_courses", variant, &["id"], COURSE, None, mode, records)
+    TableWrite::build("ra_courses", variant, &["id"], COURSE, None, mode, records)
 }
 
-pub fn regions<'a>(records: impl IntoIterator<Item = &'a RegionRecord>) -> Step<'a> {
-    Step::build(
+pub fn regions<'a>(records: impl IntoIterator<Item = &'a RegionRecord>) -> TableWrite<'a> {
+    TableWrite::build(
         "ra_regions",
         "regions",
         &["code"],
@@ -449,8 +452,8 @@ pub fn regions<'a>(records: impl IntoIterator<Item = &'a RegionRecord>) -> Step<
     )
 }
 
-pub fn bookmakers<'a>(records: impl IntoIterator<Item = &'a BookmakerRecord>) -> Step<'a> {
-    Step::build(
+pub fn bookmakers<'a>(records: impl IntoIterator<Item = &'a BookmakerRecord>) -> TableWrite<'a> {
+    TableWrite::build(
         "ra_bookmakers",
         "bookmakers",
         &["code"],

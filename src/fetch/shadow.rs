@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::step::{Mode, Row, Step};
+use super::step::{Mode, Row, TableWrite};
 
 /// Stop remembering beyond this many rows (memory stays bounded on very long ranges).
 const MAX_ROWS: usize = 1_000_000;
@@ -39,7 +39,7 @@ pub struct Written {
 }
 
 impl Written {
-    pub fn of(step: &Step, row: &Row) -> Written {
+    pub fn of(step: &TableWrite, row: &Row) -> Written {
         Written {
             table: step.table,
             key: row.key(&step.key),
@@ -60,7 +60,7 @@ impl Shadow {
     }
 
     /// True when every value of `row` is already stored, as far as this run knows.
-    pub fn unchanged(&self, step: &Step, row: &Row) -> bool {
+    pub fn unchanged(&self, step: &TableWrite, row: &Row) -> bool {
         let Some(known) = self
             .tables
             .get(step.table)
@@ -118,8 +118,8 @@ mod tests {
     use super::*;
     use crate::fetch::step::Field;
 
-    fn step(mode: Mode, rows: Vec<Vec<Option<&'static str>>>) -> Step<'static> {
-        Step {
+    fn step(mode: Mode, rows: Vec<Vec<Option<&'static str>>>) -> TableWrite<'static> {
+        TableWrite {
             name: "ra_x/t".into(),
             table: "ra_x",
             fields: vec![

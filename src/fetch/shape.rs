@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 
 use crate::schema::catalog::{Catalog, Table};
 
-use super::step::{Mode, Step};
+use super::step::{Mode, TableWrite};
 
 /// A field that has a column in the table.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ fn int_range(base: &str) -> Option<(i64, i64)> {
 
 impl Shape {
     /// Matches `step` against `table` of `cat`.
-    pub fn of(cat: &Catalog, table_name: &str, step: &Step) -> Result<Shape> {
+    pub fn of(cat: &Catalog, table_name: &str, step: &TableWrite) -> Result<Shape> {
         let Some(table) = cat.table(table_name) else {
             bail!("table {table_name} does not exist in schema {}", cat.schema);
         };

@@ -49,7 +49,7 @@ impl<T: Serialize> RecordJson for T {
     }
 }
 
-/// One record's values, aligned with [`Step::fields`].
+/// One record's values, aligned with [`TableWrite::fields`].
 pub struct Row<'a> {
     pub values: Vec<Option<Cow<'a, str>>>,
     pub origin: &'a dyn RecordJson,
@@ -82,7 +82,7 @@ pub struct Resolve {
 }
 
 /// The rows of one logical table written by one statement.
-pub struct Step<'a> {
+pub struct TableWrite<'a> {
     /// Names the statement shape for caching and messages, e.g. `ra_runners/results`.
     pub name: String,
     /// Logical (old-layout) table name, routed by `route::WritePlan`.
@@ -107,7 +107,7 @@ pub struct Step<'a> {
     pub checked: bool,
 }
 
-impl<'a> Step<'a> {
+impl<'a> TableWrite<'a> {
     /// Builds a step from records: one row per record, fields filtered by `endpoint`, modes
     /// replaced by `mode` when given. `key` names fields by their first column.
     pub fn build<R: Serialize + 'a>(
@@ -118,7 +118,7 @@ impl<'a> Step<'a> {
         endpoint: Option<Endpoint>,
         mode: Option<Mode>,
         records: impl IntoIterator<Item = &'a R>,
-    ) -> Step<'a> {
+    ) -> TableWrite<'a> {
         let defs: Vec<&FieldDef<R>> = defs
             .iter()
             .filter(|d| d.only.is_none() || d.only == endpoint)
@@ -146,7 +146,7 @@ impl<'a> Step<'a> {
                 origin: r as &dyn RecordJson,
             })
             .collect();
-        Step {
+        TableWrite {
             name: format!("{table}/{variant}"),
             table,
             fields,
@@ -218,7 +218,7 @@ mod tests {
             name: None,
             n: Some(3),
         }];
-        let s = Step::build(
+        let s = TableWrite::build(
             "ra_x",
             "t",
             &["id"],
@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(s.fields.len(), 2, "the results-only field is left out");
         assert_eq!(s.key, [0]);
         assert_eq!(s.rows[0].values, [Some(Cow::Borrowed("a")), None]);
-        let s = Step::build(
+        let s = TableWrite::build(
             "ra_x",
             "t",
             &["id"],

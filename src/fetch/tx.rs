@@ -32,7 +32,7 @@ use super::route::{Role, Route, WritePlan};
 use super::shadow::{Shadow, Written};
 use super::shape::{MirrorShape, Shape};
 use super::statements;
-use super::step::{Row, Step};
+use super::step::{Row, TableWrite};
 
 /// What a batch is, for quarantine rows and error messages.
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ impl Prepared {
         })
     }
 
-    fn compile(&mut self, step: &Step) -> Result<Arc<Compiled>> {
+    fn compile(&mut self, step: &TableWrite) -> Result<Arc<Compiled>> {
         if let Some(c) = self.compiled.get(&step.name) {
             return Ok(c.clone());
         }
@@ -250,7 +250,11 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// Removes the rows for which `why` returns a reason, quarantining them (or leaving them out,
     /// for an optional step).
-    pub fn reject_where(&mut self, step: &mut Step, mut why: impl FnMut(&Row) -> Option<String>) {
+    pub fn reject_where(
+        &mut self,
+        step: &mut TableWrite,
+        mut why: impl FnMut(&Row) -> Option<String>,
+    ) {
         let rows = std::mem::take(&mut step.rows);
         for row in rows {
             match why(&row) {
@@ -260,7 +264,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         }
     }
 
-    fn reject(&mut self, step: &Step, row: &Row, error: String) {
+    fn reject(&mut self, step: &TableWrite, row: &Row, error: String) {
         let key = row.key(&step.key);
         if step.optional {
             tracing::debug!(table = step.table, %key, %error, "derived row left out");
@@ -275,7 +279,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// Quarantines `row` without marking its key unwritable: for a second copy of a key whose
     /// first copy is written (rows referencing the key must still be written with it).
-    fn hold(&mut self, step: &Step, row: &Row, error: String) {
+    fn hold(&mut self, step: &TableWrite, row: &Row, error: String) {
         if step.optional {
             return;
         }
@@ -291,7 +295,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// The checks that need no database: duplicate keys, rows whose foreign keys point at rows
     /// quarantined earlier in this batch, values that cannot fit the table. Idempotent.
-    pub fn precheck(&mut self, step: &mut Step) -> Result<()> {
+    pub fn precheck(&mut self, step: &mut TableWrite) -> Result<()> {
         if step.rows.is_empty() {
             return Ok(());
         }
@@ -321,7 +325,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     /// Keeps the first row of each key; a later row with other values is quarantined (both
     /// cannot be stored), an identical one is dropped. Sorts by key: writers that lock rows in
     /// the same order cannot deadlock each other.
-    fn dedupe(&mut self, step: &mut Step) {
+    fn dedupe(&mut self, step: &mut TableWrite) {
         let key = step.key.clone();
         let mut keyed: Vec<(String, Row)> = std::mem::take(&mut step.rows)
             .into_iter()
@@ -344,7 +348,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         }
     }
 
-    fn follow_fks(&mut self, step: &mut Step, compiled: &Compiled) {
+    fn follow_fks(&mut self, step: &mut TableWrite, compiled: &Compiled) {
         let mut links = Vec::new();
         for fk in &compiled.shape.fks {
             let Some(logical) = self.prep.plan.logical_of(&fk.ref_table) else {
@@ -390,7 +394,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// Writes a step: everything `precheck` does, then the database-side preparation and the
     /// statement itself.
-    pub fn run(&mut self, mut step: Step) -> Result<()> {
+    pub fn run(&mut self, mut step: TableWrite) -> Result<()> {
         if step.rows.is_empty() {
             return Ok(());
         }
@@ -454,7 +458,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     /// Books rows `idx` as written.
     fn done(
         &mut self,
-        step: &Step,
+        step: &TableWrite,
         compiled: &Compiled,
         idx: &[usize],
         (primary, mirror, new): (i64, i64, Option<Vec<String>>),
@@ -478,7 +482,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     }
 
     /// Replaces codes by ids (odds name bookmakers by code); unknown codes are quarantined.
-    fn resolve(&mut self, step: &mut Step) -> Result<()> {
+    fn resolve(&mut self, step: &mut TableWrite) -> Result<()> {
         let Some(res) = step.resolve.take() else {
             return Ok(());
         };
@@ -521,7 +525,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// NOT NULL columns the record leaves empty keep the stored value of an existing row; a new
     /// row takes the column's default, or cannot be written without one.
-    fn keep_stored(&mut self, step: &mut Step, compiled: &Compiled) -> Result<()> {
+    fn keep_stored(&mut self, step: &mut TableWrite, compiled: &Compiled) -> Result<()> {
         let shape = &compiled.shape;
         let lacking: Vec<usize> = step
             .rows
@@ -595,7 +599,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         Ok(())
     }
 
-    fn lock_races(&mut self, step: &Step, idx: &[usize]) -> Result<()> {
+    fn lock_races(&mut self, step: &TableWrite, idx: &[usize]) -> Result<()> {
         let Some(f) = step.field("race_id") else {
             return Ok(());
         };
@@ -624,7 +628,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     /// keys inserted when the step asked for them).
     fn exec(
         &mut self,
-        step: &Step,
+        step: &TableWrite,
         compiled: &Compiled,
         via: Via,
         idx: &[usize],
@@ -669,7 +673,13 @@ impl<'t, 'c> TxCtx<'t, 'c> {
 
     /// Careful mode: the statement inside a savepoint; on a data error, halves until the records
     /// that fail alone are found and quarantined.
-    fn guarded(&mut self, step: &Step, compiled: &Compiled, via: Via, idx: &[usize]) -> Result<()> {
+    fn guarded(
+        &mut self,
+        step: &TableWrite,
+        compiled: &Compiled,
+        via: Via,
+        idx: &[usize],
+    ) -> Result<()> {
         self.tx.batch_execute("SAVEPOINT ra_fetch_step")?;
         match self.exec(step, compiled, via, idx) {
             Ok(outcome) => {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// What to copy, as planned (and previewed) by phase 3.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Copy {
+pub struct BatchedCopy {
     pub old: String,
     pub new: String,
     /// The four forms of the batch statement: no bound, lower only, upper only, both. `$1` is the
@@ -53,7 +53,7 @@ impl Default for Tuning {
 }
 
 /// Where progress goes: bars on a terminal, log lines otherwise (see `progress`).
-pub trait Progress {
+pub trait CopyProgress {
     fn start(&self, table: &str, total: u64, done: u64);
     fn advance(&self, table: &str, rows: u64);
     fn finish(&self, table: &str);
@@ -67,7 +67,7 @@ pub fn plan_copy(
     new: &Table,
     key: &[String],
     columns: &[String],
-) -> Copy {
+) -> BatchedCopy {
     let q = |c: &String| cat.quote(c);
     let old_q = cat.qualified(&old.name);
     let new_q = cat.qualified(&new.name);
@@ -166,7 +166,7 @@ pub fn plan_copy(
     ];
     let key_text: Vec<String> = key_cols.iter().map(|k| format!("{k}::text")).collect();
     let key_array = format!("ARRAY[{}]", key_text.join(", "));
-    Copy {
+    BatchedCopy {
         old: old.name.clone(),
         new: new.name.clone(),
         statements: [stmt(&[]), fixed_lower, fixed_upper, both],
@@ -193,10 +193,10 @@ pub struct CopyStats {
 /// Copies `copy.old` into `copy.new` from the last checkpoint to the end.
 pub fn run(
     client: &mut Client,
-    copy: &Copy,
+    copy: &BatchedCopy,
     tuning: &Tuning,
     lock: &LockPolicy,
-    progress: &dyn Progress,
+    progress: &dyn CopyProgress,
 ) -> Result<CopyStats> {
     let started = Instant::now();
     let row = client.query_opt(

@@ -24,7 +24,7 @@ pub struct Ctx<'a> {
     pub force: bool,
     /// How the backfill batches.
     pub tuning: crate::phase::copy::Tuning,
-    pub progress: &'a dyn crate::phase::copy::Progress,
+    pub progress: &'a dyn crate::phase::copy::CopyProgress,
     /// Phase 4: switch functions as well as views.
     pub switch_functions: bool,
 }
@@ -607,11 +607,11 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
 
 /// The backfill's progress, passed on, noting whether a batch was committed.
 struct Watched<'a> {
-    inner: &'a dyn crate::phase::copy::Progress,
+    inner: &'a dyn crate::phase::copy::CopyProgress,
     advanced: std::cell::Cell<bool>,
 }
 
-impl crate::phase::copy::Progress for Watched<'_> {
+impl crate::phase::copy::CopyProgress for Watched<'_> {
     fn start(&self, table: &str, total: u64, done: u64) {
         self.inner.start(table, total, done)
     }

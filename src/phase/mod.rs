@@ -155,7 +155,7 @@ pub struct Step {
     /// checked one by one.
     pub body: Vec<String>,
     /// A batched copy run by `copy::run` instead of `sql` (which shows its batch statement).
-    pub copy: Option<crate::phase::copy::Copy>,
+    pub copy: Option<crate::phase::copy::BatchedCopy>,
     /// A foreign-key violation (orphans) leaves the constraint NOT VALID and is reported, instead
     /// of stopping the phase.
     pub tolerate_fk_violation: bool,

@@ -8,7 +8,7 @@ pub mod validate;
 use crate::pg::db::LockPolicy;
 use crate::phase::engine::Outcome;
 use crate::phase::{Direction, Plan, Transaction, Tx};
-use crate::report::status::Status;
+use crate::report::status::StatusReport;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -114,7 +114,7 @@ fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
     format!("\n-- ==== transaction {k} of {of}: {steps}, {how} ====\n")
 }
 
-pub fn status_table(s: &Status) -> String {
+pub fn status_table(s: &StatusReport) -> String {
     let mut out = format!(
         "database: {}\nphase: {} ({}), status: {}{}\n",
         s.database,

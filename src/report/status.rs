@@ -8,7 +8,7 @@ use postgres::Client;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-pub struct Status {
+pub struct StatusReport {
     pub database: String,
     /// Highest phase in effect: 0 when none.
     pub phase: i16,
@@ -40,7 +40,7 @@ pub fn gather(
     schema: &str,
     database: &str,
     exact: bool,
-) -> Result<Status> {
+) -> Result<StatusReport> {
     let phases = state::phases(client)?;
     let current = phases
         .iter()
@@ -84,7 +84,7 @@ pub fn gather(
         .filter(|n| n.starts_with("ra_") && !known.contains(*n) && !mapping.is_protected(n))
         .cloned()
         .collect();
-    Ok(Status {
+    Ok(StatusReport {
         database: database.to_string(),
         phase: current.as_ref().map(|r| r.phase.number()).unwrap_or(0),
         phase_name: current
