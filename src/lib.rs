@@ -4,16 +4,16 @@
 
 pub mod api;
 pub mod cli;
-pub mod commands;
-pub mod doctor;
+pub(crate) mod commands;
+pub(crate) mod doctor;
 pub mod fetch;
-pub mod interrupt;
-pub mod orphans;
+pub(crate) mod interrupt;
+pub(crate) mod orphans;
 pub mod pg;
 pub mod phase;
 pub mod progress;
-pub mod purge;
-pub mod readers;
+pub(crate) mod purge;
+pub(crate) mod readers;
 pub mod rehearsal;
 pub mod report;
 pub mod schema;
