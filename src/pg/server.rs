@@ -114,8 +114,13 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
         }
     });
     let mut verdict = None;
-    let moved = |pid: i32, setting: &Option<String>| {
-        pid != first_pid || setting.as_deref() != Some(token.as_str())
+    let moved = |client: &mut Client| -> Result<Option<String>> {
+        let (pid, setting) = probe_row(client, PROBE)?;
+        Ok((pid != first_pid || setting.as_deref() != Some(token.as_str())).then(|| {
+            format!(
+                "this connection moved from backend pid {first_pid} to {pid} between two transactions"
+            )
+        }))
     };
     for _ in 0..3 {
         if cmd_tx.send(true).is_err() {
@@ -130,11 +135,8 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
             ));
             break;
         }
-        let (pid, setting) = probe_row(client, PROBE)?;
-        if moved(pid, &setting) {
-            verdict = Some(format!(
-                "this connection moved from backend pid {first_pid} to {pid} between two transactions"
-            ));
+        verdict = moved(client)?;
+        if verdict.is_some() {
             break;
         }
         if cmd_tx.send(false).is_err()
@@ -142,11 +144,8 @@ pub fn transaction_pooler(client: &mut Client, url: &str) -> Result<Option<Strin
         {
             break;
         }
-        let (pid, setting) = probe_row(client, PROBE)?;
-        if moved(pid, &setting) {
-            verdict = Some(format!(
-                "this connection moved from backend pid {first_pid} to {pid} between two transactions"
-            ));
+        verdict = moved(client)?;
+        if verdict.is_some() {
             break;
         }
     }
