@@ -102,6 +102,46 @@ fn dry_run_changes_neither_the_catalog_nor_the_tools_tables() {
     assert_eq!(tool_rows(&mut c), tool_applied);
 }
 
+/// `plan N` and `apply N --dry-run` are one preview: the same JSON, refusals included (a dry run
+/// of a phase the order refuses shows the plan and why it would be refused, as `plan` does).
+#[test]
+fn plan_and_dry_run_give_the_same_json() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&ok(&db, &all)).expect("JSON output")
+    };
+    let same = |plan: &[&str], dry_run: &[&str]| -> serde_json::Value {
+        let (a, b) = (json(plan), json(dry_run));
+        assert_eq!(a, b, "{plan:?} and {dry_run:?} differ");
+        assert!(a["steps"].as_array().is_some_and(|s| !s.is_empty()), "{a}");
+        a
+    };
+    let p = same(&["plan", "1"], &["apply", "1", "--dry-run"]);
+    assert!(p["refused_now"].is_null(), "{p}");
+    ok(&db, &["apply", "1", "--yes"]);
+    same(&["plan", "2"], &["apply", "2", "--dry-run"]);
+    let p = same(
+        &["plan", "1", "--rollback"],
+        &["rollback", "1", "--dry-run"],
+    );
+    assert!(p["refused_now"].is_null(), "{p}");
+    // a rollback the order refuses: both show the plan and the same refusal
+    ok(&db, &["apply", "2", "--yes"]);
+    let p = same(
+        &["plan", "1", "--rollback"],
+        &["rollback", "1", "--dry-run"],
+    );
+    assert!(
+        p["refused_now"]
+            .as_str()
+            .is_some_and(|r| r.contains("phase 2")),
+        "{p}"
+    );
+}
+
 #[test]
 fn a_plan_that_references_a_protected_table_is_refused() {
     use ra_migrate::phase::{engine, Lock, Step};
