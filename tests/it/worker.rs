@@ -641,6 +641,78 @@ fn a_row_changed_behind_the_tools_back_fails_the_next_consistency_check_wakes_th
 }
 
 #[test]
+fn a_row_changed_behind_the_tools_back_before_any_check_is_found_by_the_first_one() {
+    let schedule = "timezone = \"Europe/London\"\n[[job]]\nname = \"consistency\"\nkind = \"consistency\"\nevery = \"hour\"\nat = \":15\"\n";
+    let s = setup(&WeekApi::default(), &["1", "2"], schedule);
+    let mut c = s.db.client();
+    // dual-write is on and no check has run: an outside writer changes a horse the new master
+    // has never seen, with the triggers off
+    let horse: String = c
+        .query_one("SELECT min(id) FROM ra_horses", &[])
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "SET session_replication_role = replica;
+         UPDATE ra_horses SET breeder = 'Before Any Check' WHERE id = '{horse}';
+         RESET session_replication_role;"
+    ))
+    .unwrap();
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM ra_migrate.consistency_check"),
+        0
+    );
+    let hook_file = std::env::temp_dir().join(format!(
+        "ra-worker-first-hook-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let hook = format!("cat > '{}'", hook_file.display());
+    let out = s.worker(
+        "2025-10-13 08:30",
+        &["--catch-up-days", "0", "--on-failure", &hook],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (clean, differences): (bool, Value) = {
+        let r = c
+            .query_one(
+                "SELECT clean, differences FROM ra_migrate.consistency_check ORDER BY id LIMIT 1",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(!clean, "{differences}");
+    assert!(
+        differences.to_string().contains(&horse)
+            && differences.to_string().contains("missing in ra_mst_horses"),
+        "{differences}"
+    );
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&hook_file).expect("the hook ran")).unwrap();
+    let _ = std::fs::remove_file(&hook_file);
+    assert_eq!(event["event"], "consistency_check_failed", "{event}");
+    assert!(event["error"].as_str().unwrap().contains(&horse), "{event}");
+    let out = s
+        .command(&["apply", "3", "--yes", "--soak", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("consistency check") && err.contains(&horse),
+        "{err}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_migrate.phase_state WHERE phase = 3"
+        ),
+        0,
+        "nothing of phase 3 ran"
+    );
+}
+
+#[test]
 fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silences_it() {
     let db = legacy(&["1", "2"]);
     let dir = std::env::temp_dir().join(format!(
