@@ -514,7 +514,6 @@ fn apply_3_right_after_apply_2_is_refused_naming_the_soak_and_soak_0s_runs_and_i
     let db = legacy(&["1", "2"]);
     let run = |args: &[&str]| {
         bin()
-            .env_remove("RA_MIGRATE_SOAK")
             .arg("--database-url")
             .arg(&db.url)
             .args(args)
