@@ -244,7 +244,7 @@ impl Worker<'_> {
                 fetch::check_window(self.source.label(), *endpoint, dates, day)
                     .and_then(|()| fetch::races::fetch(&mut f, *endpoint, dates))
             }
-            (None, Kind::Enrichment) => fetch::entities::enrich(
+            (None, Kind::Enrichment | Kind::Profiles) => fetch::entities::enrich(
                 &mut f,
                 job.limit.unwrap_or(500),
                 job.recheck_absent_days.unwrap_or(30),
@@ -256,6 +256,9 @@ impl Worker<'_> {
         let totals = f.ingest.totals();
         counts["batches"] = totals.batches.into();
         counts["rows_written"] = totals.written.values().sum::<u64>().into();
+        if job.kind == Kind::Profiles {
+            counts["people"] = people_profiles();
+        }
         if let Some((_, dates)) = &what {
             counts["dates"] =
                 serde_json::json!(dates.iter().map(|d| d.to_string()).collect::<Vec<_>>());
@@ -266,6 +269,19 @@ impl Worker<'_> {
             Err(e) => Err((e, counts, quarantined)),
         }
     }
+}
+
+/// Why the weekly pass asks the API nothing about people.
+pub const NO_PEOPLE_PROFILES: &str = "the Racing API has no profile endpoint for jockeys, trainers or owners (only /v1/{jockeys,trainers,owners}/search?name= and the Pro-only /v1/{jockeys,trainers,owners}/{id}/results): people are kept current by the racecards and results that name them, and this pass makes no request for them";
+
+/// The people part of the weekly pass: nothing to ask for, said once per process (a worker
+/// running for weeks would otherwise repeat it every Monday) and in every slot's counts.
+fn people_profiles() -> serde_json::Value {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::SeqCst) {
+        eprintln!("note: {NO_PEOPLE_PROFILES}");
+    }
+    serde_json::json!({"requests": 0, "why": NO_PEOPLE_PROFILES})
 }
 
 pub(crate) fn host() -> String {

@@ -872,6 +872,83 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
 }
 
 #[test]
+fn the_weekly_pass_refetches_stale_and_absent_horses_and_says_once_that_people_have_no_profile_endpoint(
+) {
+    let schedule = r#"
+timezone = "Europe/London"
+[[job]]
+name = "stale-profiles"
+kind = "profiles"
+every = "week"
+weekday = "mon"
+at = "03:00"
+limit = 100
+recheck_absent_days = 7
+"#;
+    let s = setup(&WeekApi::default(), &["1", "2"], schedule);
+    let mut c = s.db.client();
+    // two horses known by name only, one the API had no profile for 8 days ago (due again) and
+    // one it had none for yesterday (not due)
+    c.batch_execute(
+        "INSERT INTO ra_horses (id, name) VALUES ('hrs_888101', 'One'), ('hrs_888102', 'Two'),
+             ('hrs_888103', 'Absent Long Ago'), ('hrs_888104', 'Absent Yesterday');
+         INSERT INTO ra_migrate.absent_profile (horse_id, first_checked_at, last_checked_at)
+         VALUES ('hrs_888103', now() - interval '8 days', now() - interval '8 days'),
+                ('hrs_888104', now() - interval '1 day', now() - interval '1 day');",
+    )
+    .unwrap();
+    // Monday 13 October 2025, after the pass's 03:00 slot
+    let out = s.worker("2025-10-13 03:30", &["--catch-up-days", "0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        err.matches("no profile endpoint for jockeys, trainers or owners")
+            .count(),
+        1,
+        "said once: {err}"
+    );
+    let paths: Vec<String> = s.server.requests().iter().map(|r| r.path.clone()).collect();
+    let mut horses: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("/v1/horses/"))
+        .collect();
+    horses.sort();
+    assert_eq!(
+        horses,
+        ["hrs_888101/pro", "hrs_888102/pro", "hrs_888103/pro"],
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/v1/jockeys")
+            || p.starts_with("/v1/trainers")
+            || p.starts_with("/v1/owners")),
+        "{paths:?}"
+    );
+    let counts: Value = c
+        .query_one(
+            "SELECT counts FROM ra_migrate.worker_slot WHERE job = 'stale-profiles' AND status = 'succeeded'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(counts["profiles"], 3, "{counts}");
+    assert_eq!(counts["people"]["requests"], 0, "{counts}");
+    assert!(
+        counts["people"]["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("no profile endpoint")),
+        "{counts}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_horses WHERE id IN ('hrs_888101', 'hrs_888102', 'hrs_888103') AND dob IS NOT NULL"
+        ),
+        3
+    );
+}
+
+#[test]
 fn a_killed_worker_shows_as_dead_and_the_next_one_runs_its_slot_again() {
     let api = WeekApi {
         delay: Some(Duration::from_millis(700)),
