@@ -802,7 +802,7 @@ fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silen
 }
 
 #[test]
-fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
+fn without_pro_access_enrichment_falls_back_to_standard_says_so_once_and_a_repeat_asks_nothing() {
     let db = legacy(&[]);
     let mut c = db.client();
     let server = TestServer::start(|req, _| {
@@ -833,17 +833,20 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
         "INSERT INTO ra_horses (id, name) VALUES ('hrs_777101', 'One'), ('hrs_777102', 'Two'), ('hrs_777103', 'Three')",
     )
     .unwrap();
-    let out = bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(["fetch", "entities", "--limit", "3"])
-        .stdin(Stdio::null())
-        .env("RACING_API_BASE_URL", server.base_url())
-        .env("RACING_API_USERNAME", USER)
-        .env("RACING_API_PASSWORD", PASS)
-        .env("RACING_API_RATE", "1000")
-        .output()
-        .unwrap();
+    let enrich = || {
+        bin()
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(["fetch", "entities", "--limit", "10"])
+            .stdin(Stdio::null())
+            .env("RACING_API_BASE_URL", server.base_url())
+            .env("RACING_API_USERNAME", USER)
+            .env("RACING_API_PASSWORD", PASS)
+            .env("RACING_API_RATE", "1000")
+            .output()
+            .unwrap()
+    };
+    let out = enrich();
     assert!(out.status.success(), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -866,6 +869,26 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
         count(
             &mut c,
             "SELECT count(*) FROM ra_horse_pedigree WHERE sire_id = 'sir_777001'"
+        ),
+        3
+    );
+    // still without dob and colour (/standard has neither), yet enriched: a repeat asks nothing
+    // for them (only for the sires, dams and damsires their profiles brought in, hrs_7770xx)
+    let out = enrich();
+    assert!(out.status.success(), "{}", text(&out));
+    let again: Vec<String> = server.requests()[paths.len()..]
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        again.iter().filter(|p| p.contains("hrs_7771")).count(),
+        0,
+        "{again:?}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_migrate.partial_profile WHERE horse_id LIKE 'hrs_7771%'"
         ),
         3
     );
