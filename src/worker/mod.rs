@@ -93,6 +93,8 @@ pub struct Worker<'a> {
     pub catch_up: Duration,
     /// `--on-failure`: run when a slot fails.
     pub on_failure: Option<String>,
+    /// No progress lines (the demo's workers: the demo prints its own lines).
+    pub quiet: bool,
 }
 
 impl Worker<'_> {
@@ -231,7 +233,11 @@ impl Worker<'_> {
                 .map(|v| (v, 0))
                 .map_err(|e| (e, serde_json::json!({}), 0));
         }
-        let mut progress = fetch::progress::for_stderr();
+        let mut progress: Box<dyn fetch::progress::Progress> = if self.quiet {
+            Box::new(fetch::progress::Silent)
+        } else {
+            fetch::progress::for_stderr()
+        };
         let mut f = Fetch {
             source: self.source,
             ingest: Ingest::new(&mut self.data, mapping, &self.schema, self.source.label()),
@@ -341,8 +347,51 @@ every = "day"
 at = "23:00"
 "#;
 
+/// A worker for simulated days with the synthetic source (the demo's): `name` tells it apart in
+/// the heartbeat from another worker of the same process. [`Worker::simulated_day`] runs a day,
+/// [`Worker::finish`] records that it stopped.
+pub fn simulated<'a>(
+    url: &str,
+    schema: &str,
+    mapping: &Mapping,
+    schedule: &'a Schedule,
+    source: &'a dyn Metered,
+    name: &str,
+) -> Result<Worker<'a>> {
+    let mut control = crate::db::connect(url, &format!("{name} worker"))?;
+    let data = crate::db::connect(url, &format!("{name} worker fetch"))?;
+    let id = format!("{}:{}:{name}", host(), std::process::id());
+    slots::register(&mut control, &id, &host(), &[])?;
+    Ok(Worker {
+        schedule,
+        source,
+        regions: vec!["gb".into(), "ire".into()],
+        schema: schema.to_string(),
+        mapping: mapping.clone(),
+        control,
+        data,
+        id,
+        catch_up: Duration::days(1),
+        on_failure: None,
+        quiet: true,
+    })
+}
+
+impl Worker<'_> {
+    /// Everything due on `day` (UK time), as `worker --once --now "DAY 23:30"` would run it.
+    pub fn simulated_day(&mut self, day: chrono::NaiveDate) -> Result<Vec<SlotReport>> {
+        let now = schedule::parse_now(&format!("{day} 23:30"), self.schedule.tz)?;
+        self.run_due(now)
+    }
+
+    /// Records the clean stop in the heartbeat.
+    pub fn finish(mut self) -> Result<()> {
+        slots::stop(&mut self.control, &self.id)
+    }
+}
+
 /// Runs the worker over `days` simulated days from `first` (UK time, synthetic source), each day
-/// as `worker --once --now "DAY 23:30"` would: the demo's fetches while dual-write is on.
+/// as `worker --once --now "DAY 23:30"` would: the demo's week of dual writes.
 pub fn simulate_days(
     url: &str,
     schema: &str,
@@ -352,28 +401,12 @@ pub fn simulate_days(
 ) -> Result<Vec<SlotReport>> {
     let schedule = Schedule::parse(SIMULATED_DAYS, "the demo's schedule")?;
     let source = source::CountedSynthetic::new(11);
-    let mut control = crate::db::connect(url, "demo worker")?;
-    let data = crate::db::connect(url, "demo worker fetch")?;
-    let id = format!("{}:{}", host(), std::process::id());
-    slots::register(&mut control, &id, &host(), &[])?;
-    let mut w = Worker {
-        schedule: &schedule,
-        source: &source,
-        regions: vec!["gb".into(), "ire".into()],
-        schema: schema.to_string(),
-        mapping: mapping.clone(),
-        control,
-        data,
-        id: id.clone(),
-        catch_up: Duration::days(1),
-        on_failure: None,
-    };
+    let mut w = simulated(url, schema, mapping, &schedule, &source, "demo week")?;
     let mut all = Vec::new();
     for day in first.iter_days().take(days as usize) {
-        let now = schedule::parse_now(&format!("{day} 23:30"), schedule.tz)?;
-        all.extend(w.run_due(now)?);
+        all.extend(w.simulated_day(day)?);
     }
-    slots::stop(&mut w.control, &id)?;
+    w.finish()?;
     Ok(all)
 }
 
@@ -407,6 +440,7 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
         id: id.clone(),
         catch_up: Duration::days(catch_up_days as i64),
         on_failure: g.on_failure.clone(),
+        quiet: false,
     };
     let clock = |o: Option<DateTime<Utc>>| o.unwrap_or_else(Utc::now);
     slots::register(

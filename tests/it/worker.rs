@@ -1076,3 +1076,82 @@ fn a_phase_that_fails_runs_the_failure_hook_with_its_error() {
     assert_eq!(event["phase"], "1", "{event}");
     assert!(event["error"].as_str().unwrap().contains("lock"), "{event}");
 }
+
+#[test]
+fn the_demo_fetcher_is_the_worker_over_simulated_days_and_all_it_wrote_is_there() {
+    let db = legacy(&["1", "2"]);
+    let mut c = db.client();
+    let mapping = ra_migrate::mapping::Mapping::load(None).unwrap();
+    let fetcher = ra_migrate::writers::Writer::worker(
+        db.url.clone(),
+        "public".into(),
+        mapping,
+        chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
+        Duration::from_millis(10),
+    );
+    // a few simulated days done (each day's results come after its racecards)
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    while count(
+        &mut c,
+        "SELECT count(*) FROM ra_migrate.worker_slot WHERE job = 'results' AND status = 'succeeded'",
+    ) < 3
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo fetcher ran no day"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let done = fetcher.stop();
+    assert_eq!(done.errors, 0, "{:?}", done.last_error);
+    // every fetch went through the worker: one recorded slot per racecards or results run, of
+    // consecutive simulated days, each once
+    let recorded: Vec<(String, String, String, i32)> = slots(&mut c);
+    assert_eq!(done.writes as usize, recorded.len(), "{recorded:?}");
+    assert!(
+        recorded.iter().all(
+            |(job, _, st, attempts)| (job == "racecards" || job == "results")
+                && st == "succeeded"
+                && *attempts == 1
+        ),
+        "{recorded:?}"
+    );
+    let days: std::collections::BTreeSet<&str> =
+        recorded.iter().map(|(_, at, _, _)| &at[..10]).collect();
+    assert_eq!(days.first().copied(), Some("2031-01-01"), "{days:?}");
+    assert!(done.batches >= done.writes, "{} batches", done.batches);
+    // what it says it wrote is in the tables, old and new (dual-write is in effect)
+    assert!(!done.races.is_empty() && !done.runners.is_empty());
+    let races: Vec<&String> = done.races.iter().collect();
+    for table in ["ra_races", "ra_mst_races"] {
+        let exists: bool = c
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[&format!("public.{table}")],
+            )
+            .unwrap()
+            .get(0);
+        if !exists {
+            continue;
+        }
+        let n: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE id = ANY($1::text[])"),
+                &[&races],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, races.len() as i64, "{table}");
+    }
+    let (race_ids, horse_ids): (Vec<&String>, Vec<&String>) =
+        done.runners.iter().map(|(r, h)| (r, h)).unzip();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT race_id, horse_id FROM ra_runners
+              WHERE (race_id, horse_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))) k",
+            &[&race_ids, &horse_ids],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, done.runners.len() as i64);
+}
