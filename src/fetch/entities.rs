@@ -63,6 +63,13 @@ pub fn enrich(f: &mut Fetch, limit: usize, recheck_absent_days: u32) -> Result<(
                 ),
             };
             f.ingest.profiles(&profiles, &rejected, &ctx)?;
+            // still without dob or colour, they would be chosen again by every run
+            let partial: Vec<String> = profiles
+                .iter()
+                .filter(|p| p.horse.dob.is_none() || p.horse.colour_code.is_none())
+                .map(|p| p.horse.id.clone())
+                .collect();
+            f.ingest.remember_partial(&partial)?;
         }
         f.ingest.remember_absent(&absent)?;
         if let Some(e) = failure {

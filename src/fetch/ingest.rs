@@ -259,6 +259,23 @@ impl<'c> Ingest<'c> {
         Ok(())
     }
 
+    /// Records horses whose profile was written without a date of birth or a colour (the
+    /// `/standard` fallback), so the next runs do not ask for them again for a while.
+    pub fn remember_partial(&mut self, horse_ids: &[String]) -> Result<()> {
+        if horse_ids.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .execute(
+                "INSERT INTO ra_migrate.partial_profile AS p (horse_id) SELECT DISTINCT unnest($1::text[]) \
+                 ON CONFLICT (horse_id) DO UPDATE \
+                 SET last_fetched_at = now(), times_fetched = p.times_fetched + 1",
+                &[&horse_ids],
+            )
+            .context("recording horses with a partial profile in ra_migrate.partial_profile")?;
+        Ok(())
+    }
+
     /// Which of `ids` exist in the read table of `logical` (keyed by `id`).
     pub fn existing_ids(&mut self, logical: &str, ids: &[String]) -> Result<Vec<String>> {
         // PostgreSQL text cannot hold NUL: such an id exists nowhere, and asking would fail the
@@ -341,6 +358,9 @@ impl<'c> Ingest<'c> {
                AND NOT EXISTS (SELECT 1 FROM ra_migrate.absent_profile a \
                                 WHERE a.horse_id = id::text \
                                   AND a.last_checked_at > now() - make_interval(days => $2)) \
+               AND NOT EXISTS (SELECT 1 FROM ra_migrate.partial_profile p \
+                                WHERE p.horse_id = id::text \
+                                  AND p.last_fetched_at > now() - make_interval(days => $2)) \
              ORDER BY {order} LIMIT $1",
             self.qualified(&table)
         );

@@ -1,9 +1,9 @@
 //! `demo`: the migration rehearsed end to end on a throwaway cluster: the legacy baseline with
 //! synthetic rows, an outside writer (like the legacy statistics function and manual fixes) and the
-//! built-in fetchers (synthetic race days) writing the whole time, every phase applied and
-//! verified, phase 5 back and forward, then every phase rolled back; a summary of durations, rows,
-//! the longest writer wait and fetch batch, writer errors (must be 0) and whether every fetched
-//! race and runner is still there, also written as a
+//! worker (`worker --once --now` of simulated race days, synthetic source) writing the whole time,
+//! every phase applied and verified, phase 5 back and forward, then every phase rolled back; a
+//! summary of durations, rows, the longest writer wait and worker slot, writer errors (must be 0)
+//! and whether every race and runner the worker wrote is still there, also written as a
 //! Markdown and JSON report with diagrams of the tables (every phase applied, and at the end) and
 //! the timing of every phase run.
 //!
@@ -67,10 +67,11 @@ pub struct StepRow {
     pub rows: Option<i64>,
     /// The longest outside write transaction while the step ran.
     pub max_writer_wait_ms: u128,
-    /// Errors of the outside writer and of the fetcher while the step ran.
+    /// Errors of the outside writer and of the worker while the step ran.
     pub writer_errors: u64,
-    /// The longest fetcher batch (a race day in one transaction, its own work included).
-    pub max_fetch_batch_ms: u128,
+    /// The longest worker slot that ended during the step (one job's batches for one simulated
+    /// day, its own work and its waits included).
+    pub max_fetch_slot_ms: u128,
     /// `ok`, `FAILED`, `N problem(s)`.
     pub verdict: String,
     /// What verification or validation found.
@@ -85,10 +86,12 @@ pub struct Summary {
     pub writer_errors: u64,
     pub writer_max_wait_ms: u128,
     pub writer_last_error: Option<String>,
-    /// The built-in fetchers writing race days from the synthetic source the whole time.
+    /// The worker running simulated race days from the synthetic source the whole time: its
+    /// slots, their write batches, the failed slots (and quarantined records).
+    pub fetch_slots: u64,
     pub fetch_batches: u64,
     pub fetch_errors: u64,
-    pub fetch_max_batch_ms: u128,
+    pub fetch_max_slot_ms: u128,
     pub fetch_last_error: Option<String>,
     pub fetched_races: usize,
     pub fetched_runners: usize,
@@ -121,7 +124,7 @@ pub fn rehearse(r: &Rehearsal) -> Result<Summary> {
     set_search_path(&mut client, r.schema)?;
     let schema_before = schema_fingerprint(&mut client, r.schema)?;
     let writer = Writer::sql(r.url.to_string(), r.schema.to_string());
-    let fetcher = Writer::fetcher(
+    let fetcher = Writer::worker(
         r.url.to_string(),
         r.schema.to_string(),
         r.mapping.clone(),
@@ -151,9 +154,10 @@ pub fn rehearse(r: &Rehearsal) -> Result<Summary> {
         writer_errors: sql.errors,
         writer_max_wait_ms: sql.max_wait.as_millis(),
         writer_last_error: sql.last_error,
-        fetch_batches: fetched.writes,
+        fetch_slots: fetched.writes,
+        fetch_batches: fetched.batches,
         fetch_errors: fetched.errors,
-        fetch_max_batch_ms: fetched.max_wait.as_millis(),
+        fetch_max_slot_ms: fetched.max_wait.as_millis(),
         fetch_last_error: fetched.last_error.clone(),
         fetched_races: fetched.races.len(),
         fetched_runners: fetched.runners.len(),
@@ -177,7 +181,7 @@ pub fn rehearse(r: &Rehearsal) -> Result<Summary> {
     Ok(summary)
 }
 
-/// How many of the races and runners the fetcher wrote are in the tables now.
+/// How many of the races and runners the worker wrote are in the tables now.
 fn kept(client: &mut postgres::Client, fetched: &Totals) -> Result<(i64, i64)> {
     let races: Vec<&String> = fetched.races.iter().collect();
     let (race_ids, horse_ids): (Vec<&String>, Vec<&String>) =
@@ -257,7 +261,7 @@ fn run_sequence(
                 rows: None,
                 max_writer_wait_ms: wait.as_millis(),
                 writer_errors: errors,
-                max_fetch_batch_ms: batch.as_millis(),
+                max_fetch_slot_ms: batch.as_millis(),
                 verdict: if report.passed() { "ok" } else { "FAILED" }.into(),
                 problems,
             });
@@ -311,7 +315,7 @@ fn run_sequence(
             rows: copied,
             max_writer_wait_ms: wait.as_millis(),
             writer_errors: errors,
-            max_fetch_batch_ms: batch.as_millis(),
+            max_fetch_slot_ms: batch.as_millis(),
             verdict: if outcome.problems.is_empty() {
                 "ok".into()
             } else {
@@ -381,7 +385,7 @@ fn worker_week(
         rows: None,
         max_writer_wait_ms: wait.as_millis(),
         writer_errors: errors,
-        max_fetch_batch_ms: batch.as_millis(),
+        max_fetch_slot_ms: batch.as_millis(),
         verdict: if problems.is_empty() {
             "ok".into()
         } else {
@@ -400,7 +404,7 @@ pub fn render_summary(s: &Summary) -> String {
         "seconds",
         "rows copied",
         "longest writer wait (ms)",
-        "longest fetch batch (ms)",
+        "longest worker slot (ms)",
         "writer errors",
         "verdict",
     ]);
@@ -410,7 +414,7 @@ pub fn render_summary(s: &Summary) -> String {
             format!("{:.2}", r.seconds),
             r.rows.map_or("-".into(), |n| n.to_string()),
             r.max_writer_wait_ms.to_string(),
-            ms_or_dash(r.max_fetch_batch_ms),
+            ms_or_dash(r.max_fetch_slot_ms),
             r.writer_errors.to_string(),
             r.verdict.clone(),
         ]);
@@ -425,7 +429,7 @@ pub fn render_summary(s: &Summary) -> String {
     }
     out.push_str(&format!("{}\n", fetcher_line(s)));
     if let Some(e) = &s.fetch_last_error {
-        out.push_str(&format!("last fetcher error: {e}\n"));
+        out.push_str(&format!("last worker error: {e}\n"));
     }
     out.push_str(&format!(
         "schema after rolling every phase back: {}\n",
@@ -449,7 +453,7 @@ pub fn render_summary(s: &Summary) -> String {
     out
 }
 
-/// A batch time, or `-` when no fetch batch ended during the step.
+/// A slot's time, or `-` when no worker slot ended during the step.
 fn ms_or_dash(ms: u128) -> String {
     if ms == 0 {
         "-".into()
@@ -458,14 +462,15 @@ fn ms_or_dash(ms: u128) -> String {
     }
 }
 
-/// What the built-in fetchers did and whether all of it is still there.
+/// What the worker did and whether all of it is still there.
 fn fetcher_line(s: &Summary) -> String {
     format!(
-        "built-in fetchers (synthetic source): {} race-day batches, {} errors, longest batch {} ms; \
+        "worker (simulated race days, synthetic source): {} slots, {} batches, {} errors, longest slot {} ms; \
          {} of {} fetched races and {} of {} fetched runners in the old tables at the end",
+        s.fetch_slots,
         s.fetch_batches,
         s.fetch_errors,
-        s.fetch_max_batch_ms,
+        s.fetch_max_slot_ms,
         s.fetched_races_kept,
         s.fetched_races,
         s.fetched_runners_kept,
@@ -479,7 +484,7 @@ pub fn render_markdown(s: &Summary) -> String {
     let mut out = String::from("# ra-migrate rehearsal report\n\n");
     let _ = writeln!(
         out,
-        "**{}**: every phase applied and rolled back with an outside writer and the built-in fetchers writing; {}.\n",
+        "**{}**: every phase applied and rolled back with an outside writer and the worker writing; {}.\n",
         if s.passed { "PASS" } else { "FAIL" },
         if s.restored {
             "the schema after rolling every phase back is identical to before"
@@ -501,9 +506,9 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(out, "Last writer error: `{}`\n", markdown_cell(e));
     }
     if let Some(e) = &s.fetch_last_error {
-        let _ = writeln!(out, "Last fetcher error: `{}`\n", markdown_cell(e));
+        let _ = writeln!(out, "Last worker error: `{}`\n", markdown_cell(e));
     }
-    out.push_str("## Steps\n\n| step | seconds | rows copied | longest writer wait (ms) | longest fetch batch (ms) | writer errors | verdict |\n|---|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("## Steps\n\n| step | seconds | rows copied | longest writer wait (ms) | longest worker slot (ms) | writer errors | verdict |\n|---|---:|---:|---:|---:|---:|---|\n");
     for r in &s.steps {
         let _ = writeln!(
             out,
@@ -512,7 +517,7 @@ pub fn render_markdown(s: &Summary) -> String {
             r.seconds,
             r.rows.map_or("-".into(), |n| n.to_string()),
             r.max_writer_wait_ms,
-            ms_or_dash(r.max_fetch_batch_ms),
+            ms_or_dash(r.max_fetch_slot_ms),
             r.writer_errors,
             markdown_cell(&r.verdict)
         );

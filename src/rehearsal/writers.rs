@@ -3,16 +3,17 @@
 //! - [`Writer::sql`]: plain SQL on the old tables (updates, inserts, deletes), as the legacy
 //!   statistics function and manual fixes do; its transactions are tiny, so their duration is the
 //!   lock wait they suffer;
-//! - [`Writer::fetcher`]: the built-in fetchers' write path with the synthetic source, a new race
-//!   day per round (racecards, then results), writing old, both or new tables as the phase says.
+//! - [`Writer::worker`]: `ra-migrate worker` over simulated race days with the synthetic source
+//!   (racecards, then results, a new day per round), through the fetchers' phase-aware write path,
+//!   writing old, both or new tables as the phase says.
 
 use crate::api::synthetic::Synthetic;
 use crate::api::Source;
-use crate::fetch::batches::CourseBook;
-use crate::fetch::ingest::Ingest;
-use crate::fetch::tx::BatchContext;
+use crate::fetch::source::CountedSynthetic;
 use crate::pg::db;
 use crate::schema::mapping::Mapping;
+use crate::worker::schedule::{Kind, Schedule};
+use crate::worker::SlotReport;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
@@ -36,7 +37,9 @@ struct Stats {
     window_errors: u64,
     window_max: Duration,
     last_error: Option<String>,
-    /// Fetcher only: races and runners (race id, horse id) it wrote.
+    /// Worker only: write transactions of its slots, and the races and runners (race id, horse
+    /// id) it wrote.
+    batches: u64,
     races: BTreeSet<String>,
     runners: BTreeSet<(String, String)>,
 }
@@ -44,7 +47,10 @@ struct Stats {
 /// What a writer did, once stopped.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
+    /// Write transactions (the worker: slots, each a job's batches for one day).
     pub writes: u64,
+    /// The worker: the batches (write transactions) of its slots.
+    pub batches: u64,
     pub errors: u64,
     pub max_wait: Duration,
     pub last_error: Option<String>,
@@ -73,6 +79,10 @@ impl Recorder {
             s.window_errors += 1;
             s.last_error = Some(format!("{e:#}"));
         }
+    }
+
+    fn batches(&self, n: u64) {
+        self.stats.lock().expect("writer stats").batches += n;
     }
 
     fn wrote(&self, races: impl IntoIterator<Item = String>, runners: Vec<(String, String)>) {
@@ -145,10 +155,14 @@ impl Writer {
         })
     }
 
-    /// The built-in fetchers' write path from the synthetic source: racecards then results of a
-    /// new race day per round, starting at `first_day`, one transaction per batch, a pause of
-    /// `pause` between batches. Each batch's duration is recorded (its own work included).
-    pub fn fetcher(
+    /// The worker (`ra-migrate worker --once --now "DAY 23:30"`, through its Rust API) with the
+    /// synthetic source, one simulated race day after another from `first_day`: the day's
+    /// racecards, then its results, through the fetchers' phase-aware write path, writing old, both
+    /// or new tables as the phase says; a pause of `pause` between days. Each slot is one record
+    /// (its duration: the batches of one job for one day, waits for the phase lock included); a
+    /// slot that fails or quarantines a synthetic record is an error. The races and runners of
+    /// the slots that succeeded are what the worker wrote, regenerated from the same seed.
+    pub fn worker(
         url: String,
         schema: String,
         mapping: Mapping,
@@ -156,68 +170,48 @@ impl Writer {
         pause: Duration,
     ) -> Writer {
         Writer::spawn(move |rec| {
-            let mut c = match connect(&url, &schema, "demo fetcher") {
-                Ok(c) => c,
+            const SEED: u64 = 7;
+            let schedule = match Schedule::parse(FETCH_DAYS, "the demo fetcher's schedule") {
+                Ok(s) => s,
                 Err(e) => return rec.record(Duration::ZERO, &Err(e)),
             };
-            let source = Synthetic::new(7);
-            let regions = vec!["gb".to_string(), "ire".to_string()];
-            let mut book = CourseBook::default();
-            match source.fetch_courses(&regions) {
-                Ok(courses) => book.add(&courses.records),
+            let source = CountedSynthetic::new(SEED);
+            let mut w = match crate::worker::simulated(
+                &url,
+                &schema,
+                &mapping,
+                &schedule,
+                &source,
+                "demo fetcher",
+            ) {
+                Ok(w) => w,
                 Err(e) => return rec.record(Duration::ZERO, &Err(e)),
-            }
-            let mut ingest = Ingest::new(&mut c, mapping, &schema, "synthetic");
+            };
+            let oracle = Synthetic::new(SEED);
             let mut date = first_day;
             while rec.running() {
-                for endpoint in ["racecards/pro", "results"] {
-                    if !rec.running() {
-                        break;
+                let t = Instant::now();
+                match w
+                    .simulated_day(date)
+                    .with_context(|| format!("the worker's simulated day {date}"))
+                {
+                    Ok(slots) => {
+                        for slot in &slots {
+                            let r = wrote_by(slot, &schedule, &oracle, &w.regions);
+                            if let Ok((races, runners)) = &r {
+                                rec.wrote(races.clone(), runners.clone());
+                            }
+                            rec.batches(slot.counts["batches"].as_u64().unwrap_or(0));
+                            rec.record(Duration::from_secs_f64(slot.seconds), &r.map(|_| ()));
+                        }
                     }
-                    let batch = if endpoint == "results" {
-                        source.fetch_results(date, &regions)
-                    } else {
-                        source.fetch_racecards(date, &regions)
-                    };
-                    let batch = match batch.with_context(|| format!("{endpoint} of {date}")) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            rec.record(Duration::ZERO, &Err(e));
-                            continue;
-                        }
-                    };
-                    let ctx = BatchContext {
-                        endpoint: endpoint.to_string(),
-                        request: format!("synthetic {endpoint} {date}"),
-                        label: format!("{endpoint} of {date}"),
-                    };
-                    let t = Instant::now();
-                    let r = ingest
-                        .race_batch(&batch, &book, &ctx)
-                        .with_context(|| format!("writing {endpoint} of {date}"));
-                    let took = t.elapsed();
-                    let r = match r {
-                        Ok(o) if o.quarantined > 0 => Err(anyhow::anyhow!(
-                            "{endpoint} of {date}: {} synthetic record(s) quarantined",
-                            o.quarantined
-                        )),
-                        Ok(_) => {
-                            rec.wrote(
-                                batch.races.iter().map(|r| r.race_id.clone()),
-                                batch
-                                    .runners
-                                    .iter()
-                                    .map(|r| (r.race_id.clone(), r.horse_id.clone()))
-                                    .collect(),
-                            );
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    };
-                    rec.record(took, &r);
-                    std::thread::sleep(pause);
+                    Err(e) => rec.record(t.elapsed(), &Err(e)),
                 }
+                std::thread::sleep(pause);
                 date = date.succ_opt().unwrap_or(date);
+            }
+            if let Err(e) = w.finish() {
+                rec.record(Duration::ZERO, &Err(e));
             }
         })
     }
@@ -244,6 +238,7 @@ impl Writer {
         let mut s = self.stats.lock().expect("writer stats");
         Totals {
             writes: s.writes,
+            batches: s.batches,
             errors: s.errors,
             max_wait: s.max_wait,
             last_error: s.last_error.clone(),
@@ -260,6 +255,74 @@ impl Drop for Writer {
             let _ = h.join();
         }
     }
+}
+
+/// The demo fetcher's day: racecards in the morning, results after racing (no enrichment and no
+/// consistency check: the simulated week of dual writes runs those).
+const FETCH_DAYS: &str = r#"
+timezone = "Europe/London"
+catch_up_days = 1
+[[job]]
+name = "racecards"
+kind = "racecards"
+every = "day"
+at = "07:00"
+[[job]]
+name = "results"
+kind = "results"
+every = "day"
+at = "22:30"
+"#;
+
+type Written = (Vec<String>, Vec<(String, String)>);
+
+/// The races and runners a succeeded slot wrote: its dates' batches from the same synthetic
+/// world. A failed slot, or one that quarantined a record, is an error (a synthetic record is
+/// always valid).
+fn wrote_by(
+    slot: &SlotReport,
+    schedule: &Schedule,
+    oracle: &Synthetic,
+    regions: &[String],
+) -> Result<Written> {
+    if slot.outcome != "succeeded" {
+        anyhow::bail!(
+            "{} of {}: {}",
+            slot.job,
+            slot.slot,
+            slot.error.as_deref().unwrap_or(&slot.outcome)
+        );
+    }
+    if slot.quarantined > 0 {
+        anyhow::bail!(
+            "{} of {}: {} synthetic record(s) quarantined",
+            slot.job,
+            slot.slot,
+            slot.quarantined
+        );
+    }
+    let kind = schedule.job(&slot.job).map(|j| j.kind);
+    let mut out: Written = Default::default();
+    for d in slot.counts["dates"].as_array().into_iter().flatten() {
+        let date: NaiveDate = d
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .with_context(|| format!("reading the dates of slot {}", slot.job))?;
+        let batch = match kind {
+            Some(Kind::Racecards) => oracle.fetch_racecards(date, regions)?,
+            Some(Kind::Results) => oracle.fetch_results(date, regions)?,
+            _ => continue,
+        };
+        out.0.extend(batch.races.iter().map(|r| r.race_id.clone()));
+        out.1.extend(
+            batch
+                .runners
+                .iter()
+                .map(|r| (r.race_id.clone(), r.horse_id.clone())),
+        );
+    }
+    Ok(out)
 }
 
 fn connect(url: &str, schema: &str, who: &str) -> Result<postgres::Client> {

@@ -31,8 +31,8 @@ pub struct CheckOutcome {
     pub phase: i16,
     pub compared: serde_json::Map<String, serde_json::Value>,
     pub differences: Vec<Difference>,
-    /// Every key of the new masters, not only changed ones (the first check since dual-write).
-    pub full: bool,
+    /// No clean check since dual-write began: the rows changed since phase 2 was applied.
+    pub first: bool,
 }
 
 fn primary_key(t: &Table) -> Option<Vec<String>> {
@@ -52,7 +52,7 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
         phase,
         compared: serde_json::Map::new(),
         differences: Vec::new(),
-        full: false,
+        first: false,
     };
     if !(2..=4).contains(&phase) {
         return Ok(out);
@@ -60,21 +60,31 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
     // The last clean check's snapshot horizon: any transaction at or after it may have been
     // invisible to that check, so its rows are compared now. A check that found differences does
     // not move it, so they are found again (and the slot fails again) until someone mends them.
-    let since: Option<i64> = client
+    // Before any clean check: every row whose writer phase 2's snapshot did not see (recorded when
+    // it was applied, under its locks), i.e. every row changed in either layout since dual-write
+    // began, behind the tool's back too, and none written before (which only the backfill copies).
+    let row = client
         .query_opt(
-            "SELECT c.xid FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
-             WHERE p.phase = 2 AND c.checked_at >= p.applied_at AND c.clean
-             ORDER BY c.id DESC LIMIT 1",
+            "SELECT (SELECT c.xid FROM ra_migrate.consistency_check c
+                     WHERE c.checked_at >= p.applied_at AND c.clean
+                     ORDER BY c.id DESC LIMIT 1),
+                    p.applied_snapshot
+             FROM ra_migrate.phase_state p WHERE p.phase = 2",
             &[],
         )
-        .context("reading the previous consistency check")?
-        .map(|r| r.get(0));
-    out.full = since.is_none();
+        .context("reading the previous consistency check and where dual-write began")?;
+    let (last_clean, dual_write_began): (Option<i64>, Option<String>) =
+        row.map(|r| (r.get(0), r.get(1))).unwrap_or_default();
+    out.first = last_clean.is_none();
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(false)
         .start()
+        .context("starting the consistency check")?;
+    // This transaction's own id first, so age(xmin) below counts from it (exactly, whatever other
+    // transactions start meanwhile) and `pg_current_xact_id() - age(xmin)` is the writer's full id.
+    tx.query_one("SELECT pg_current_xact_id()", &[])
         .context("starting the consistency check")?;
     let horizon: i64 = tx
         .query_one(
@@ -82,6 +92,23 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
             &[],
         )?
         .get(0);
+    // age(xmin) counts transactions since the row was written: within the distance to the
+    // horizon means written at or after it (a frozen row's age is the maximum, never "new")
+    let (recent, since): (&str, Box<dyn postgres::types::ToSql + Sync>) =
+        match (last_clean, dual_write_began) {
+            (Some(xid), _) => (
+                "age(t.xmin)::bigint <= pg_current_xact_id()::text::bigint - $1::bigint",
+                Box::new(xid),
+            ),
+            (None, Some(snapshot)) => (
+                "NOT pg_visible_in_snapshot((pg_current_xact_id()::text::bigint - age(t.xmin))::text::xid8, $1::text::pg_snapshot)",
+                Box::new(snapshot),
+            ),
+            // Phase 2 applied before the tool recorded its snapshot: the check takes every key
+            // of the new master. Before the backfill that is what dual-write wrote there, but an
+            // old row changed behind the tool's back is not among them.
+            (None, None) => ("", Box::new(0i64)),
+        };
     let cat = Catalog::read(&mut tx, schema)?;
     for m in mapping.masters() {
         let Some(new_name) = m.new_name.as_deref() else {
@@ -111,20 +138,14 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
                 .join(", ")
         );
         let row_expr = format!("ROW({})::text", cols.join(", "));
-        // age(xmin) counts transactions since the row was written: within the distance to the
-        // horizon means written at or after it (a frozen row's age is the maximum, never "new")
         let (o, n) = (cat.qualified(&old.name), cat.qualified(&new.name));
-        // The first check has no horizon: it takes every key of the new master. Before the
-        // backfill that is exactly what dual-write wrote there (an old row nobody touched since
-        // phase 2 is not in the new master yet, and is not a difference).
-        let changed = if since.is_some() {
-            let recent = "age(t.xmin)::bigint <= pg_current_xact_id()::text::bigint - $1";
+        let changed = if recent.is_empty() {
+            format!("SELECT {key_expr} AS k FROM {n} t WHERE $1::bigint IS NOT NULL")
+        } else {
             format!(
                 "SELECT {key_expr} AS k FROM {o} t WHERE {recent}
                  UNION SELECT {key_expr} FROM {n} t WHERE {recent}"
             )
-        } else {
-            format!("SELECT {key_expr} AS k FROM {n} t WHERE $1::bigint IS NOT NULL")
         };
         let sql = format!(
             "WITH changed AS ({changed}),
@@ -144,7 +165,7 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
             limit = SAMPLE + 1
         );
         let rows = tx
-            .query(&sql, &[&since.unwrap_or(0)])
+            .query(&sql, &[&*since])
             .with_context(|| format!("comparing changed rows of {} and {}", old.name, new.name))?;
         let compared: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
         out.compared.insert(m.name.clone(), compared.into());

@@ -93,6 +93,8 @@ pub struct Worker<'a> {
     pub catch_up: Duration,
     /// `--on-failure`: run when a slot fails.
     pub on_failure: Option<String>,
+    /// No progress lines (the demo's workers: the demo prints its own lines).
+    pub quiet: bool,
 }
 
 impl Worker<'_> {
@@ -231,7 +233,11 @@ impl Worker<'_> {
                 .map(|v| (v, 0))
                 .map_err(|e| (e, serde_json::json!({}), 0));
         }
-        let mut progress = fetch::progress::for_stderr();
+        let mut progress: Box<dyn fetch::progress::Progress> = if self.quiet {
+            Box::new(fetch::progress::Silent)
+        } else {
+            fetch::progress::for_stderr()
+        };
         let mut f = Fetch {
             source: self.source,
             ingest: Ingest::new(&mut self.data, mapping, &self.schema, self.source.label()),
@@ -244,7 +250,7 @@ impl Worker<'_> {
                 fetch::check_window(self.source.label(), *endpoint, dates, day)
                     .and_then(|()| fetch::races::fetch(&mut f, *endpoint, dates))
             }
-            (None, Kind::Enrichment) => fetch::entities::enrich(
+            (None, Kind::Enrichment | Kind::Profiles) => fetch::entities::enrich(
                 &mut f,
                 job.limit.unwrap_or(500),
                 job.recheck_absent_days.unwrap_or(30),
@@ -256,6 +262,9 @@ impl Worker<'_> {
         let totals = f.ingest.totals();
         counts["batches"] = totals.batches.into();
         counts["rows_written"] = totals.written.values().sum::<u64>().into();
+        if job.kind == Kind::Profiles {
+            counts["people"] = people_profiles();
+        }
         if let Some((_, dates)) = &what {
             counts["dates"] =
                 serde_json::json!(dates.iter().map(|d| d.to_string()).collect::<Vec<_>>());
@@ -266,6 +275,19 @@ impl Worker<'_> {
             Err(e) => Err((e, counts, quarantined)),
         }
     }
+}
+
+/// Why the weekly pass asks the API nothing about people.
+pub const NO_PEOPLE_PROFILES: &str = "the Racing API has no profile endpoint for jockeys, trainers or owners (only /v1/{jockeys,trainers,owners}/search?name= and the Pro-only /v1/{jockeys,trainers,owners}/{id}/results): people are kept current by the racecards and results that name them, and this pass makes no request for them";
+
+/// The people part of the weekly pass: nothing to ask for, said once per process (a worker
+/// running for weeks would otherwise repeat it every Monday) and in every slot's counts.
+fn people_profiles() -> serde_json::Value {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::SeqCst) {
+        eprintln!("note: {NO_PEOPLE_PROFILES}");
+    }
+    serde_json::json!({"requests": 0, "why": NO_PEOPLE_PROFILES})
 }
 
 pub(crate) fn host() -> String {
@@ -325,8 +347,51 @@ every = "day"
 at = "23:00"
 "#;
 
+/// A worker for simulated days with the synthetic source (the demo's): `name` tells it apart in
+/// the heartbeat from another worker of the same process. [`Worker::simulated_day`] runs a day,
+/// [`Worker::finish`] records that it stopped.
+pub fn simulated<'a>(
+    url: &str,
+    schema: &str,
+    mapping: &Mapping,
+    schedule: &'a Schedule,
+    source: &'a dyn Metered,
+    name: &str,
+) -> Result<Worker<'a>> {
+    let mut control = crate::pg::db::connect(url, &format!("{name} worker"))?;
+    let data = crate::pg::db::connect(url, &format!("{name} worker fetch"))?;
+    let id = format!("{}:{}:{name}", host(), std::process::id());
+    slots::register(&mut control, &id, &host(), &[])?;
+    Ok(Worker {
+        schedule,
+        source,
+        regions: vec!["gb".into(), "ire".into()],
+        schema: schema.to_string(),
+        mapping: mapping.clone(),
+        control,
+        data,
+        id,
+        catch_up: Duration::days(1),
+        on_failure: None,
+        quiet: true,
+    })
+}
+
+impl Worker<'_> {
+    /// Everything due on `day` (UK time), as `worker --once --now "DAY 23:30"` would run it.
+    pub fn simulated_day(&mut self, day: chrono::NaiveDate) -> Result<Vec<SlotReport>> {
+        let now = schedule::parse_now(&format!("{day} 23:30"), self.schedule.tz)?;
+        self.run_due(now)
+    }
+
+    /// Records the clean stop in the heartbeat.
+    pub fn finish(mut self) -> Result<()> {
+        slots::stop(&mut self.control, &self.id)
+    }
+}
+
 /// Runs the worker over `days` simulated days from `first` (UK time, synthetic source), each day
-/// as `worker --once --now "DAY 23:30"` would: the demo's fetches while dual-write is on.
+/// as `worker --once --now "DAY 23:30"` would: the demo's week of dual writes.
 pub fn simulate_days(
     url: &str,
     schema: &str,
@@ -336,28 +401,12 @@ pub fn simulate_days(
 ) -> Result<Vec<SlotReport>> {
     let schedule = Schedule::parse(SIMULATED_DAYS, "the demo's schedule")?;
     let source = source::CountedSynthetic::new(11);
-    let mut control = crate::pg::db::connect(url, "demo worker")?;
-    let data = crate::pg::db::connect(url, "demo worker fetch")?;
-    let id = format!("{}:{}", host(), std::process::id());
-    slots::register(&mut control, &id, &host(), &[])?;
-    let mut w = Worker {
-        schedule: &schedule,
-        source: &source,
-        regions: vec!["gb".into(), "ire".into()],
-        schema: schema.to_string(),
-        mapping: mapping.clone(),
-        control,
-        data,
-        id: id.clone(),
-        catch_up: Duration::days(1),
-        on_failure: None,
-    };
+    let mut w = simulated(url, schema, mapping, &schedule, &source, "demo week")?;
     let mut all = Vec::new();
     for day in first.iter_days().take(days as usize) {
-        let now = schedule::parse_now(&format!("{day} 23:30"), schedule.tz)?;
-        all.extend(w.run_due(now)?);
+        all.extend(w.simulated_day(day)?);
     }
-    slots::stop(&mut w.control, &id)?;
+    w.finish()?;
     Ok(all)
 }
 
@@ -391,6 +440,7 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
         id: id.clone(),
         catch_up: Duration::days(catch_up_days as i64),
         on_failure: g.on_failure.clone(),
+        quiet: false,
     };
     let clock = |o: Option<DateTime<Utc>>| o.unwrap_or_else(Utc::now);
     slots::register(

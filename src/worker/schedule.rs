@@ -62,6 +62,8 @@ pub enum Kind {
     Racecards,
     Results,
     Enrichment,
+    /// The weekly pass: horses whose profile is missing, stale or was absent, and people.
+    Profiles,
     Reference,
     Consistency,
 }

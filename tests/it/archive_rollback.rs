@@ -13,7 +13,17 @@ fn apply(db: &TestDb, phase: u8) {
         let dir = std::env::temp_dir().join("ra-migrate-test-reports");
         ok(db, &["validate", "--report-dir", dir.to_str().unwrap()]);
     }
-    let out = ok(db, &["apply", &phase.to_string(), "--yes", "--functions"]);
+    let out = ok(
+        db,
+        &[
+            "apply",
+            &phase.to_string(),
+            "--yes",
+            "--soak",
+            "0s",
+            "--functions",
+        ],
+    );
     assert!(out.contains("verified: no problems found"), "{out}");
 }
 

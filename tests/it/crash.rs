@@ -69,11 +69,20 @@ fn interrupt(db: &TestDb, args: &[&str], delay: Duration, from_server: bool) -> 
 fn converge(db: &TestDb, c: &mut Client, phase: u8, apply: bool, delays: &[u64]) -> usize {
     let p = phase.to_string();
     let verb = if apply { "apply" } else { "rollback" };
+    let soak: &[&str] = if apply && phase == 3 {
+        &["--soak", "0s"]
+    } else {
+        &[]
+    };
     let mut live = 0;
     for (n, ms) in delays.iter().enumerate() {
         live += usize::from(interrupt(
             db,
-            &[verb, &p, "--yes", "--functions", "--batch-size", "50"],
+            &[
+                &[verb, &p, "--yes", "--functions", "--batch-size", "50"],
+                soak,
+            ]
+            .concat(),
             Duration::from_millis(*ms),
             n % 2 == 1,
         ));
@@ -87,7 +96,7 @@ fn converge(db: &TestDb, c: &mut Client, phase: u8, apply: bool, delays: &[u64])
             }
             (false, Some((s, _))) if s == "rolled_back" => return live,
             _ => {
-                let (code, text) = run(db, &[verb, &p, "--yes", "--functions"]);
+                let (code, text) = run(db, &[&[verb, &p, "--yes", "--functions"], soak].concat());
                 assert!(
                     code == Some(0) || text.contains("another ra-migrate operation"),
                     "{verb} {phase}: {text}"
@@ -264,7 +273,7 @@ fn a_fetch_killed_mid_range_and_run_again_ends_as_an_uninterrupted_fetch() {
 /// tests use.
 fn sequence() -> Vec<(String, Vec<String>)> {
     let args = |verb: &str, p: u8| -> Vec<String> {
-        [
+        let mut v: Vec<String> = [
             verb,
             &p.to_string(),
             "--yes",
@@ -274,7 +283,11 @@ fn sequence() -> Vec<(String, Vec<String>)> {
         ]
         .iter()
         .map(|s| s.to_string())
-        .collect()
+        .collect();
+        if verb == "apply" && p == 3 {
+            v.extend(["--soak".to_string(), "0s".to_string()]);
+        }
+        v
     };
     let mut out = Vec::new();
     for p in 1..=5u8 {

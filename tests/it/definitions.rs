@@ -18,7 +18,17 @@ fn apply(db: &TestDb, phase: u8) {
     if phase == 4 {
         ok(db, &["validate", "--report-dir", &report_dir()]);
     }
-    let out = ok(db, &["apply", &phase.to_string(), "--yes", "--functions"]);
+    let out = ok(
+        db,
+        &[
+            "apply",
+            &phase.to_string(),
+            "--yes",
+            "--soak",
+            "0s",
+            "--functions",
+        ],
+    );
     assert!(
         out.contains("verified: no problems found"),
         "apply {phase}: {out}"

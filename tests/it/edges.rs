@@ -870,6 +870,8 @@ fn status_tells_where_things_stand_and_what_to_run_next() {
             "apply",
             "3",
             "--yes",
+            "--soak",
+            "0s",
             "--batch-size",
             "20",
             "--batch-ms",
@@ -941,7 +943,7 @@ fn status_tells_where_things_stand_and_what_to_run_next() {
         "{text_status}"
     );
 
-    ok(&db, &["apply", "3", "--yes"]);
+    ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     c.batch_execute(
         "INSERT INTO ra_migrate.quarantine (source, endpoint, payload, error) VALUES ('api', '/racecards', '{}', 'bad runner')",
     )

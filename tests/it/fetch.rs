@@ -189,7 +189,7 @@ pub(crate) fn legacy(phases: &[&str]) -> TestDb {
     let db = TestDb::legacy();
     ok(&db, None, &["init"]);
     for p in phases {
-        ok(&db, None, &["apply", p, "--yes"]);
+        ok(&db, None, &["apply", p, "--yes", "--soak", "0s"]);
     }
     db
 }

@@ -162,7 +162,17 @@ fn apply(db: &TestDb, phase: u8) {
         // the gate: a passing validation report newer than the last phase change
         ok(db, &["validate", "--report-dir", &report_dir()]);
     }
-    let out = ok(db, &["apply", &phase.to_string(), "--yes", "--functions"]);
+    let out = ok(
+        db,
+        &[
+            "apply",
+            &phase.to_string(),
+            "--yes",
+            "--soak",
+            "0s",
+            "--functions",
+        ],
+    );
     assert!(out.contains("verified: no problems found"), "{out}");
 }
 
@@ -420,6 +430,8 @@ fn backfill_killed_at_several_points_resumes_to_a_green_report() {
                 "apply",
                 "3",
                 "--yes",
+                "--soak",
+                "0s",
                 "--batch-size",
                 "50",
                 "--batch-ms",
@@ -473,7 +485,7 @@ fn backfill_killed_at_several_points_resumes_to_a_green_report() {
         progress[2] > progress[0],
         "later runs continued: {progress:?}"
     );
-    let out = ok(&db, &["apply", "3", "--yes"]);
+    let out = ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     assert!(out.contains("verified: no problems found"), "{out}");
     let out = ok(&db, &["validate", "--report-dir", &report_dir()]);
     assert!(out.contains("PASSED"), "{out}");

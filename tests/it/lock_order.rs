@@ -16,7 +16,17 @@ fn apply(db: &TestDb, phase: u8) {
             &["validate", "--report-dir", &dir.display().to_string()],
         );
     }
-    let out = ok(db, &["apply", &phase.to_string(), "--yes", "--functions"]);
+    let out = ok(
+        db,
+        &[
+            "apply",
+            &phase.to_string(),
+            "--yes",
+            "--soak",
+            "0s",
+            "--functions",
+        ],
+    );
     assert!(out.contains("verified: no problems found"), "{out}");
 }
 
@@ -100,7 +110,10 @@ fn an_apply_of_phase_3_refused_by_a_lock_leaves_phase_3_unapplied() {
         "lock_order_reader",
         &format!("LOCK TABLE {} IN SHARE MODE", twins.join(", ")),
     );
-    let (code, out) = run(&db, &["apply", "3", "--yes", "--lock-retries", "1"]);
+    let (code, out) = run(
+        &db,
+        &["apply", "3", "--yes", "--soak", "0s", "--lock-retries", "1"],
+    );
     assert_eq!(code, Some(2), "{out}");
     assert_eq!(status(&mut c, 3), None, "{out}");
     assert!(!out.contains("part-way"), "{out}");
@@ -126,7 +139,10 @@ fn an_apply_of_phase_3_refused_by_a_lock_leaves_phase_3_unapplied() {
         "lock_order_reader",
         &format!("LOCK TABLE {} IN SHARE MODE", twins.join(", ")),
     );
-    let (code, out) = run(&db, &["apply", "3", "--yes", "--lock-retries", "1"]);
+    let (code, out) = run(
+        &db,
+        &["apply", "3", "--yes", "--soak", "0s", "--lock-retries", "1"],
+    );
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("the database is as it was before"), "{out}");
     assert_eq!(row(&mut c), before, "{out}");
@@ -313,7 +329,10 @@ fn an_autovacuum_in_the_way_is_cancelled_and_a_session_in_the_way_is_named() {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    let (code, out) = run(&db, &["apply", "3", "--yes", "--lock-retries", "3"]);
+    let (code, out) = run(
+        &db,
+        &["apply", "3", "--yes", "--soak", "0s", "--lock-retries", "3"],
+    );
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("verified: no problems found"), "{out}");
     assert!(

@@ -94,7 +94,7 @@ fn a_write_on_a_new_name_before_the_backfill_is_refused_and_the_old_row_is_untou
         horse_row(&mut c, "ra_mst_horses", &id)
     );
 
-    ok(&db, &["apply", "3", "--yes"]);
+    ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     // Backfilled: the new name now behaves like the whole table, and writes there reach the old one.
     let dup = c
         .batch_execute(&format!(
@@ -150,7 +150,7 @@ fn a_repeatable_read_writer_whose_snapshot_predates_the_backfill_loses_no_delete
             .start()
             .unwrap();
         tx.query_one("SELECT 1", &[]).unwrap();
-        ok(&db, &["apply", "3", "--yes"]);
+        ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
         assert!(horse_row(&mut c, "ra_mst_horses", "hrs_rr_del").is_some());
         tx.batch_execute("DELETE FROM ra_horses WHERE id = 'hrs_rr_del'")
             .and_then(|_| {
@@ -205,7 +205,7 @@ fn reapplying_dual_write_and_backfill_converges_to_the_old_tables() {
     let mut c = db.client();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     c.batch_execute("INSERT INTO ra_owners (id, name) VALUES ('own_gone', 'Gone Soon')")
         .unwrap();
@@ -223,7 +223,7 @@ fn reapplying_dual_write_and_backfill_converges_to_the_old_tables() {
     ))
     .unwrap();
     ok(&db, &["apply", "2", "--yes"]);
-    let out = ra(&db, &["apply", "3", "--yes"]);
+    let out = ra(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -258,7 +258,7 @@ fn phase_3_verification_compares_content_not_counts() {
     let mut c = db.client();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     // A stale copy with the right count: only a content comparison sees it.
     c.batch_execute(
@@ -289,7 +289,7 @@ fn relationships_the_legacy_schema_never_enforced_are_reported_not_enforced_befo
         plan.contains("ra_horse_pedigree.sire_id -> ra_mst_sires: never enforced"),
         "{plan}"
     );
-    ok(&db, &["apply", "3", "--yes"]);
+    ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     // What the old layout accepts, the migrated one still accepts until the archive.
     let horse = "hrs_pedigree_first";
     c.batch_execute(&format!(
@@ -337,7 +337,7 @@ fn writers_of_the_old_and_the_new_name_at_once_do_not_deadlock() {
     let mut c = db.client();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     let hot: Vec<String> = c
         .query("SELECT id FROM ra_jockeys ORDER BY id LIMIT 4", &[])
@@ -438,7 +438,7 @@ fn transactions_writing_several_masters_through_different_names_do_not_deadlock(
     let db = TestDb::legacy();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let threads: Vec<_> = [
@@ -501,7 +501,7 @@ fn the_new_masters_have_planner_statistics_after_phase_3() {
     let mut c = db.client();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     let unanalyzed: Vec<String> = c
         .query(
@@ -543,7 +543,7 @@ fn rollback_of_the_archive_analyzes_the_restored_tables() {
     let mut c = db.client();
     ok(&db, &["init"]);
     for p in ["1", "2", "3"] {
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     let dir = reports_dir();
     ok(&db, &["validate", "--report-dir", &dir]);

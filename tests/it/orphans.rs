@@ -67,7 +67,7 @@ fn orphans_are_listed_fixed_by_placeholders_and_the_archive_then_verifies_with_f
             ok(&db, &["apply", "4", "--yes", "--force"]);
             continue;
         }
-        ok(&db, &["apply", p, "--yes"]);
+        ok(&db, &["apply", p, "--yes", "--soak", "0s"]);
     }
     // The archive enforces the relationships; the orphans keep them NOT VALID.
     let out = ra(&db, &["apply", "5", "--yes", "--force"]);

@@ -124,7 +124,10 @@ fn every_dry_run_at_every_phase_leaves_catalog_and_data_untouched() {
             );
             assert_eq!(code, Some(0), "{text}");
         }
-        let (code, text) = run(&db.url, &["apply", &p, "--yes", "--functions"]);
+        let (code, text) = run(
+            &db.url,
+            &["apply", &p, "--yes", "--soak", "0s", "--functions"],
+        );
         assert_eq!(code, Some(0), "{text}");
         let before = fingerprint(&mut c);
         let (code, text) = run(&db.url, &["rollback", &p, "--dry-run"]);
@@ -155,7 +158,7 @@ fn awkward_names_are_quoted_everywhere() {
         vec!["init"],
         vec!["apply", "1", "--yes"],
         vec!["apply", "2", "--yes"],
-        vec!["apply", "3", "--yes"],
+        vec!["apply", "3", "--yes", "--soak", "0s"],
         vec!["validate", "--report-dir", reports.to_str().unwrap()],
     ] {
         let (code, text) = run(&db.url, &args);

@@ -184,7 +184,7 @@ fn writers_with_narrow_roles_and_row_level_security_keep_writing_through_every_p
                 ],
             );
         }
-        ok(&db, &["apply", phase, "--yes"]);
+        ok(&db, &["apply", phase, "--yes", "--soak", "0s"]);
         std::thread::sleep(Duration::from_millis(300));
         if phase != "5" {
             // Both layouts exist: every committed row is in both.

@@ -185,7 +185,7 @@ fn twins_carry_the_surface_of_a_supabase_project_through_every_phase_and_back() 
                 ],
             );
         }
-        ok(&db, &["apply", phase, "--yes"]);
+        ok(&db, &["apply", phase, "--yes", "--soak", "0s"]);
         assert_eq!(
             sequence_acl(&mut c, "ra_mst_bookmakers_id_seq"),
             sequence,
@@ -665,7 +665,7 @@ fn plans_on_a_supabase_project_match_their_snapshots() {
                 ],
             );
         }
-        ok(&db, &["apply", phase, "--yes"]);
+        ok(&db, &["apply", phase, "--yes", "--soak", "0s"]);
     }
     snapshot("plan-5-archive-supabase.sql", &ok(&db, &["plan", "5"]));
     ok(&db, &["apply", "5", "--yes"]);
@@ -802,7 +802,7 @@ fn publications_of_all_tables_and_of_the_schema_follow_every_phase_and_back() {
                 "{plan}"
             );
         }
-        ok(&db, &["apply", phase, "--yes"]);
+        ok(&db, &["apply", phase, "--yes", "--soak", "0s"]);
         ok(&db, &["verify", phase]);
         let (all, explicit) = membership(&mut c);
         if phase == "5" {

@@ -682,7 +682,7 @@ fn a_valid_enforced_constraint_is_trusted_but_not_once_its_triggers_are_disabled
 fn the_real_phases_pass_validation_and_phase_5_compares_the_archives() {
     let (db, mut c) = after_phase_1();
     ok(&db, &["apply", "2", "--yes"]);
-    ok(&db, &["apply", "3", "--yes"]);
+    ok(&db, &["apply", "3", "--yes", "--soak", "0s"]);
     let r = validate(&mut c);
     assert!(r.passed(), "{}", validate::render_terminal(&r));
     // Phase 3 added the repointed constraints: each is found and validated.

@@ -514,7 +514,6 @@ fn apply_3_right_after_apply_2_is_refused_naming_the_soak_and_soak_0s_runs_and_i
     let db = legacy(&["1", "2"]);
     let run = |args: &[&str]| {
         bin()
-            .env_remove("RA_MIGRATE_SOAK")
             .arg("--database-url")
             .arg(&db.url)
             .args(args)
@@ -641,6 +640,78 @@ fn a_row_changed_behind_the_tools_back_fails_the_next_consistency_check_wakes_th
 }
 
 #[test]
+fn a_row_changed_behind_the_tools_back_before_any_check_is_found_by_the_first_one() {
+    let schedule = "timezone = \"Europe/London\"\n[[job]]\nname = \"consistency\"\nkind = \"consistency\"\nevery = \"hour\"\nat = \":15\"\n";
+    let s = setup(&WeekApi::default(), &["1", "2"], schedule);
+    let mut c = s.db.client();
+    // dual-write is on and no check has run: an outside writer changes a horse the new master
+    // has never seen, with the triggers off
+    let horse: String = c
+        .query_one("SELECT min(id) FROM ra_horses", &[])
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "SET session_replication_role = replica;
+         UPDATE ra_horses SET breeder = 'Before Any Check' WHERE id = '{horse}';
+         RESET session_replication_role;"
+    ))
+    .unwrap();
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM ra_migrate.consistency_check"),
+        0
+    );
+    let hook_file = std::env::temp_dir().join(format!(
+        "ra-worker-first-hook-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let hook = format!("cat > '{}'", hook_file.display());
+    let out = s.worker(
+        "2025-10-13 08:30",
+        &["--catch-up-days", "0", "--on-failure", &hook],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (clean, differences): (bool, Value) = {
+        let r = c
+            .query_one(
+                "SELECT clean, differences FROM ra_migrate.consistency_check ORDER BY id LIMIT 1",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(!clean, "{differences}");
+    assert!(
+        differences.to_string().contains(&horse)
+            && differences.to_string().contains("missing in ra_mst_horses"),
+        "{differences}"
+    );
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&hook_file).expect("the hook ran")).unwrap();
+    let _ = std::fs::remove_file(&hook_file);
+    assert_eq!(event["event"], "consistency_check_failed", "{event}");
+    assert!(event["error"].as_str().unwrap().contains(&horse), "{event}");
+    let out = s
+        .command(&["apply", "3", "--yes", "--soak", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("consistency check") && err.contains(&horse),
+        "{err}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_migrate.phase_state WHERE phase = 3"
+        ),
+        0,
+        "nothing of phase 3 ran"
+    );
+}
+
+#[test]
 fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silences_it() {
     let db = legacy(&["1", "2"]);
     let dir = std::env::temp_dir().join(format!(
@@ -731,7 +802,7 @@ fn redirected_to_a_file_apply_3_validate_and_fetch_show_progress_and_quiet_silen
 }
 
 #[test]
-fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
+fn without_pro_access_enrichment_falls_back_to_standard_says_so_once_and_a_repeat_asks_nothing() {
     let db = legacy(&[]);
     let mut c = db.client();
     let server = TestServer::start(|req, _| {
@@ -762,17 +833,20 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
         "INSERT INTO ra_horses (id, name) VALUES ('hrs_777101', 'One'), ('hrs_777102', 'Two'), ('hrs_777103', 'Three')",
     )
     .unwrap();
-    let out = bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(["fetch", "entities", "--limit", "3"])
-        .stdin(Stdio::null())
-        .env("RACING_API_BASE_URL", server.base_url())
-        .env("RACING_API_USERNAME", USER)
-        .env("RACING_API_PASSWORD", PASS)
-        .env("RACING_API_RATE", "1000")
-        .output()
-        .unwrap();
+    let enrich = || {
+        bin()
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(["fetch", "entities", "--limit", "10"])
+            .stdin(Stdio::null())
+            .env("RACING_API_BASE_URL", server.base_url())
+            .env("RACING_API_USERNAME", USER)
+            .env("RACING_API_PASSWORD", PASS)
+            .env("RACING_API_RATE", "1000")
+            .output()
+            .unwrap()
+    };
+    let out = enrich();
     assert!(out.status.success(), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -795,6 +869,103 @@ fn without_pro_access_enrichment_falls_back_to_standard_and_says_so_once() {
         count(
             &mut c,
             "SELECT count(*) FROM ra_horse_pedigree WHERE sire_id = 'sir_777001'"
+        ),
+        3
+    );
+    // still without dob and colour (/standard has neither), yet enriched: a repeat asks nothing
+    // for them (only for the sires, dams and damsires their profiles brought in, hrs_7770xx)
+    let out = enrich();
+    assert!(out.status.success(), "{}", text(&out));
+    let again: Vec<String> = server.requests()[paths.len()..]
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        again.iter().filter(|p| p.contains("hrs_7771")).count(),
+        0,
+        "{again:?}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_migrate.partial_profile WHERE horse_id LIKE 'hrs_7771%'"
+        ),
+        3
+    );
+}
+
+#[test]
+fn the_weekly_pass_refetches_stale_and_absent_horses_and_says_once_that_people_have_no_profile_endpoint(
+) {
+    let schedule = r#"
+timezone = "Europe/London"
+[[job]]
+name = "stale-profiles"
+kind = "profiles"
+every = "week"
+weekday = "mon"
+at = "03:00"
+limit = 100
+recheck_absent_days = 7
+"#;
+    let s = setup(&WeekApi::default(), &["1", "2"], schedule);
+    let mut c = s.db.client();
+    // two horses known by name only, one the API had no profile for 8 days ago (due again) and
+    // one it had none for yesterday (not due)
+    c.batch_execute(
+        "INSERT INTO ra_horses (id, name) VALUES ('hrs_888101', 'One'), ('hrs_888102', 'Two'),
+             ('hrs_888103', 'Absent Long Ago'), ('hrs_888104', 'Absent Yesterday');
+         INSERT INTO ra_migrate.absent_profile (horse_id, first_checked_at, last_checked_at)
+         VALUES ('hrs_888103', now() - interval '8 days', now() - interval '8 days'),
+                ('hrs_888104', now() - interval '1 day', now() - interval '1 day');",
+    )
+    .unwrap();
+    // Monday 13 October 2025, after the pass's 03:00 slot
+    let out = s.worker("2025-10-13 03:30", &["--catch-up-days", "0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        err.matches("no profile endpoint for jockeys, trainers or owners")
+            .count(),
+        1,
+        "said once: {err}"
+    );
+    let paths: Vec<String> = s.server.requests().iter().map(|r| r.path.clone()).collect();
+    let mut horses: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("/v1/horses/"))
+        .collect();
+    horses.sort();
+    assert_eq!(
+        horses,
+        ["hrs_888101/pro", "hrs_888102/pro", "hrs_888103/pro"],
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/v1/jockeys")
+            || p.starts_with("/v1/trainers")
+            || p.starts_with("/v1/owners")),
+        "{paths:?}"
+    );
+    let counts: Value = c
+        .query_one(
+            "SELECT counts FROM ra_migrate.worker_slot WHERE job = 'stale-profiles' AND status = 'succeeded'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(counts["profiles"], 3, "{counts}");
+    assert_eq!(counts["people"]["requests"], 0, "{counts}");
+    assert!(
+        counts["people"]["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("no profile endpoint")),
+        "{counts}"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM ra_horses WHERE id IN ('hrs_888101', 'hrs_888102', 'hrs_888103') AND dob IS NOT NULL"
         ),
         3
     );
@@ -904,4 +1075,83 @@ fn a_phase_that_fails_runs_the_failure_hook_with_its_error() {
     assert_eq!(event["event"], "phase_failed", "{event}");
     assert_eq!(event["phase"], "1", "{event}");
     assert!(event["error"].as_str().unwrap().contains("lock"), "{event}");
+}
+
+#[test]
+fn the_demo_fetcher_is_the_worker_over_simulated_days_and_all_it_wrote_is_there() {
+    let db = legacy(&["1", "2"]);
+    let mut c = db.client();
+    let mapping = ra_migrate::schema::mapping::Mapping::load(None).unwrap();
+    let fetcher = ra_migrate::rehearsal::writers::Writer::worker(
+        db.url.clone(),
+        "public".into(),
+        mapping,
+        chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap(),
+        Duration::from_millis(10),
+    );
+    // a few simulated days done (each day's results come after its racecards)
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    while count(
+        &mut c,
+        "SELECT count(*) FROM ra_migrate.worker_slot WHERE job = 'results' AND status = 'succeeded'",
+    ) < 3
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo fetcher ran no day"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let done = fetcher.stop();
+    assert_eq!(done.errors, 0, "{:?}", done.last_error);
+    // every fetch went through the worker: one recorded slot per racecards or results run, of
+    // consecutive simulated days, each once
+    let recorded: Vec<(String, String, String, i32)> = slots(&mut c);
+    assert_eq!(done.writes as usize, recorded.len(), "{recorded:?}");
+    assert!(
+        recorded.iter().all(
+            |(job, _, st, attempts)| (job == "racecards" || job == "results")
+                && st == "succeeded"
+                && *attempts == 1
+        ),
+        "{recorded:?}"
+    );
+    let days: std::collections::BTreeSet<&str> =
+        recorded.iter().map(|(_, at, _, _)| &at[..10]).collect();
+    assert_eq!(days.first().copied(), Some("2031-01-01"), "{days:?}");
+    assert!(done.batches >= done.writes, "{} batches", done.batches);
+    // what it says it wrote is in the tables, old and new (dual-write is in effect)
+    assert!(!done.races.is_empty() && !done.runners.is_empty());
+    let races: Vec<&String> = done.races.iter().collect();
+    for table in ["ra_races", "ra_mst_races"] {
+        let exists: bool = c
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[&format!("public.{table}")],
+            )
+            .unwrap()
+            .get(0);
+        if !exists {
+            continue;
+        }
+        let n: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE id = ANY($1::text[])"),
+                &[&races],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, races.len() as i64, "{table}");
+    }
+    let (race_ids, horse_ids): (Vec<&String>, Vec<&String>) =
+        done.runners.iter().map(|(r, h)| (r, h)).unzip();
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT DISTINCT race_id, horse_id FROM ra_runners
+              WHERE (race_id, horse_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))) k",
+            &[&race_ids, &horse_ids],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, done.runners.len() as i64);
 }
