@@ -355,7 +355,7 @@ fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
         let seq_q = format!("{}.{}", cat.quote(&seq.schema), cat.quote(&seq.name));
         let next = format!(
             "pg_catalog.nextval({})",
-            crate::schema::ddl::literal(&seq_q)
+            crate::schema::quote::literal(&seq_q)
         );
         sets.push(format!("NEW.{} := {next};", cat.quote(&c.name)));
         body.push(format!("SELECT {next}"));
