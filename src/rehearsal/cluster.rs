@@ -828,7 +828,7 @@ mod tests {
         let status = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "cluster::tests::watchdog_cleans_up_after_the_watched_process",
+                "rehearsal::cluster::tests::watchdog_cleans_up_after_the_watched_process",
                 "--nocapture",
             ])
             .env("RA_MIGRATE_WATCHDOG_CHILD", &marker)
