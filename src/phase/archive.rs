@@ -628,7 +628,7 @@ pub fn plan_rollback(
             .iter()
             .map(|c| format!("n.{}", cat2.quote(c)))
             .collect();
-        let table_lit = p.new_name.replace('\'', "''");
+        let table_lit = crate::schema::quote::in_literal(&p.new_name);
         let select = format!(
             "SELECT {} FROM ra_migrate.archive_changes c JOIN {new_q} n ON {} WHERE c.table_name = '{table_lit}'",
             n_cols.join(", "),
