@@ -162,6 +162,21 @@ impl ProtectedResult {
     }
 }
 
+impl PhaseInfo {
+    /// The highest phase in effect (`current`), or phase 0 `none`, `not started`.
+    pub fn of(current: Option<&state::PhaseRow>) -> PhaseInfo {
+        PhaseInfo {
+            number: current.map(|r| r.phase.number()).unwrap_or(0),
+            name: current
+                .map(|r| r.phase.name().to_string())
+                .unwrap_or_else(|| "none".into()),
+            status: current
+                .map(|r| r.status.as_str().to_string())
+                .unwrap_or_else(|| "not started".into()),
+        }
+    }
+}
+
 impl ValidationReport {
     pub fn passed(&self) -> bool {
         self.problems().is_empty()
@@ -300,17 +315,7 @@ pub fn run(
         .context("reading the database clock")?
         .get(0);
     let current = state::current(&mut tx)?;
-    let phase = PhaseInfo {
-        number: current.as_ref().map(|r| r.phase.number()).unwrap_or(0),
-        name: current
-            .as_ref()
-            .map(|r| r.phase.name().to_string())
-            .unwrap_or_else(|| "none".into()),
-        status: current
-            .as_ref()
-            .map(|r| r.status.as_str().to_string())
-            .unwrap_or_else(|| "not started".into()),
-    };
+    let phase = PhaseInfo::of(current.as_ref());
     let cat = Catalog::read(&mut tx, schema)
         .with_context(|| format!("reading the catalog of schema {schema}"))?;
 
@@ -401,7 +406,9 @@ fn publication_problems(cat: &Catalog, mapping: &Mapping) -> Vec<String> {
 }
 // ---- what the mapping does not cover ----
 
-fn unknown_tables(cat: &Catalog, mapping: &Mapping) -> Vec<String> {
+/// The `ra_*` tables of the schema that the mapping does not know (neither old, new, archived nor
+/// protected).
+pub(crate) fn unknown_tables(cat: &Catalog, mapping: &Mapping) -> Vec<String> {
     let mut known = BTreeSet::new();
     for t in &mapping.tables {
         known.insert(t.name.clone());

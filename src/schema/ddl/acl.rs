@@ -39,6 +39,26 @@ struct Object<'a> {
     shape_suffix: &'a str,
 }
 
+/// Splits an old object's `acl` into the grants the owner makes and those another grantor makes
+/// again ([`replayed_by_grantor`]); replays the owner's onto the copy ([`replay_acl`]) and returns
+/// the others.
+fn replay_owner_grants(
+    cat: &Catalog,
+    owner: &str,
+    start: &[AclItem],
+    acl: &[AclItem],
+    object: &Object<'_>,
+    shape: &mut BTreeMap<String, String>,
+    follow: &mut Vec<Follow>,
+) -> Vec<AclItem> {
+    let (by_others, by_owner): (Vec<AclItem>, Vec<AclItem>) = acl
+        .iter()
+        .cloned()
+        .partition(|a| replayed_by_grantor(cat, owner, a));
+    replay_acl(cat, owner, start, &by_owner, object, shape, follow);
+    by_others
+}
+
 /// Turns the privileges an object starts with (`start`, as the creator's default privileges give
 /// them; the owner takes the creator's place) into `want`: what it lacks is revoked (or its grant
 /// option), what it misses is granted.
@@ -255,16 +275,11 @@ pub(super) fn privileges(
         quoted: &new_q,
         shape_suffix: "",
     };
-    let (by_others, by_owner): (Vec<AclItem>, Vec<AclItem>) = table
-        .acl
-        .iter()
-        .cloned()
-        .partition(|a| replayed_by_grantor(cat, &table.owner, a));
-    replay_acl(
+    let by_others = replay_owner_grants(
         cat,
         &table.owner,
         &cat.new_table_acl,
-        &by_owner,
+        &table.acl,
         &object,
         shape,
         follow,
@@ -279,16 +294,11 @@ pub(super) fn privileges(
             quoted: &seq_q,
             shape_suffix: &suffix,
         };
-        let (seq_others, seq_owner): (Vec<AclItem>, Vec<AclItem>) = seq
-            .acl
-            .iter()
-            .cloned()
-            .partition(|a| replayed_by_grantor(cat, &table.owner, a));
-        replay_acl(
+        let seq_others = replay_owner_grants(
             cat,
             &table.owner,
             &cat.new_sequence_acl,
-            &seq_owner,
+            &seq.acl,
             &object,
             shape,
             follow,

@@ -137,16 +137,7 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
                 new_seq_q.clone(),
                 format!("{}.{}", q(&seq.schema), q(&seq.name)),
             ));
-            let opts = format!(
-                "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
-                seq.type_sql,
-                seq.increment,
-                seq.min,
-                seq.max,
-                seq.start,
-                seq.cache,
-                if seq.cycle { " CYCLE" } else { " NO CYCLE" }
-            );
+            let opts = format!("AS {} {}", seq.type_sql, sequence_options(seq));
             shape.insert(
                 format!("sequence {new_seq}"),
                 format!("{opts} OWNED BY {}", col.name),
@@ -196,15 +187,7 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
             shape_def = def.clone();
             if let Some(seq) = col.sequences.iter().find(|s| s.identity) {
                 // Every option of the identity's sequence, as the old one has it.
-                let opts = format!(
-                    "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
-                    seq.increment,
-                    seq.min,
-                    seq.max,
-                    seq.start,
-                    seq.cache,
-                    if seq.cycle { " CYCLE" } else { " NO CYCLE" }
-                );
+                let opts = sequence_options(seq);
                 def.push_str(&format!(" ({opts})"));
                 shape_def.push_str(&format!(" ({} {opts})", seq.type_sql));
                 // PostgreSQL names the identity's sequence `<table>_<column>_seq` when that fits
@@ -515,21 +498,30 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         }
     }
 
-    if table.rls_enabled {
-        shape.insert("row level security".into(), "enabled".into());
-        follow.push(Follow {
-            title: format!("row level security on {new_name}"),
-            sql: format!("ALTER TABLE {new_q} ENABLE ROW LEVEL SECURITY"),
-            lock: Lock::AccessExclusive,
-        });
-    }
-    if table.rls_forced {
-        shape.insert("row level security forced".into(), "forced".into());
-        follow.push(Follow {
-            title: format!("force row level security on {new_name}"),
-            sql: format!("ALTER TABLE {new_q} FORCE ROW LEVEL SECURITY"),
-            lock: Lock::AccessExclusive,
-        });
+    for (on, key, value, title, verb) in [
+        (
+            table.rls_enabled,
+            "row level security",
+            "enabled",
+            "",
+            "ENABLE",
+        ),
+        (
+            table.rls_forced,
+            "row level security forced",
+            "forced",
+            "force ",
+            "FORCE",
+        ),
+    ] {
+        if on {
+            shape.insert(key.into(), value.into());
+            follow.push(Follow {
+                title: format!("{title}row level security on {new_name}"),
+                sql: format!("ALTER TABLE {new_q} {verb} ROW LEVEL SECURITY"),
+                lock: Lock::AccessExclusive,
+            });
+        }
     }
     for p in &table.policies {
         let mut sql = format!(
@@ -633,6 +625,19 @@ pub fn build(cat: &Catalog, table: &Table, target: Target<'_>) -> Result<TableDd
         relations,
         after_backfill,
     })
+}
+
+/// Every option of a sequence but its type, as `CREATE SEQUENCE` and an identity column take them.
+fn sequence_options(seq: &Sequence) -> String {
+    format!(
+        "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {}{}",
+        seq.increment,
+        seq.min,
+        seq.max,
+        seq.start,
+        seq.cache,
+        if seq.cycle { " CYCLE" } else { " NO CYCLE" }
+    )
 }
 
 /// Whether a trigger is one of the tool's own (dual-write, guards, capture): never copied.
@@ -768,87 +773,5 @@ mod tests {
         let long = "x".repeat(60);
         let n = derive_name(&long, "ra_t", "ra_mst_t", &BTreeSet::new());
         assert_eq!(n.len(), MAX_IDENT);
-    }
-
-    #[test]
-    fn column_attribute_and_statistics_statements_are_checked_like_any_other() {
-        use crate::schema::sql::{check, Protected};
-        let none = Protected::new(Vec::<String>::new());
-        for sql in [
-            "ALTER TABLE public.ra_mst_horses ALTER COLUMN name SET STATISTICS 500",
-            "ALTER TABLE public.ra_mst_horses ALTER COLUMN breeder SET STORAGE MAIN",
-            "ALTER TABLE public.ra_mst_horses ALTER COLUMN sire_id SET (n_distinct=-0.5, n_distinct_inherited=10)",
-            "CREATE STATISTICS public.ra_mst_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM public.ra_mst_horses",
-            "CREATE STATISTICS public.s ON lower((name)::text), dob FROM public.ra_mst_horses",
-        ] {
-            let checked = check(sql, &none).unwrap();
-            assert_eq!(
-                checked.tables,
-                BTreeSet::from(["ra_mst_horses".to_string()]),
-                "{sql}"
-            );
-        }
-        let odds = Protected::new(["ra_odds_*"]);
-        for sql in [
-            "ALTER TABLE ra_odds_live ALTER COLUMN x SET STATISTICS 10",
-            "CREATE STATISTICS s ON a, b FROM ra_odds_live",
-        ] {
-            let err = check(sql, &odds).unwrap_err().to_string();
-            assert!(err.contains("protected table ra_odds_live"), "{err}");
-        }
-        for sql in [
-            "ALTER STATISTICS public.ra_mst_horses_parents SET STATISTICS 250",
-            "ALTER STATISTICS s SET STATISTICS -1",
-        ] {
-            assert_eq!(check(sql, &none).unwrap().tables, BTreeSet::new(), "{sql}");
-        }
-        for sql in [
-            "ALTER STATISTICS s SET STATISTICS 10; DROP TABLE t",
-            "ALTER STATISTICS s SET STATISTICS many",
-            "ALTER TABLE t ALTER COLUMN c SET STORAGE SIDEWAYS",
-            "ALTER TABLE t ALTER COLUMN c SET (n_distinct = (SELECT 1 FROM ra_odds_live))",
-            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 10; DROP TABLE t",
-            "CREATE STATISTICS s ON a FROM t junk",
-        ] {
-            let err = check(sql, &none).unwrap_err().to_string();
-            assert!(err.contains("does not parse"), "{sql}: {err}");
-        }
-    }
-
-    #[test]
-    fn publication_and_constraint_comment_statements_are_checked_like_any_other() {
-        use crate::schema::sql::{check, Protected};
-        let none = Protected::new(Vec::<String>::new());
-        for (sql, table) in [
-            (
-                "ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_mst_horses (id, name) WHERE ((region)::text = 'GB'::text)",
-                "ra_mst_horses",
-            ),
-            ("ALTER PUBLICATION \"Realtime\" DROP TABLE public.ra_horses", "ra_horses"),
-            (
-                "COMMENT ON CONSTRAINT ra_mst_horses_pkey ON public.ra_mst_horses IS 'the id'",
-                "ra_mst_horses",
-            ),
-        ] {
-            let checked = check(sql, &none).unwrap();
-            assert_eq!(checked.tables, BTreeSet::from([table.to_string()]), "{sql}");
-        }
-        let odds = Protected::new(["ra_odds_*"]);
-        for sql in [
-            "ALTER PUBLICATION p ADD TABLE public.ra_odds_live",
-            "COMMENT ON CONSTRAINT c ON ra_odds_live IS 'x'",
-        ] {
-            let err = check(sql, &odds).unwrap_err().to_string();
-            assert!(err.contains("protected table ra_odds_live"), "{err}");
-        }
-        for sql in [
-            "ALTER PUBLICATION p ADD TABLE t junk",
-            "ALTER PUBLICATION p RENAME TABLE t",
-            "ALTER PUBLICATION p ADD TABLE t WHERE (",
-            "COMMENT ON CONSTRAINT c ON t IS 'x'; DROP TABLE t",
-        ] {
-            let err = check(sql, &none).unwrap_err().to_string();
-            assert!(err.contains("does not parse"), "{sql}: {err}");
-        }
     }
 }

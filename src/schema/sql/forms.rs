@@ -204,3 +204,104 @@ fn parse_alter_statistics(sql: &str) -> Option<Result<BTreeSet<String>>> {
     };
     Some(parse())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check, Protected};
+    use std::collections::BTreeSet;
+
+    /// The relations `sql` references, with nothing protected.
+    fn tables(sql: &str) -> BTreeSet<String> {
+        check(sql, &Protected::new(Vec::<String>::new()))
+            .unwrap()
+            .tables
+    }
+
+    /// Why `sql` is refused with nothing protected.
+    fn unparsed(sql: &str) -> String {
+        check(sql, &Protected::new(Vec::<String>::new()))
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// Why `sql` is refused with the odds tables protected.
+    fn refused(sql: &str) -> String {
+        check(sql, &Protected::new(["ra_odds_*"]))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn column_attribute_and_statistics_statements_are_checked_like_any_other() {
+        for sql in [
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN name SET STATISTICS 500",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN breeder SET STORAGE MAIN",
+            "ALTER TABLE public.ra_mst_horses ALTER COLUMN sire_id SET (n_distinct=-0.5, n_distinct_inherited=10)",
+            "CREATE STATISTICS public.ra_mst_horses_parents (ndistinct, dependencies) ON sire_id, dam_id FROM public.ra_mst_horses",
+            "CREATE STATISTICS public.s ON lower((name)::text), dob FROM public.ra_mst_horses",
+        ] {
+            assert_eq!(
+                tables(sql),
+                BTreeSet::from(["ra_mst_horses".to_string()]),
+                "{sql}"
+            );
+        }
+        for sql in [
+            "ALTER TABLE ra_odds_live ALTER COLUMN x SET STATISTICS 10",
+            "CREATE STATISTICS s ON a, b FROM ra_odds_live",
+        ] {
+            let err = refused(sql);
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER STATISTICS public.ra_mst_horses_parents SET STATISTICS 250",
+            "ALTER STATISTICS s SET STATISTICS -1",
+        ] {
+            assert_eq!(tables(sql), BTreeSet::new(), "{sql}");
+        }
+        for sql in [
+            "ALTER STATISTICS s SET STATISTICS 10; DROP TABLE t",
+            "ALTER STATISTICS s SET STATISTICS many",
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE SIDEWAYS",
+            "ALTER TABLE t ALTER COLUMN c SET (n_distinct = (SELECT 1 FROM ra_odds_live))",
+            "ALTER TABLE t ALTER COLUMN c SET STATISTICS 10; DROP TABLE t",
+            "CREATE STATISTICS s ON a FROM t junk",
+        ] {
+            let err = unparsed(sql);
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
+    }
+
+    #[test]
+    fn publication_and_constraint_comment_statements_are_checked_like_any_other() {
+        for (sql, table) in [
+            (
+                "ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_mst_horses (id, name) WHERE ((region)::text = 'GB'::text)",
+                "ra_mst_horses",
+            ),
+            ("ALTER PUBLICATION \"Realtime\" DROP TABLE public.ra_horses", "ra_horses"),
+            (
+                "COMMENT ON CONSTRAINT ra_mst_horses_pkey ON public.ra_mst_horses IS 'the id'",
+                "ra_mst_horses",
+            ),
+        ] {
+            assert_eq!(tables(sql), BTreeSet::from([table.to_string()]), "{sql}");
+        }
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE public.ra_odds_live",
+            "COMMENT ON CONSTRAINT c ON ra_odds_live IS 'x'",
+        ] {
+            let err = refused(sql);
+            assert!(err.contains("protected table ra_odds_live"), "{err}");
+        }
+        for sql in [
+            "ALTER PUBLICATION p ADD TABLE t junk",
+            "ALTER PUBLICATION p RENAME TABLE t",
+            "ALTER PUBLICATION p ADD TABLE t WHERE (",
+            "COMMENT ON CONSTRAINT c ON t IS 'x'; DROP TABLE t",
+        ] {
+            let err = unparsed(sql);
+            assert!(err.contains("does not parse"), "{sql}: {err}");
+        }
+    }
+}
