@@ -1,11 +1,11 @@
 //! Quoting names and values into generated SQL, in one place.
 //!
-//! [`ident`] always double-quotes, whatever the name: unlike [`crate::schema::catalog::Catalog::quote`]
-//! (which leaves plain lowercase non-keywords bare, as PostgreSQL's `quote_ident` does), its output
-//! does not depend on the server's keyword list. The two literals differ on purpose: [`literal`] is
-//! the standard form, right wherever `standard_conforming_strings` is on (PostgreSQL's default
-//! since 9.1, and what the tool's own sessions use); [`escaped_literal`] is the `E'...'` form, which
-//! means the same whatever that setting is, for SQL handed to a server the tool did not configure.
+//! [`ident`] always double-quotes, whatever the name, unlike
+//! [`crate::schema::catalog::Catalog::quote`], which leaves plain lowercase non-keywords bare as
+//! PostgreSQL's `quote_ident` does. The two literals differ on purpose: [`literal`] is the standard
+//! form, where a backslash is an ordinary character as long as `standard_conforming_strings` is on
+//! (PostgreSQL's default); [`escaped_literal`] is the `E'...'` form, which means the same whatever
+//! that setting says.
 
 /// `"name"`, with embedded double quotes doubled.
 pub fn ident(name: &str) -> String {
