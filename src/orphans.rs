@@ -5,6 +5,7 @@
 
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::mapping::Mapping;
+use crate::schema::quote;
 use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
@@ -196,7 +197,7 @@ fn fix_statement(cat: &Catalog, r: &Relationship, fix: Fix) -> Result<String> {
     let filter = missing_filter(cat, r);
     let child = cat.qualified(&r.child);
     let col = cat.quote(&r.column);
-    let rel = r.name.replace('\'', "''");
+    let rel = quote::in_literal(&r.name);
     match fix {
         Fix::Placeholder => {
             // Minimal rows: the key, a name, and whatever else has a default or may be NULL.
@@ -238,7 +239,7 @@ fn fix_statement(cat: &Catalog, r: &Relationship, fix: Fix) -> Result<String> {
                  INSERT INTO ra_migrate.orphan_fix (fix, relationship, table_name, key_parts, original, log_id) \
                  SELECT 'placeholder', '{rel}', '{parent_name}', ARRAY[k], r, $1 FROM ins",
                 parent = cat.qualified(&r.parent),
-                parent_name = r.parent.replace('\'', "''"),
+                parent_name = quote::in_literal(&r.parent),
             ))
         }
         Fix::Null => {
@@ -276,8 +277,8 @@ fn fix_statement(cat: &Catalog, r: &Relationship, fix: Fix) -> Result<String> {
                 b = b_cols.join(", "),
                 join = join.join(" AND "),
                 pk_text = pk_text.join(", "),
-                child_name = r.child.replace('\'', "''"),
-                col_name = r.column.replace('\'', "''"),
+                child_name = quote::in_literal(&r.child),
+                col_name = quote::in_literal(&r.column),
             ))
         }
     }
@@ -431,7 +432,7 @@ pub fn undo(
             .collect();
         let base = format!(
             "f.undone_at IS NULL AND f.fix = '{fix}' AND f.table_name = '{}'",
-            table.replace('\'', "''")
+            quote::in_literal(table)
         );
         if fix == "placeholder" {
             statements.push((
@@ -458,7 +459,7 @@ pub fn undo(
                     q = cat.qualified(table),
                     c = cat.quote(&column),
                     ty = col_t.type_sql,
-                    cl = column.replace('\'', "''"),
+                    cl = quote::in_literal(&column),
                     on = on.join(" AND ")
                 ),
             ));

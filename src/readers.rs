@@ -316,7 +316,7 @@ fn render_ident(name: &str, force_quotes: bool) -> String {
     if plain && !force_quotes {
         name.to_string()
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        crate::schema::quote::ident(name)
     }
 }
 
@@ -451,7 +451,7 @@ pub fn rewrite_text(
                 Candidate::Literal { text: lit, .. } => {
                     let prefix = lit.rfind('.').map(|d| &lit[..=d]).unwrap_or("");
                     let name = render_ident(new, false);
-                    format!("'{}'", format!("{prefix}{name}").replace('\'', "''"))
+                    crate::schema::quote::literal(&format!("{prefix}{name}"))
                 }
             };
             edits.push((

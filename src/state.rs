@@ -100,8 +100,8 @@ pub fn protected_fingerprints(
         // Structure and rows both count: a changed column is as much a change as a changed row.
         let q = format!(
             "SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), '') || $1)
-             FROM (SELECT md5(x::text) AS h FROM public.\"{0}\" x) s",
-            t.replace('"', "\"\"")
+             FROM (SELECT md5(x::text) AS h FROM public.{0} x) s",
+            crate::schema::quote::ident(&t)
         );
         let shape: String = client
             .query_one(

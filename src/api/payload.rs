@@ -22,9 +22,11 @@ pub mod scalar;
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::ApiError;
+use scalar::{named, Reader};
 
 pub use bookmakers::{
     all_bookmakers, bookmaker_code, bookmakers_seen, reference_bookmakers, REFERENCE_BOOKMAKERS,
@@ -186,6 +188,47 @@ impl<'a> FirstSeen<'a> {
     fn keep(&mut self, key: String, item: &'a Value) {
         self.0.insert(key, item);
     }
+}
+
+/// The opening racecard and result runners share: the runner read as `T`, its horse id, and a
+/// reader for its values whose warnings name `{endpoint} {race_id} {horse_id}`. `None` when the
+/// runner was dealt with here: rejected (of the wrong shape, without a horse id, or a differing
+/// copy) or an identical copy ignored.
+fn runner_prologue<'a, 'w, T: Deserialize<'a>>(
+    item: &'a Value,
+    race_id: &str,
+    request: &str,
+    endpoint: &str,
+    batch: &'w mut RaceBatch,
+    seen: &mut FirstSeen<'a>,
+    horse_id: impl FnOnce(&T) -> Option<String>,
+) -> Option<(T, String, Reader<'w>)> {
+    let runner = match T::deserialize(item) {
+        Ok(r) => r,
+        Err(e) => {
+            let horse = named(item, "horse_id");
+            batch.reject(request, item, format!("runner{horse} in {race_id}: {e}"));
+            return None;
+        }
+    };
+    let Some(horse_id) = horse_id(&runner) else {
+        batch.reject(
+            request,
+            item,
+            format!("runner in {race_id} has no horse_id"),
+        );
+        return None;
+    };
+    let what = format!("runner {horse_id} in {race_id}");
+    if !seen.is_first(&horse_id, item, &what, batch, request) {
+        return None;
+    }
+    seen.keep(horse_id.clone(), item);
+    let reader = Reader {
+        context: format!("{endpoint} {race_id} {horse_id}"),
+        warnings: &mut batch.warnings,
+    };
+    Some((runner, horse_id, reader))
 }
 
 /// Master entities discovered in races and runners.

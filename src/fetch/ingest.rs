@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::api::{BookmakerRecord, CourseRecord, HorseProfile, Parsed, RaceBatch, Rejected};
 use crate::schema::mapping::Mapping;
+use crate::schema::quote;
 use crate::state::{self, Targets};
 
 use super::batches::{self, CourseBook};
@@ -236,11 +237,7 @@ impl<'c> Ingest<'c> {
     }
 
     fn qualified(&self, table: &str) -> String {
-        format!(
-            "\"{}\".\"{}\"",
-            self.schema.replace('"', "\"\""),
-            table.replace('"', "\"\"")
-        )
+        format!("{}.{}", quote::ident(&self.schema), quote::ident(table))
     }
 
     /// Records horses whose profile the API does not have, so the next runs skip them for a while.

@@ -83,7 +83,7 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
             format!("move {} {word} every id {} handed out", ts.name, fs.name),
             format!(
                 "SELECT setval({}, {past}(t.last_value, f.last_value), true) FROM {tq} t, {fq} f",
-                crate::schema::ddl::literal(&tq)
+                crate::schema::quote::literal(&tq)
             ),
             Lock::None,
         ));
@@ -92,7 +92,7 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
         };
         let pat = format!(
             "{}::regclass",
-            crate::schema::ddl::literal(&fs.regclass_text)
+            crate::schema::quote::literal(&fs.regclass_text)
         );
         if let Some(default) = nc.default.as_deref().filter(|d| d.contains(&pat)) {
             out.push(Step::new(
@@ -106,7 +106,7 @@ fn hand_over_ids(cat: &Catalog, from: &Table, to: &Table, new: &Table) -> Vec<St
                     cat.quote(&nc.name),
                     default.replace(
                         &pat,
-                        &format!("{}::regclass", crate::schema::ddl::literal(&tq))
+                        &format!("{}::regclass", crate::schema::quote::literal(&tq))
                     )
                 ),
                 Lock::AccessExclusive,
@@ -628,7 +628,7 @@ pub fn plan_rollback(
             .iter()
             .map(|c| format!("n.{}", cat2.quote(c)))
             .collect();
-        let table_lit = p.new_name.replace('\'', "''");
+        let table_lit = crate::schema::quote::in_literal(&p.new_name);
         let select = format!(
             "SELECT {} FROM ra_migrate.archive_changes c JOIN {new_q} n ON {} WHERE c.table_name = '{table_lit}'",
             n_cols.join(", "),

@@ -7,6 +7,7 @@ use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::ddl::{self, Target};
 use crate::schema::mapping::{Kind, Mapping};
+use crate::schema::quote;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -422,7 +423,7 @@ fn accept_shared_sequences(old: &Table, have: &mut BTreeMap<String, String>) {
             continue;
         };
         for seq in col.sequences.iter().filter(|s| s.owned && !s.identity) {
-            let pat = format!("{}::regclass", ddl::literal(&seq.regclass_text));
+            let pat = format!("{}::regclass", quote::literal(&seq.regclass_text));
             *shape = shape.replace(&pat, "<own sequence>");
         }
     }

@@ -291,7 +291,7 @@ fn sync_function(
     } else {
         String::new()
     };
-    let source_lit = source_q.replace('\'', "''");
+    let source_lit = crate::schema::quote::in_literal(source_q);
     let body = format!(
         "BEGIN\n  IF TG_RELID <> '{source_lit}'::regclass THEN\n    RAISE EXCEPTION 'ra-migrate: % is the dual-write trigger of {source_lit} only', TG_NAME;\n  END IF;\n  \
          IF current_setting('{APP_DUAL_WRITE}', true) = 'on' OR current_setting('{REPLICATING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n  \
@@ -355,7 +355,7 @@ fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
         let seq_q = format!("{}.{}", cat.quote(&seq.schema), cat.quote(&seq.name));
         let next = format!(
             "pg_catalog.nextval({})",
-            crate::schema::ddl::literal(&seq_q)
+            crate::schema::quote::literal(&seq_q)
         );
         sets.push(format!("NEW.{} := {next};", cat.quote(&c.name)));
         body.push(format!("SELECT {next}"));

@@ -20,6 +20,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::schema::quote;
 use anyhow::{anyhow, bail, Context, Result};
 
 /// The server binaries a cluster needs; the first is also used to recognise a bin directory.
@@ -332,9 +333,9 @@ impl Cluster {
     pub fn create_database(&self, name: &str, template: Option<&str>) -> Result<String> {
         let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
             .with_context(|| format!("connecting to {}", self.url("postgres")))?;
-        let mut sql = format!("CREATE DATABASE {}", quote_ident(name));
+        let mut sql = format!("CREATE DATABASE {}", quote::ident(name));
         if let Some(t) = template {
-            sql.push_str(&format!(" TEMPLATE {}", quote_ident(t)));
+            sql.push_str(&format!(" TEMPLATE {}", quote::ident(t)));
         }
         client
             .batch_execute(&sql)
@@ -681,10 +682,6 @@ fn read_tail(path: &Path, n: usize) -> std::io::Result<String> {
 }
 
 /// Double-quotes an SQL identifier.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Single-quotes a word for /bin/sh.
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -828,7 +825,7 @@ mod tests {
         let status = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "cluster::tests::watchdog_cleans_up_after_the_watched_process",
+                "rehearsal::cluster::tests::watchdog_cleans_up_after_the_watched_process",
                 "--nocapture",
             ])
             .env("RA_MIGRATE_WATCHDOG_CHILD", &marker)

@@ -602,12 +602,11 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
 
 fn set_search_path(client: &mut postgres::Client, schema: &str) -> Result<()> {
     client
-        .batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))
+        .batch_execute(&format!(
+            "SET search_path TO {}",
+            crate::schema::quote::ident(schema)
+        ))
         .with_context(|| format!("setting search_path to schema {schema}"))
-}
-
-fn quote_ident(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 fn copied_rows(

@@ -328,8 +328,8 @@ fn wrote_by(
 fn connect(url: &str, schema: &str, who: &str) -> Result<postgres::Client> {
     let mut c = db::connect(url, who)?;
     c.batch_execute(&format!(
-        "SET search_path TO \"{}\"",
-        schema.replace('"', "\"\"")
+        "SET search_path TO {}",
+        crate::schema::quote::ident(schema)
     ))
     .with_context(|| format!("setting search_path to schema {schema}"))?;
     Ok(c)

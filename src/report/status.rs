@@ -1,5 +1,6 @@
 //! `status`: where the migration stands, and every mapped table's old/new existence and row count.
 
+use crate::report::validate::{self, PhaseInfo};
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::{Kind, Mapping};
 use crate::state::{self, PhaseRow};
@@ -72,29 +73,13 @@ pub fn gather(
             new_rows,
         });
     }
-    let mut known = std::collections::BTreeSet::new();
-    for t in &mapping.tables {
-        known.insert(t.name.clone());
-        known.insert(t.archived_name());
-        known.extend(t.new_name.clone());
-    }
-    let unmapped = cat
-        .tables
-        .keys()
-        .filter(|n| n.starts_with("ra_") && !known.contains(*n) && !mapping.is_protected(n))
-        .cloned()
-        .collect();
+    let unmapped = validate::unknown_tables(&cat, mapping);
+    let phase = PhaseInfo::of(current.as_ref());
     Ok(StatusReport {
         database: database.to_string(),
-        phase: current.as_ref().map(|r| r.phase.number()).unwrap_or(0),
-        phase_name: current
-            .as_ref()
-            .map(|r| r.phase.name().to_string())
-            .unwrap_or_else(|| "none".into()),
-        status: current
-            .as_ref()
-            .map(|r| r.status.as_str().to_string())
-            .unwrap_or_else(|| "not started".into()),
+        phase: phase.number,
+        phase_name: phase.name,
+        status: phase.status,
         verified: current.as_ref().is_some_and(|r| r.verified),
         phases,
         tables,

@@ -886,7 +886,7 @@ fn canonicalize(client: &mut impl GenericClient, tables: &mut BTreeMap<u32, Tabl
 type Slot = (u32, usize);
 
 fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Table>) -> Result<()> {
-    let dq = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let dq = crate::schema::quote::ident;
     let mut script = Vec::new();
     let mut checks: BTreeMap<String, Slot> = BTreeMap::new();
     let mut indexes: BTreeMap<String, Slot> = BTreeMap::new();

@@ -4,4 +4,5 @@
 pub mod catalog;
 pub mod ddl;
 pub mod mapping;
+pub mod quote;
 pub mod sql;

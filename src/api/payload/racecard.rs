@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::records::{Endpoint, OddsRecord, RaceRecord, RunnerRecord};
 use super::scalar::{list, named, Flag, Reader, Scalar};
-use super::{bookmakers::bookmaker_code, FirstSeen, RaceBatch};
+use super::{bookmakers::bookmaker_code, runner_prologue, FirstSeen, RaceBatch};
 
 /// A racecard race as sent. Unknown fields are ignored; `runners` stay raw so each can be
 /// accepted or quarantined on its own.
@@ -232,28 +232,16 @@ fn parse_runner<'a>(
     batch: &mut RaceBatch,
     seen: &mut FirstSeen<'a>,
 ) {
-    let runner = match RacecardRunner::deserialize(item) {
-        Ok(r) => r,
-        Err(e) => {
-            let horse = named(item, "horse_id");
-            return batch.reject(request, item, format!("runner{horse} in {race_id}: {e}"));
-        }
-    };
-    let Some(horse_id) = runner.horse_id.text() else {
-        return batch.reject(
-            request,
-            item,
-            format!("runner in {race_id} has no horse_id"),
-        );
-    };
-    let what = format!("runner {horse_id} in {race_id}");
-    if !seen.is_first(&horse_id, item, &what, batch, request) {
+    let Some((runner, horse_id, mut r)) = runner_prologue(
+        item,
+        race_id,
+        request,
+        "racecards/pro",
+        batch,
+        seen,
+        |r: &RacecardRunner| r.horse_id.text(),
+    ) else {
         return;
-    }
-    seen.keep(horse_id.clone(), item);
-    let mut r = Reader {
-        context: format!("racecards/pro {race_id} {horse_id}"),
-        warnings: &mut batch.warnings,
     };
     let record = RunnerRecord {
         race_id: race_id.to_string(),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::records::{Endpoint, RaceRecord, RunnerRecord};
 use super::scalar::{list, named, position, Reader, Scalar};
-use super::{FirstSeen, RaceBatch};
+use super::{runner_prologue, FirstSeen, RaceBatch};
 
 /// A result race as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -199,28 +199,16 @@ fn parse_runner<'a>(
     batch: &mut RaceBatch,
     seen: &mut FirstSeen<'a>,
 ) {
-    let runner = match ResultRunner::deserialize(item) {
-        Ok(r) => r,
-        Err(e) => {
-            let horse = named(item, "horse_id");
-            return batch.reject(request, item, format!("runner{horse} in {race_id}: {e}"));
-        }
-    };
-    let Some(horse_id) = runner.horse_id.text() else {
-        return batch.reject(
-            request,
-            item,
-            format!("runner in {race_id} has no horse_id"),
-        );
-    };
-    let what = format!("runner {horse_id} in {race_id}");
-    if !seen.is_first(&horse_id, item, &what, batch, request) {
+    let Some((runner, horse_id, mut r)) = runner_prologue(
+        item,
+        race_id,
+        request,
+        "results",
+        batch,
+        seen,
+        |r: &ResultRunner| r.horse_id.text(),
+    ) else {
         return;
-    }
-    seen.keep(horse_id.clone(), item);
-    let mut r = Reader {
-        context: format!("results {race_id} {horse_id}"),
-        warnings: &mut batch.warnings,
     };
     let (position, position_text) = position(&runner.position);
     let record = RunnerRecord {
