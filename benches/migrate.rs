@@ -248,6 +248,7 @@ fn main() -> Result<()> {
         lock: LockPolicy::default(),
         tuning: Tuning::default(),
         report_dir: report_dir.clone(),
+        say: &|line| eprintln!("{line}"),
     })?;
     let _ = std::fs::remove_dir_all(&report_dir);
     let transitions: Vec<&demo::StepRow> =

@@ -486,7 +486,7 @@ impl ApiClient {
                     match self.get_json(&format!("/v1/horses/{horse_id}/standard"), &[]) {
                         Ok(v) => {
                             self.pro_refused.store(true, Ordering::Relaxed);
-                            eprintln!("warning: the plan does not include /v1/horses/{{id}}/pro: horse profiles come from /v1/horses/{{id}}/standard (sire, dam and damsire only) for the rest of this run");
+                            tracing::warn!("the plan does not include /v1/horses/{{id}}/pro: horse profiles come from /v1/horses/{{id}}/standard (sire, dam and damsire only) for the rest of this run");
                             return Ok((v, "standard"));
                         }
                         Err(_) => return Err(e),

@@ -432,7 +432,7 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         if self.keep {
             if !self.stopped {
-                eprintln!(
+                tracing::warn!(
                     "keeping PostgreSQL cluster at {} (data {}, log {}); stop it with: {} {} -D {} stop",
                     self.url("postgres"),
                     self.data_dir.display(),

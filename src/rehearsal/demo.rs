@@ -10,7 +10,6 @@
 //! The sequence itself ([`rehearse`]) is shared with `rehearse` (a copy of a real database) and the
 //! `migrate` benchmark (writer waits per phase transition).
 
-use crate::cli::{DemoArgs, Global};
 use crate::pg::db::{self, LockPolicy};
 use crate::phase::copy::Tuning;
 use crate::phase::engine::Ctx;
@@ -27,7 +26,6 @@ use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// The demo's sequence: every phase forward, phase 5 back and forward again (lossless), then
@@ -52,6 +50,8 @@ pub struct Rehearsal<'a> {
     /// Where the validation before phase 4 and the rehearsal itself write their Markdown and JSON
     /// reports.
     pub report_dir: PathBuf,
+    /// Where the rehearsal says how it goes, a line per step (the command prints them).
+    pub say: &'a dyn Fn(&str),
 }
 
 /// One line of the summary.
@@ -247,7 +247,11 @@ fn run_sequence(
             .context("validating before phase 4")?;
             let (md, _) = crate::report::validate::write_reports(&report, &r.report_dir)?;
             crate::report::validate::record(client, &report, Some(&md.display().to_string()))?;
-            println!("validate: {} (report {})", report.verdict(), md.display());
+            (r.say)(&format!(
+                "validate: {} (report {})",
+                report.verdict(),
+                md.display()
+            ));
             let (wait, errors, batch) = window();
             let mut problems = report.problems();
             if !report.passed() && problems.is_empty() {
@@ -297,7 +301,7 @@ fn run_sequence(
         };
         let copied = copied_rows(client, phase, direction)?;
         let (wait, errors, batch) = window();
-        println!(
+        (r.say)(&format!(
             "{} phase {phase}: {} steps, {}",
             direction.as_str(),
             plan.steps.len(),
@@ -306,7 +310,7 @@ fn run_sequence(
             } else {
                 format!("PROBLEMS: {}", outcome.problems.join("; "))
             }
-        );
+        ));
         rows.push(StepRow {
             step: format!("{} {}", direction.as_str(), phase),
             phase: Some(phase),
@@ -368,7 +372,7 @@ fn worker_week(
     }
     let (wait, errors, batch) = window();
     let requests: u64 = slots.iter().map(|s| s.requests).sum();
-    println!(
+    (r.say)(&format!(
         "worker: {DAYS} simulated days, {} slot(s), {requests} synthetic request(s), {}",
         slots.len(),
         if problems.is_empty() {
@@ -376,7 +380,7 @@ fn worker_week(
         } else {
             format!("PROBLEMS: {}", problems.join("; "))
         }
-    );
+    ));
     Ok(StepRow {
         step: format!("worker ({DAYS} simulated days)"),
         phase: None,
@@ -544,60 +548,43 @@ pub fn render_markdown(s: &Summary) -> String {
     out
 }
 
-pub fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
-    if g.database_url.is_some() && std::env::var_os("DATABASE_URL").is_none() {
-        bail!("demo always runs on its own throwaway cluster; it does not take --database-url");
+/// The demo's database: a throwaway cluster holding the legacy baseline at `scale`, initialised.
+/// Returns the cluster (dropping it stops it, unless `keep`) and the database's URL.
+pub fn start(
+    scale: f64,
+    keep: bool,
+    mapping: &Mapping,
+    say: &dyn Fn(&str),
+) -> Result<(Cluster, String)> {
+    if !(scale > 0.0 && scale <= 2.0) {
+        bail!("--scale must be in (0, 2], got {scale}");
     }
-    if !(args.scale > 0.0 && args.scale <= 2.0) {
-        bail!("--scale must be in (0, 2], got {}", args.scale);
-    }
-    let mapping = Mapping::load(g.mapping.as_deref())?;
-    println!("starting a throwaway PostgreSQL cluster...");
+    say("starting a throwaway PostgreSQL cluster...");
     let cluster = Cluster::start(&ClusterOptions {
-        keep: args.keep,
+        keep,
         ..Default::default()
     })?;
     let url = cluster.create_database("racing", None)?;
-    println!(
+    say(&format!(
         "cluster on port {} (data in {})",
         cluster.port(),
         cluster.data_dir().display()
-    );
+    ));
     let mut client = db::connect(&url, "demo")?;
     let t = Instant::now();
     baseline::load_schema(&mut client)?;
-    let counts = baseline::seed(&mut client, args.scale)?;
+    let counts = baseline::seed(&mut client, scale)?;
     let runners: i64 = client
         .query_one("SELECT count(*) FROM ra_runners", &[])?
         .get(0);
-    println!(
-        "legacy baseline loaded at scale {}: {} horses, {} races, {runners} runners ({:.1}s)",
-        args.scale,
+    say(&format!(
+        "legacy baseline loaded at scale {scale}: {} horses, {} races, {runners} runners ({:.1}s)",
         counts.horses,
         counts.races,
         t.elapsed().as_secs_f64()
-    );
+    ));
     state::init(&mut client, &mapping.protected)?;
-    drop(client);
-
-    let summary = rehearse(&Rehearsal {
-        url: &url,
-        mapping: &mapping,
-        schema: "public",
-        lock: crate::commands::lock_policy(g),
-        tuning: Tuning::default(),
-        report_dir: PathBuf::from("reports"),
-    })?;
-    print!("{}", render_summary(&summary));
-    if args.keep {
-        println!("cluster kept running: {url}");
-    }
-    drop(cluster);
-    Ok(if summary.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok((cluster, url))
 }
 
 fn set_search_path(client: &mut postgres::Client, schema: &str) -> Result<()> {

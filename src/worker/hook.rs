@@ -24,7 +24,7 @@ pub fn fire(cmd: Option<&str>, mut event: Value) {
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("warning: the failure hook {cmd:?} could not be started: {e}");
+            tracing::warn!("the failure hook {cmd:?} could not be started: {e}");
             return;
         }
     };
@@ -34,7 +34,7 @@ pub fn fire(cmd: Option<&str>, mut event: Value) {
     }
     match child.wait() {
         Ok(s) if s.success() => {}
-        Ok(s) => eprintln!("warning: the failure hook {cmd:?} exited with {s}"),
-        Err(e) => eprintln!("warning: the failure hook {cmd:?}: {e}"),
+        Ok(s) => tracing::warn!("the failure hook {cmd:?} exited with {s}"),
+        Err(e) => tracing::warn!("the failure hook {cmd:?}: {e}"),
     }
 }

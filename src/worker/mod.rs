@@ -12,7 +12,6 @@ pub mod schedule;
 pub mod slots;
 pub mod soak;
 
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,7 +21,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::api::Endpoint;
-use crate::cli::{Global, WorkerArgs};
 use crate::fetch::ingest::Ingest;
 use crate::fetch::source::{self, Metered};
 use crate::fetch::{self, Fetch, Tally};
@@ -285,7 +283,7 @@ pub const NO_PEOPLE_PROFILES: &str = "the Racing API has no profile endpoint for
 fn people_profiles() -> serde_json::Value {
     static SAID: AtomicBool = AtomicBool::new(false);
     if !SAID.swap(true, Ordering::SeqCst) {
-        eprintln!("note: {NO_PEOPLE_PROFILES}");
+        tracing::warn!("{NO_PEOPLE_PROFILES}");
     }
     serde_json::json!({"requests": 0, "why": NO_PEOPLE_PROFILES})
 }
@@ -299,7 +297,8 @@ pub(crate) fn host() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-fn render(r: &SlotReport, schedule: &Schedule) -> String {
+/// One line per slot run, as the worker prints it.
+pub fn render(r: &SlotReport, schedule: &Schedule) -> String {
     let local = r
         .slot
         .with_timezone(&schedule.tz)
@@ -410,64 +409,68 @@ pub fn simulate_days(
     Ok(all)
 }
 
-pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
-    let schedule = Schedule::load(args.schedule.as_deref())?;
-    let now_override = match &args.now {
-        Some(s) => Some(schedule::parse_now(s, schedule.tz)?),
-        None => None,
-    };
+/// What a worker run is given: the command line's choices, already read.
+pub struct Options<'a> {
+    pub schema: &'a str,
+    pub mapping: Mapping,
+    pub schedule: &'a Schedule,
+    pub source: &'a dyn Metered,
+    /// Stands in for the clock (`--now`).
+    pub now: Option<DateTime<Utc>>,
+    /// Run what is due once and return (`--once`).
+    pub once: bool,
+    pub regions: Vec<String>,
+    pub catch_up_days: Option<u32>,
+    pub on_failure: Option<String>,
+}
+
+/// How a worker run ended: every slot it ran, and whether a signal stopped it.
+pub struct Served {
+    pub slots: Vec<SlotReport>,
+    pub stopped: bool,
+    /// The moment it last looked at the schedule.
+    pub at: DateTime<Utc>,
+}
+
+/// Runs the schedule until stopped by a signal, or once with `once`: each slot due is claimed,
+/// run and recorded, and handed to `ran` as it ends. SIGTERM or Ctrl-C finishes the batch in hand.
+pub fn serve(
+    control: postgres::Client,
+    data: postgres::Client,
+    heartbeat: postgres::Client,
+    o: Options,
+    ran: &mut dyn FnMut(&SlotReport),
+) -> Result<Served> {
     ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst))
         .context("installing the SIGTERM / Ctrl-C handler")?;
-    let source = source::open_kind(args.source, args.seed)?;
-    let mut control = crate::commands::connect(g, "worker")?;
-    let mapping = crate::schema::mapping::Mapping::load(g.mapping.as_deref())?;
-    crate::commands::require_init(&mut control, g, &mapping)?;
-    let data = crate::commands::connect(g, "worker fetch")?;
     let id = format!("{}:{}", host(), std::process::id());
-    let catch_up_days = args.catch_up_days.unwrap_or(schedule.catch_up_days);
+    let schedule = o.schedule;
     let mut w = Worker {
-        schedule: &schedule,
-        source: &*source,
-        regions: args
-            .regions
-            .iter()
-            .map(|r| r.trim().to_lowercase())
-            .collect(),
-        schema: g.schema.clone(),
-        mapping: Mapping::load(g.mapping.as_deref())?,
+        schedule,
+        source: o.source,
+        regions: o.regions,
+        schema: o.schema.to_string(),
+        mapping: o.mapping,
         control,
         data,
         id: id.clone(),
-        catch_up: Duration::days(catch_up_days as i64),
-        on_failure: g.on_failure.clone(),
+        catch_up: Duration::days(o.catch_up_days.unwrap_or(schedule.catch_up_days) as i64),
+        on_failure: o.on_failure,
         quiet: false,
     };
-    let clock = |o: Option<DateTime<Utc>>| o.unwrap_or_else(Utc::now);
-    slots::register(
-        &mut w.control,
-        &id,
-        &host(),
-        &schedule.next(clock(now_override)),
-    )?;
+    let clock = || o.now.unwrap_or_else(Utc::now);
+    slots::register(&mut w.control, &id, &host(), &schedule.next(clock()))?;
     let beating = Arc::new(AtomicBool::new(true));
-    let beater = slots::heartbeat_thread(g, id.clone(), beating.clone())?;
-    let mut failed = 0;
+    let beater = slots::heartbeat_thread(heartbeat, id.clone(), beating.clone());
     let mut all = Vec::new();
     let outcome = (|| -> Result<()> {
         loop {
-            let now = clock(now_override);
+            let now = clock();
             let reports = w.run_due(now)?;
-            for r in &reports {
-                if r.outcome == "failed" {
-                    failed += 1;
-                }
-                if !g.json {
-                    println!("{}", render(r, &schedule));
-                }
-            }
+            reports.iter().for_each(&mut *ran);
             all.extend(reports);
             slots::set_next(&mut w.control, &id, &schedule.next(now))?;
-            if args.once || stopping() {
+            if o.once || stopping() {
                 return Ok(());
             }
             // wake for the next slot or a retry, and at least every minute for a late retry
@@ -484,25 +487,9 @@ pub fn run(g: &Global, args: &WorkerArgs) -> Result<ExitCode> {
     let _ = beater.join();
     slots::stop(&mut w.control, &id)?;
     outcome?;
-    if g.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
-    } else if all.is_empty() {
-        println!(
-            "nothing due at {}",
-            clock(now_override)
-                .with_timezone(&schedule.tz)
-                .format("%Y-%m-%d %H:%M %Z")
-        );
-    }
-    if stopping() {
-        eprintln!(
-            "stopped by a signal: the batch in hand was finished; the slot runs again next time"
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(Served {
+        slots: all,
+        stopped: stopping(),
+        at: clock(),
     })
 }

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::schedule::Slot;
 use super::SlotReport;
-use crate::cli::Global;
 
 /// Advisory lock class of the worker's slots (`rw`), apart from the operator and phase locks.
 const SLOT_LOCK_CLASS: i32 = 0x7277;
@@ -187,12 +186,11 @@ pub fn stop(c: &mut Client, worker: &str) -> Result<()> {
 
 /// Beats on its own connection while a long job runs on the others.
 pub fn heartbeat_thread(
-    g: &Global,
+    mut c: Client,
     worker: String,
     alive: Arc<AtomicBool>,
-) -> Result<std::thread::JoinHandle<()>> {
-    let mut c = crate::commands::connect(g, "worker heartbeat")?;
-    Ok(std::thread::spawn(move || {
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
         let mut last = std::time::Instant::now();
         while alive.load(Ordering::SeqCst) {
             if last.elapsed().as_secs() >= BEAT_EVERY_SECS {
@@ -206,7 +204,7 @@ pub fn heartbeat_thread(
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
-    }))
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -96,7 +96,7 @@ pub fn require(client: &mut Client, soak: &str) -> Result<()> {
     if refusals.is_empty() {
         state::log_finish(client, id, "ok", &[], None)?;
         if needed == 0 {
-            eprintln!("soak skipped (--soak {soak}), recorded in log entry {id}");
+            tracing::warn!("soak skipped (--soak {soak}), recorded in log entry {id}");
         }
         return Ok(());
     }

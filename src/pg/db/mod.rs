@@ -112,8 +112,8 @@ fn password_from_environment(config: &Config) -> Result<Option<String>> {
     {
         use std::os::unix::fs::PermissionsExt;
         if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "WARNING: password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
+            tracing::warn!(
+                "password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
                 file.display()
             );
             return Ok(None);

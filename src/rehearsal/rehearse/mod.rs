@@ -30,11 +30,9 @@ mod dump;
 mod sample;
 mod surface;
 
-use crate::cli::{Global, RehearseArgs};
+use crate::cli::RehearseArgs;
 use crate::pg::db;
-use crate::phase::copy::Tuning;
 use crate::rehearsal::cluster::{Cluster, ClusterOptions};
-use crate::rehearsal::demo::{self, Rehearsal};
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
 use crate::state;
@@ -42,8 +40,6 @@ use anyhow::{bail, ensure, Context, Result};
 use dump::{copy_sequences, dump_schema, load_sql, tool};
 use postgres::Client;
 use sample::{render_sample, Sampler};
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 use surface::{prerequisites, publications, ProductionRole, REHEARSAL_ADMIN};
 
@@ -58,19 +54,35 @@ const KEYS_PER_STATEMENT: usize = 5_000;
 /// production DDL (and the writers queued behind that).
 const SOURCE_LOCK_TIMEOUT: &str = "5s";
 
-pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
+/// The throwaway copy a rehearsal runs on.
+pub struct Prepared {
+    /// Dropping it stops the cluster (unless `--keep`).
+    pub cluster: Cluster,
+    /// The copy's database, as the production role.
+    pub role_url: String,
+    /// The source, its password hidden.
+    pub source_label: String,
+}
+
+/// Copies the source's schema (and with `--sample` a sample of its rows), its sequences and
+/// publications, and its role, into a throwaway cluster, reading the source only, and installs
+/// the tool's schema there as the production role.
+pub fn prepare(
+    args: &RehearseArgs,
+    schema: &str,
+    mapping: &Mapping,
+    say: &dyn Fn(&str),
+) -> Result<Prepared> {
     if args.sample == Some(0) {
         bail!("--sample must be at least 1 (leave it out to copy the schema only)");
     }
-    let mapping = Mapping::load(g.mapping.as_deref())?;
-    let schema = g.schema.as_str();
     let source_label = db::redact_url(&args.from);
     let started = Instant::now();
 
     let mut source = connect_read_only(&args.from)?;
-    println!(
+    say(&format!(
         "source {source_label}: connected read-only (default_transaction_read_only = on for this session); rehearse only reads the source and never writes to it"
-    );
+    ));
     refuse_started_migration(&mut source)?;
     let src_cat = Catalog::read(&mut source, schema)
         .with_context(|| format!("reading the catalog of schema {schema} of the source"))?;
@@ -81,7 +93,7 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
 
     let role = ProductionRole::read(&mut source)?;
 
-    println!("starting a throwaway PostgreSQL cluster...");
+    say("starting a throwaway PostgreSQL cluster...");
     let cluster = Cluster::start(&ClusterOptions {
         keep: args.keep,
         // The copy is loaded by a superuser of its own, so that the production role, when it
@@ -90,31 +102,31 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         ..Default::default()
     })?;
     let url = cluster.create_database("rehearsal", None)?;
-    println!(
+    say(&format!(
         "cluster on port {} (data in {})",
         cluster.port(),
         cluster.data_dir().display()
-    );
+    ));
     let mut target = db::connect(&url, "rehearse (copy)")?;
     normalize_session(&mut target, "the copy")?;
     for note in prerequisites(&mut source, &mut target, schema)? {
-        println!("note: {note}");
+        say(&format!("note: {note}"));
     }
     role.reproduce(&mut target, "rehearsal")?;
     // Every phase runs as the role the tool uses in production, so what that role may not do
     // fails here as it would there.
     let role_url = cluster.url_as(&role.name, "rehearsal");
     if role.superuser {
-        println!(
+        say(&format!(
             "the source's role {} is a superuser: so is the rehearsal's",
             role.name
-        );
+        ));
     } else {
-        println!(
+        say(&format!(
             "rehearsing as role {} with the source's attributes and memberships ({}), not as a superuser",
             role.name,
             role.describe()
-        );
+        ));
     }
 
     let t = Instant::now();
@@ -128,25 +140,25 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         &pre,
         "the source's tables (pg_dump --section=pre-data)",
     )?;
-    println!(
+    say(&format!(
         "schema of {schema} copied: {} tables ({:.1}s)",
         src_cat.tables.len(),
         t.elapsed().as_secs_f64()
-    );
+    ));
 
     if let Some(n) = args.sample {
         let t = Instant::now();
-        let sample = Sampler::new(&mut source, &mut target, &src_cat, &mapping, n)?
+        let sample = Sampler::new(&mut source, &mut target, &src_cat, mapping, n)?
             .run()
             .context("copying a sample of the source")?;
-        print!("{}", render_sample(&sample));
-        println!(
+        say(render_sample(&sample).trim_end_matches('\n'));
+        say(&format!(
             "sample of up to {n} races copied: {} rows ({:.1}s)",
             sample.tables.values().map(|s| s.rows).sum::<u64>(),
             t.elapsed().as_secs_f64()
-        );
+        ));
     } else {
-        println!("no --sample: every table is copied schema-only");
+        say("no --sample: every table is copied schema-only");
     }
     copy_sequences(&mut source, &mut target, schema)?;
     let publications = publications(&mut source, &src_cat)?;
@@ -176,29 +188,15 @@ pub fn run(g: &Global, args: &RehearseArgs) -> Result<ExitCode> {
         )
     })?;
     drop(as_role);
-    println!(
+    say(&format!(
         "copy ready ({:.1}s); rehearsing every phase with an outside writer...",
         started.elapsed().as_secs_f64()
-    );
+    ));
 
-    let summary = demo::rehearse(&Rehearsal {
-        url: &role_url,
-        mapping: &mapping,
-        schema,
-        lock: crate::commands::lock_policy(g),
-        tuning: Tuning::default(),
-        report_dir: PathBuf::from("reports"),
-    })?;
-    print!("{}", demo::render_summary(&summary));
-    println!("source {source_label} was only read (read-only session); nothing was written to it");
-    if args.keep {
-        println!("cluster kept running: {role_url}");
-    }
-    drop(cluster);
-    Ok(if summary.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(Prepared {
+        cluster,
+        role_url,
+        source_label,
     })
 }
 
