@@ -163,7 +163,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
                 "the archive itself was committed by an earlier run: only the implicit relationships are left to validate".into(),
             ],
             deferred: vec![],
-            record: serde_json::to_value(rec)?,
+            record: rec.clone().into(),
         });
     }
     let mut steps = Vec::new();
@@ -494,7 +494,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -808,7 +808,7 @@ pub fn plan_rollback(
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 

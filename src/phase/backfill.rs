@@ -231,7 +231,7 @@ pub fn plan_apply(
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -346,7 +346,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             "rows copied into the new masters stay: the old tables remain the source of truth until phase 5, and dual-write keeps the copies current".into(),
         ],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 

@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What phase 1 created, kept in `phase_state.detail` so rollback drops exactly that.
+/// What phase 1 created, kept with its state (`state.rs`) so rollback drops exactly that.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     /// (old master, new master) in creation order.
@@ -24,12 +24,6 @@ pub struct Record {
     /// `TableDdl::after_backfill`.
     #[serde(default)]
     pub after_backfill: Vec<(String, String, String, String)>,
-}
-
-impl Record {
-    pub fn from_detail(detail: &serde_json::Value) -> Result<Record> {
-        Ok(serde_json::from_value(detail.clone()).unwrap_or_default())
-    }
 }
 
 /// Placeholder target name under which an old table and its copy are compared.
@@ -245,7 +239,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps,
         notes,
         deferred: record.deferred.clone(),
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -328,7 +322,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 

@@ -644,7 +644,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -710,7 +710,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             "rows already copied into the new masters stay there (the old tables remain the source of truth; rolling back phase 1 drops the copies)".into(),
         ],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 

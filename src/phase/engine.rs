@@ -65,10 +65,7 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
     let mut plan = match (phase, direction) {
         (Phase::Create, Direction::Apply) => create::plan_apply(&cat, ctx.mapping)?,
         (Phase::Create, Direction::Rollback) => {
-            let record = create::Record::from_detail(
-                &row.as_ref().map(|r| r.detail.clone()).unwrap_or_default(),
-            )?;
-            create::plan_rollback(&cat, &record)?
+            create::plan_rollback(&cat, &detail(row.as_ref())?)?
         }
         (Phase::DualWrite, Direction::Apply) => dual_write::plan_apply(&cat, ctx.mapping)?,
         (Phase::DualWrite, Direction::Rollback) => {
@@ -876,13 +873,8 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
     match (phase, direction) {
         (Phase::Create, Direction::Apply) => create::verify(&cat, ctx.mapping),
         (Phase::Create, Direction::Rollback) => {
-            let detail = state::phase_row(ctx.client, phase)?
-                .map(|r| r.detail)
-                .unwrap_or_default();
-            Ok(create::verify_rollback(
-                &cat,
-                &create::Record::from_detail(&detail)?,
-            ))
+            let row = state::phase_row(ctx.client, phase)?;
+            Ok(create::verify_rollback(&cat, &detail(row.as_ref())?))
         }
         (Phase::DualWrite, Direction::Apply) => dual_write::verify(ctx.client, &cat, ctx.mapping),
         (Phase::Backfill, Direction::Apply) => {
@@ -924,15 +916,10 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
     }
 }
 
-/// A phase's record, as stored in `phase_state.detail`.
-fn detail<T: serde::de::DeserializeOwned + Default>(row: Option<&state::PhaseRow>) -> Result<T> {
+/// A phase's record as its own type (the empty record when the phase has no row).
+fn detail<R: super::PhaseRecord>(row: Option<&state::PhaseRow>) -> Result<R> {
     match row {
-        Some(r) => serde_json::from_value(r.detail.clone()).with_context(|| {
-            format!(
-                "reading what phase {} recorded in ra_migrate.phase_state.detail",
-                r.phase
-            )
-        }),
-        None => Ok(T::default()),
+        Some(r) => r.record::<R>().cloned(),
+        None => Ok(R::default()),
     }
 }

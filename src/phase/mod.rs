@@ -11,11 +11,11 @@ pub mod engine;
 pub mod switch_readers;
 
 use anyhow::{bail, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Create,
@@ -217,6 +217,95 @@ pub struct Plan {
     /// What an operator must know before running it (deferred work, what stays behind).
     pub notes: Vec<String>,
     pub deferred: Vec<DeferredFk>,
-    /// Recorded in `phase_state.detail` when the plan has run, so rollback undoes exactly it.
-    pub record: serde_json::Value,
+    /// Recorded with the phase's state when the plan has run, so rollback undoes exactly it.
+    pub record: Record,
+}
+
+/// A phase's own record type: what it created, so its rollback and verification know exactly that.
+pub trait PhaseRecord: Sized + Default + Clone {
+    const PHASE: Phase;
+    fn of(record: &Record) -> Option<&Self>;
+    fn of_mut(record: &mut Record) -> Option<&mut Self>;
+}
+
+macro_rules! records {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        /// What a phase recorded, typed by phase. Stored as the phase's own record alone (no tag:
+        /// the phase's row says whose it is), exactly as releases before this type wrote it.
+        #[derive(Debug, Clone, Serialize)]
+        #[serde(untagged)]
+        pub enum Record {
+            $($variant($module::Record),)*
+        }
+
+        impl Record {
+            pub fn phase(&self) -> Phase {
+                match self {
+                    $(Record::$variant(_) => Phase::$variant,)*
+                }
+            }
+
+            /// The record of a phase that has created nothing.
+            pub fn empty(phase: Phase) -> Record {
+                match phase {
+                    $(Phase::$variant => Record::$variant(Default::default()),)*
+                }
+            }
+
+            /// Reads `value` as `phase`'s record; the error says which field failed to decode.
+            pub fn decode(phase: Phase, value: serde_json::Value) -> serde_json::Result<Record> {
+                Ok(match phase {
+                    $(Phase::$variant => Record::$variant(serde_json::from_value(value)?),)*
+                })
+            }
+        }
+
+        $(
+            impl PhaseRecord for $module::Record {
+                const PHASE: Phase = Phase::$variant;
+
+                fn of(record: &Record) -> Option<&Self> {
+                    match record {
+                        Record::$variant(r) => Some(r),
+                        _ => None,
+                    }
+                }
+
+                fn of_mut(record: &mut Record) -> Option<&mut Self> {
+                    match record {
+                        Record::$variant(r) => Some(r),
+                        _ => None,
+                    }
+                }
+            }
+
+            impl From<$module::Record> for Record {
+                fn from(r: $module::Record) -> Record {
+                    Record::$variant(r)
+                }
+            }
+        )*
+    };
+}
+
+records! {
+    Create => create,
+    DualWrite => dual_write,
+    Backfill => backfill,
+    SwitchReaders => switch_readers,
+    Archive => archive,
+}
+
+impl Record {
+    /// This record as phase `R`'s: an error (naming both phases) when it is another phase's.
+    pub fn get<R: PhaseRecord>(&self) -> Result<&R> {
+        match R::of(self) {
+            Some(r) => Ok(r),
+            None => bail!(
+                "expected the record of phase {}, found the record of phase {}",
+                R::PHASE,
+                self.phase()
+            ),
+        }
+    }
 }

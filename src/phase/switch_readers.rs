@@ -142,7 +142,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -170,7 +170,7 @@ pub fn plan_rollback(record: &Record) -> Result<Plan> {
         steps,
         notes: vec!["the built-in fetchers read the old masters again".into()],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
 
+use crate::phase::Phase;
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::mapping::Mapping;
 use crate::state;
@@ -60,12 +61,13 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
     // The last clean check's snapshot horizon: any transaction at or after it may have been
     // invisible to that check, so its rows are compared now. A check that found differences does
     // not move it, so they are found again (and the slot fails again) until someone mends them.
+    let dual_write = state::applied_at(client, Phase::DualWrite)?;
     let since: Option<i64> = client
         .query_opt(
-            "SELECT c.xid FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
-             WHERE p.phase = 2 AND c.checked_at >= p.applied_at AND c.clean
+            "SELECT c.xid FROM ra_migrate.consistency_check c
+             WHERE c.checked_at >= $1::text::timestamptz AND c.clean
              ORDER BY c.id DESC LIMIT 1",
-            &[],
+            &[&dual_write],
         )
         .context("reading the previous consistency check")?
         .map(|r| r.get(0));
