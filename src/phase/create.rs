@@ -3,11 +3,12 @@
 //! until the backfill has filled the referenced table, a write that is valid in the old layout would
 //! fail in the new one and break the writers.
 
-use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
+use super::{DeferredFk, Direction, Facts, Lock, Phase, Plan, Step};
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::ddl::{self, Target};
 use crate::schema::mapping::{Kind, Mapping};
 use anyhow::{bail, Result};
+use postgres::Client;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -75,6 +76,27 @@ pub fn unsupported(cat: &Catalog, mapping: &Mapping) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Phase 1's plan in `direction`, from the facts alone.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => plan_apply(&facts.catalog, mapping),
+        Direction::Rollback => plan_rollback(&facts.catalog, &facts.record::<Record>()?),
+    }
+}
+
+/// Checks phase 1's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
+    _client: &mut Client,
+    facts: &Facts,
+    mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    match direction {
+        Direction::Apply => verify_apply(&facts.catalog, mapping),
+        Direction::Rollback => Ok(verify_rollback(&facts.catalog, &facts.record::<Record>()?)),
+    }
 }
 
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
@@ -327,7 +349,7 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
 }
 
 /// Structural differences between every old master and its new table, by name.
-pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
+pub fn verify_apply(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
     let masters = mapping.renames();
     let mut problems = Vec::new();
     for m in mapping.masters() {

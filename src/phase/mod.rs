@@ -8,6 +8,8 @@ pub mod copy;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
+#[cfg(test)]
+mod previews;
 pub mod switch_readers;
 
 use anyhow::{bail, Result};
@@ -307,5 +309,71 @@ impl Record {
                 self.phase()
             ),
         }
+    }
+}
+
+/// Everything a planner knows, read from the database before planning (`Facts::gather`): planning
+/// itself reads nothing, so a plan is a function of these facts and the mapping, and runs from a
+/// fixture as well as from a live database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facts {
+    pub catalog: crate::schema::catalog::Catalog,
+    /// Every phase's row, with its typed record.
+    pub phases: Vec<crate::state::PhaseRow>,
+    /// Phase 3: the orphans each relationship it adds, validates or reports will meet, by
+    /// `table.constraint` (see `backfill::orphan_facts`).
+    #[serde(default)]
+    pub orphans: std::collections::BTreeMap<String, i64>,
+    /// Phase 5's rollback: the changes recorded since the archive, by new master.
+    #[serde(default)]
+    pub changes: std::collections::BTreeMap<String, i64>,
+    /// Phase 4: switch functions as well as views (the operator's choice, carried with the facts).
+    #[serde(default)]
+    pub switch_functions: bool,
+}
+
+impl Facts {
+    /// Reads the catalog and the phases' state, and what planning `wanted` (phase, direction)
+    /// needs besides.
+    pub fn gather(
+        client: &mut postgres::Client,
+        schema: &str,
+        mapping: &crate::schema::mapping::Mapping,
+        wanted: &[(Phase, Direction)],
+        switch_functions: bool,
+    ) -> Result<Facts> {
+        let mut facts = Facts {
+            catalog: crate::schema::catalog::Catalog::read(client, schema)?,
+            phases: crate::state::phases(client)?,
+            orphans: Default::default(),
+            changes: Default::default(),
+            switch_functions,
+        };
+        for want in wanted {
+            match want {
+                (Phase::Backfill, Direction::Apply) => {
+                    facts.orphans = backfill::orphan_facts(
+                        client,
+                        &facts.catalog,
+                        mapping,
+                        &facts.record::<create::Record>()?,
+                    )?;
+                }
+                (Phase::Archive, Direction::Rollback) => {
+                    facts.changes = archive::change_facts(client)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(facts)
+    }
+
+    pub fn row(&self, phase: Phase) -> Option<&crate::state::PhaseRow> {
+        self.phases.iter().find(|r| r.phase == phase)
+    }
+
+    /// Phase `R`'s record (the empty record when the phase has no row: nothing to undo).
+    pub fn record<R: PhaseRecord>(&self) -> Result<R> {
+        crate::state::record_of(&self.phases)
     }
 }

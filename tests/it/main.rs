@@ -15,6 +15,7 @@ mod nothing_lost;
 mod orphans;
 mod overview;
 mod phases;
+mod plan_facts;
 mod records;
 mod rehearse;
 mod safety;

@@ -1,0 +1,7 @@
+-- ra-migrate plan: roll back phase 4 (switch-readers)
+-- 0 steps in one transaction, with the phase recorded in the same transaction.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- No step takes a lock that blocks writers of existing tables.
+--
+-- Notes:
+--   * the built-in fetchers read the old masters again
