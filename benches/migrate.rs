@@ -128,11 +128,10 @@ fn main() -> Result<()> {
             Some(r) => r.clone(),
             None => {
                 let mut c = connect(&phase3_url)?;
-                serde_json::from_value(
-                    ra_migrate::state::phase_row(&mut c, Phase::Backfill)?
-                        .context("phase 3 left no state row")?
-                        .detail,
-                )?
+                ra_migrate::state::phase_row(&mut c, Phase::Backfill)?
+                    .context("phase 3 left no state row")?
+                    .record::<ra_migrate::phase::backfill::Record>()?
+                    .clone()
             }
         };
         last_record = Some(record.clone());
@@ -512,11 +511,10 @@ fn hash_scan(c: &mut Client, mapping: &Mapping) -> Result<Duration> {
 /// One plain orphan count per relationship phase 3 repointed (the foreign-key half of validate).
 fn orphan_counts(c: &mut Client, mapping: &Mapping) -> Result<Duration> {
     let cat = Catalog::read(c, "public")?;
-    let phase1: ra_migrate::phase::create::Record = ra_migrate::phase::create::Record::from_detail(
-        &ra_migrate::state::phase_row(c, Phase::Create)?
-            .context("phase 1 left no state row")?
-            .detail,
-    )?;
+    let phase1: ra_migrate::phase::create::Record = ra_migrate::state::phase_row(c, Phase::Create)?
+        .context("phase 1 left no state row")?
+        .record::<ra_migrate::phase::create::Record>()?
+        .clone();
     let t = Instant::now();
     for fk in ra_migrate::phase::backfill::relationships(&cat, mapping, &phase1) {
         if cat.table(&fk.table).is_some() && cat.table(&fk.references).is_some() {

@@ -26,8 +26,7 @@ fn record(client: &mut Client) -> Result<(Record, String)> {
     let row = state::phase_row(client, Phase::Archive)?;
     match row {
         Some(r) if r.status == Status::Applied => {
-            let rec: Record = serde_json::from_value(r.detail.clone())
-                .context("reading what phase 5 recorded")?;
+            let rec: Record = r.record::<Record>()?.clone();
             Ok((rec, r.applied_at.unwrap_or_default()))
         }
         _ => bail!("nothing to purge: phase 5 (archive) is not applied"),
@@ -151,10 +150,8 @@ pub fn execute(
         let mut tx = client.transaction()?;
         tx.batch_execute("SET LOCAL lock_timeout = '5s'")?;
         tx.batch_execute(&plan.statement)?;
-        tx.execute(
-            "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('purged_at', now()::text), updated_at = now() WHERE phase = 5",
-            &[],
-        )?;
+        let now = state::now(&mut tx)?;
+        state::update_record(&mut tx, true, |rec: &mut Record| rec.purged_at = Some(now))?;
         tx.commit()?;
         Ok(())
     })();
@@ -190,8 +187,7 @@ type Counts = Vec<(String, i64)>;
 fn archived_activity(client: &mut Client) -> Result<Option<(Record, Counts)>> {
     match state::phase_row(client, Phase::Archive)? {
         Some(r) if r.status == Status::Applied => {
-            let rec: Record = serde_json::from_value(r.detail.clone())
-                .context("reading what phase 5 recorded")?;
+            let rec: Record = r.record::<Record>()?.clone();
             // Counters reach pg_stat_user_tables when a session flushes its statistics.
             client
                 .batch_execute("SELECT pg_stat_force_next_flush()")
@@ -205,13 +201,10 @@ fn archived_activity(client: &mut Client) -> Result<Option<(Record, Counts)>> {
 }
 
 fn store_baseline(client: &mut Client, counts: &[(String, i64)]) -> Result<()> {
-    client
-        .execute(
-            "UPDATE ra_migrate.phase_state SET detail = detail || jsonb_build_object('baseline', $1::jsonb) WHERE phase = 5",
-            &[&serde_json::to_value(counts)?],
-        )
-        .context("recording the archived tables' activity baseline")?;
-    Ok(())
+    state::update_record(client, false, |rec: &mut Record| {
+        rec.baseline = counts.to_vec()
+    })
+    .context("recording the archived tables' activity baseline")
 }
 
 /// Records the archived tables' activity counters as the baseline purge compares with (right

@@ -306,14 +306,7 @@ impl Candidate {
 }
 
 fn render_ident(name: &str, force_quotes: bool) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain && !force_quotes {
+    if crate::schema::quote::is_plain(name) && !force_quotes {
         name.to_string()
     } else {
         crate::schema::quote::ident(name)

@@ -1,10 +1,10 @@
 //! The tool's own state in schema `ra_migrate`: installed by embedded refinery migrations, read and
 //! written only through this module (phase status, the operation log, protected fingerprints).
 
-use crate::phase::Phase;
+use crate::phase::{Phase, PhaseRecord, Record};
 use anyhow::{bail, Context, Result};
 use postgres::{Client, GenericClient};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "ra_migrate";
 const HISTORY_TABLE: &str = "ra_migrate.refinery_schema_history";
@@ -41,16 +41,20 @@ pub fn init(client: &mut Client, protected: &[String]) -> Result<InitReport> {
     })
 }
 
-/// Fails with a clear message unless `init` has run on this database.
-pub fn require_init(client: &mut impl GenericClient) -> Result<()> {
-    let ok: bool = client
+/// Whether the tool's state tables exist here (`init` has run at some version).
+pub fn installed(client: &mut impl GenericClient) -> Result<bool> {
+    Ok(client
         .query_one(
             "SELECT to_regclass('ra_migrate.phase_state') IS NOT NULL",
             &[],
         )
         .context("checking for the tool's state tables")?
-        .get(0);
-    if !ok {
+        .get(0))
+}
+
+/// Fails with a clear message unless `init` has run on this database.
+pub fn require_init(client: &mut impl GenericClient) -> Result<()> {
+    if !installed(client)? {
         bail!("ra-migrate is not initialised in this database: run `ra-migrate init` first");
     }
     let needed = embedded::migrations::runner()
@@ -134,7 +138,8 @@ fn record_protected_fingerprints(client: &mut Client, protected: &[String]) -> R
     Ok(recorded)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "StoredRow")]
 pub struct PhaseRow {
     pub phase: Phase,
     pub status: Status,
@@ -143,17 +148,67 @@ pub struct PhaseRow {
     pub verified_at: Option<String>,
     pub rolled_back_at: Option<String>,
     pub forced: bool,
-    pub detail: serde_json::Value,
+    /// What the phase recorded (column `detail`, the name it keeps in `status --json`).
+    #[serde(rename = "detail")]
+    pub record: Record,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A phase's row as written out (a planner's facts): its record decoded by its phase, like a row
+/// read from the table.
+#[derive(Deserialize)]
+struct StoredRow {
+    phase: Phase,
+    status: Status,
+    verified: bool,
+    applied_at: Option<String>,
+    verified_at: Option<String>,
+    rolled_back_at: Option<String>,
+    forced: bool,
+    detail: serde_json::Value,
+}
+
+impl TryFrom<StoredRow> for PhaseRow {
+    type Error = anyhow::Error;
+
+    fn try_from(r: StoredRow) -> Result<PhaseRow> {
+        Ok(PhaseRow {
+            record: decode(r.phase, r.detail)?,
+            phase: r.phase,
+            status: r.status,
+            verified: r.verified,
+            applied_at: r.applied_at,
+            verified_at: r.verified_at,
+            rolled_back_at: r.rolled_back_at,
+            forced: r.forced,
+        })
+    }
+}
+
+impl PhaseRow {
+    /// The phase's record as its own type.
+    pub fn record<R: PhaseRecord>(&self) -> Result<&R> {
+        self.record.get()
+    }
+}
+
+/// The record of `phase` in `rows` (the phases' rows as read), or the empty record of a phase that
+/// has none (nothing recorded, so nothing to undo).
+pub fn record_of<R: PhaseRecord>(rows: &[PhaseRow]) -> Result<R> {
+    match rows.iter().find(|r| r.phase == R::PHASE) {
+        Some(r) => r.record::<R>().cloned(),
+        None => Ok(R::default()),
+    }
+}
+
+/// A phase's status. (The table also admits `failed`, which no release has written: a phase that
+/// fails leaves its previous status, or `applying`/`rolling_back` for a resumable run.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Applying,
     Applied,
     RollingBack,
     RolledBack,
-    Failed,
 }
 
 impl Status {
@@ -163,7 +218,6 @@ impl Status {
             Status::Applied => "applied",
             Status::RollingBack => "rolling_back",
             Status::RolledBack => "rolled_back",
-            Status::Failed => "failed",
         }
     }
 
@@ -173,7 +227,6 @@ impl Status {
             "applied" => Status::Applied,
             "rolling_back" => Status::RollingBack,
             "rolled_back" => Status::RolledBack,
-            "failed" => Status::Failed,
             other => bail!("unknown phase status '{other}' in ra_migrate.phase_state"),
         })
     }
@@ -196,15 +249,16 @@ pub fn phases(client: &mut impl GenericClient) -> Result<Vec<PhaseRow>> {
         .context("reading phase state")?;
     rows.iter()
         .map(|r| {
+            let phase = Phase::from_number(r.get::<_, i16>(0))?;
             Ok(PhaseRow {
-                phase: Phase::from_number(r.get::<_, i16>(0))?,
+                phase,
                 status: Status::parse(r.get(1))?,
                 verified: r.get(2),
                 applied_at: r.get(3),
                 verified_at: r.get(4),
                 rolled_back_at: r.get(5),
                 forced: r.get(6),
-                detail: r.get(7),
+                record: decode(phase, r.get(7))?,
             })
         })
         .collect()
@@ -222,6 +276,33 @@ pub fn current(client: &mut impl GenericClient) -> Result<Option<PhaseRow>> {
         .max_by_key(|r| r.phase))
 }
 
+/// A phase's stored record, decoded as that phase's type: a record that does not decode is an
+/// error naming the phase and the field, never an empty record (a rollback would undo nothing).
+fn decode(phase: Phase, detail: serde_json::Value) -> Result<Record> {
+    Record::decode(phase, detail.clone()).map_err(|e| {
+        let field = damaged_field(phase, &detail)
+            .map(|f| format!("field `{f}`: "))
+            .unwrap_or_default();
+        anyhow::anyhow!(
+            "reading what phase {phase} recorded in ra_migrate.phase_state.detail: {field}{e} (the record is damaged: restore it, or the phase cannot be rolled back or verified)"
+        )
+    })
+}
+
+/// The first field of a stored record that does not decode on its own (serde's message says what
+/// was wrong but not where).
+fn damaged_field(phase: Phase, detail: &serde_json::Value) -> Option<String> {
+    let serde_json::Value::Object(fields) = detail else {
+        return None;
+    };
+    let empty = serde_json::to_value(Record::empty(phase)).ok()?;
+    fields.iter().find_map(|(name, value)| {
+        let mut alone = empty.clone();
+        alone.as_object_mut()?.insert(name.clone(), value.clone());
+        Record::decode(phase, alone).is_err().then(|| name.clone())
+    })
+}
+
 /// Records a phase's new status (inside the phase's own transaction where there is one).
 pub fn set_phase(
     client: &mut impl GenericClient,
@@ -229,8 +310,15 @@ pub fn set_phase(
     status: Status,
     verified: bool,
     forced: bool,
-    detail: &serde_json::Value,
+    record: &Record,
 ) -> Result<()> {
+    if record.phase() != phase {
+        bail!(
+            "refusing to record phase {} with the record of phase {phase}",
+            record.phase()
+        );
+    }
+    let detail = serde_json::to_value(record).context("encoding the phase's record")?;
     client
         .execute(
             "INSERT INTO ra_migrate.phase_state (phase, name, status, verified, forced, detail,
@@ -255,11 +343,91 @@ pub fn set_phase(
                 &status.as_str(),
                 &verified,
                 &forced,
-                detail,
+                &detail,
             ],
         )
         .with_context(|| format!("recording phase {} as {}", phase, status.as_str()))?;
     Ok(())
+}
+
+/// Changes a phase's record in place (purge's marks on phase 5's), the row locked while it is
+/// read and written so no other change is lost. `touch` also moves `updated_at`. Nothing happens
+/// when the phase has no row.
+pub fn update_record<R: PhaseRecord + Serialize>(
+    client: &mut impl GenericClient,
+    touch: bool,
+    change: impl FnOnce(&mut R),
+) -> Result<()> {
+    let phase = R::PHASE;
+    let Some(row) = client
+        .query_opt(
+            "SELECT detail FROM ra_migrate.phase_state WHERE phase = $1 FOR UPDATE",
+            &[&phase.number()],
+        )
+        .with_context(|| format!("reading the record of phase {phase}"))?
+    else {
+        return Ok(());
+    };
+    let mut record = decode(phase, row.get(0))?;
+    let Some(typed) = R::of_mut(&mut record) else {
+        bail!("phase {phase}'s record decoded as another phase's");
+    };
+    change(typed);
+    client
+        .execute(
+            "UPDATE ra_migrate.phase_state SET detail = $2,
+                    updated_at = CASE WHEN $3 THEN now() ELSE updated_at END
+             WHERE phase = $1",
+            &[&phase.number(), &serde_json::to_value(&record)?, &touch],
+        )
+        .with_context(|| format!("recording the record of phase {phase}"))?;
+    Ok(())
+}
+
+/// The database's clock, as text (what records store their times as).
+pub fn now(client: &mut impl GenericClient) -> Result<String> {
+    Ok(client
+        .query_one("SELECT now()::text", &[])
+        .context("reading the database's clock")?
+        .get(0))
+}
+
+/// When `phase` was applied, while it is applied: (seconds since, the time as text).
+pub fn applied_since(
+    client: &mut impl GenericClient,
+    phase: Phase,
+) -> Result<Option<(i64, String)>> {
+    Ok(client
+        .query_opt(
+            "SELECT extract(epoch FROM now() - applied_at)::bigint, applied_at::text
+             FROM ra_migrate.phase_state WHERE phase = $1 AND status = 'applied'",
+            &[&phase.number()],
+        )
+        .with_context(|| format!("reading when phase {phase} was applied"))?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+/// When `phase` was last applied, whatever it is now (`None` when it never was).
+pub fn applied_at(client: &mut impl GenericClient, phase: Phase) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT applied_at::text FROM ra_migrate.phase_state WHERE phase = $1",
+            &[&phase.number()],
+        )
+        .with_context(|| format!("reading when phase {phase} was applied"))?
+        .and_then(|r| r.get(0)))
+}
+
+/// The snapshot phase `phase` was applied under (`pg_current_snapshot()` as text, recorded by
+/// migration V7 inside the apply's transaction): which writers it saw. `None` before V7.
+pub fn applied_snapshot(client: &mut impl GenericClient, phase: Phase) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT applied_snapshot FROM ra_migrate.phase_state WHERE phase = $1",
+            &[&phase.number()],
+        )
+        .with_context(|| format!("reading the snapshot phase {phase} was applied under"))?
+        .and_then(|r| r.get(0)))
 }
 
 /// A phase's row as it stands (`None` when it has none), for [`restore_phase`].
@@ -462,4 +630,31 @@ pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
         ))?;
     }
     Ok(targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_that_does_not_decode_is_an_error_naming_the_phase_and_the_field() {
+        let damaged = serde_json::json!({"tables": "damaged", "relations": [], "deferred": []});
+        let err = format!("{:#}", decode(Phase::Create, damaged).unwrap_err());
+        assert!(err.contains("phase 1 (create)"), "{err}");
+        assert!(err.contains("field `tables`"), "{err}");
+        assert!(err.contains("invalid type: string \"damaged\""), "{err}");
+    }
+
+    #[test]
+    fn a_record_reads_back_as_it_was_written() {
+        let record = Record::from(crate::phase::archive::Record {
+            archived: vec![("ra_horses".into(), "ra_old_horses".into())],
+            purged_at: Some("2026-01-01 00:00:00+00".into()),
+            ..Default::default()
+        });
+        let stored = serde_json::to_value(&record).unwrap();
+        assert_eq!(stored["archived"][0][1], "ra_old_horses");
+        let back = decode(Phase::Archive, stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), stored);
+    }
 }

@@ -6,12 +6,14 @@
 //! on, so a rollback can carry those changes back into the old tables. One transaction; the plan's
 //! implicit relationships, added in it `NOT VALID`, are validated after it (resumably).
 
-use super::{dual_write, Direction, Lock, Phase, Plan, Step};
+use super::{dual_write, Direction, Facts, Lock, Phase, Plan, Step};
 use crate::schema::catalog::{Catalog, Publication, Table};
 use crate::schema::mapping::{Kind, Mapping};
-use anyhow::{bail, Result};
+use crate::state::Status;
+use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 const CAPTURE: &str = "ra_migrate_capture";
 /// Records every key of a new master before a `TRUNCATE` empties it.
@@ -163,7 +165,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
                 "the archive itself was committed by an earlier run: only the implicit relationships are left to validate".into(),
             ],
             deferred: vec![],
-            record: serde_json::to_value(rec)?,
+            record: rec.clone().into(),
         });
     }
     let mut steps = Vec::new();
@@ -494,7 +496,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, previous: Option<&Record>) -
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -511,11 +513,60 @@ fn with_original_names(cat: &Catalog, record: &Record) -> Catalog {
     c
 }
 
+/// Phase 5's plan in `direction`, from the facts alone. An archive stopped after its transaction
+/// (while validating) resumes from its record.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => {
+            let resumed = match facts.row(Phase::Archive) {
+                Some(r) if r.status == Status::Applying => Some(r.record::<Record>()?),
+                _ => None,
+            };
+            plan_apply(&facts.catalog, mapping, resumed)
+        }
+        Direction::Rollback => plan_rollback(
+            &facts.catalog,
+            mapping,
+            &facts.record::<Record>()?,
+            &facts.changes,
+        ),
+    }
+}
+
+/// Checks phase 5's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
+    _client: &mut Client,
+    facts: &Facts,
+    _mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    let record = facts.record::<Record>()?;
+    Ok(match direction {
+        Direction::Apply => verify_apply(&facts.catalog, &record),
+        Direction::Rollback => verify_rollback(&facts.catalog, &record),
+    })
+}
+
+/// The changes recorded since the archive (`ra_migrate.archive_changes`), by new master: what the
+/// rollback's plan says it carries back.
+pub fn change_facts(client: &mut Client) -> Result<BTreeMap<String, i64>> {
+    Ok(client
+        .query(
+            "SELECT table_name, count(*) FROM ra_migrate.archive_changes GROUP BY 1",
+            &[],
+        )
+        .context("counting the changes recorded since the archive")?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
+/// `changes`: what [`change_facts`] read.
 pub fn plan_rollback(
-    client: &mut Client,
     cat: &Catalog,
     mapping: &Mapping,
     record: &Record,
+    changes: &BTreeMap<String, i64>,
 ) -> Result<Plan> {
     if let Some(at) = &record.purged_at {
         bail!("phase 5 can no longer be rolled back: the archived tables were purged at {at}");
@@ -588,12 +639,7 @@ pub fn plan_rollback(
         let (old_q, new_q) = (cat2.qualified(&p.old.name), cat2.qualified(&p.new_name));
         let cols: Vec<String> = p.columns.iter().map(|c| cat2.quote(c)).collect();
         let cols = cols.join(", ");
-        let changed: i64 = client
-            .query_one(
-                "SELECT count(*) FROM ra_migrate.archive_changes WHERE table_name = $1",
-                &[&p.new_name],
-            )?
-            .get(0);
+        let changed = changes.get(&p.new_name).copied().unwrap_or(0);
         notes.push(format!(
             "{}: {changed} row(s) inserted, updated, deleted or truncated in {} since the archive are carried back",
             p.old.name, p.new_name
@@ -808,7 +854,7 @@ pub fn plan_rollback(
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 
@@ -818,7 +864,7 @@ fn published(cat: &Catalog, table: &str, publication: &str) -> bool {
         .is_some_and(|t| t.publications.iter().any(|p| p.name == publication))
 }
 
-pub fn verify(cat: &Catalog, record: &Record) -> Vec<String> {
+pub fn verify_apply(cat: &Catalog, record: &Record) -> Vec<String> {
     let mut problems = Vec::new();
     for (orig, new, publication) in &record.unpublished {
         let archived = record

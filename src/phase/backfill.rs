@@ -4,13 +4,14 @@
 //! first, then validated. A relationship with orphans keeps its constraint NOT VALID and fails the
 //! verification; rows are never deleted to make a constraint pass.
 
-use super::{create, dual_write, DeferredFk, Direction, Lock, Phase, Plan, Step};
+use super::{create, dual_write, DeferredFk, Direction, Facts, Lock, Phase, Plan, Step};
 use crate::phase::copy;
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
 use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -82,12 +83,48 @@ pub fn implicit(cat: &Catalog, mapping: &Mapping) -> Vec<DeferredFk> {
     out
 }
 
-pub fn plan_apply(
+/// Phase 3's plan in `direction`, from the facts alone.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => plan_apply(
+            &facts.catalog,
+            mapping,
+            &facts.record::<create::Record>()?,
+            &facts.orphans,
+        ),
+        Direction::Rollback => plan_rollback(&facts.catalog, &facts.record::<Record>()?),
+    }
+}
+
+/// Checks phase 3's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
     client: &mut Client,
+    facts: &Facts,
+    mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    let record = facts.record::<Record>()?;
+    match direction {
+        Direction::Apply => verify_apply(client, &facts.catalog, mapping, &record),
+        Direction::Rollback => Ok(verify_rollback(&facts.catalog, &record)),
+    }
+}
+
+/// `orphans`: the counts [`orphan_facts`] read, by [`orphan_key`].
+pub fn plan_apply(
     cat: &Catalog,
     mapping: &Mapping,
     phase1: &create::Record,
+    orphans: &BTreeMap<String, i64>,
 ) -> Result<Plan> {
+    let planned_orphans = |fk: &DeferredFk| -> Result<i64> {
+        orphans.get(&orphan_key(fk)).copied().with_context(|| {
+            format!(
+                "no orphan count was read for {} before planning phase 3",
+                orphan_key(fk)
+            )
+        })
+    };
     let pairs = dual_write::pairs(cat, mapping)?;
     if pairs.is_empty() {
         bail!("no master has both its old and its new table: apply phases 1 and 2 first");
@@ -148,7 +185,7 @@ pub fn plan_apply(
             // The legacy schema never enforced these: writers that rely on that (a pedigree row
             // before its sire is fetched) keep working until the archive, when only the tool's
             // fetchers write the new masters. Phase 5 adds the constraint; validate reports orphans.
-            let orphans = planned_orphans(client, cat, mapping, &fk)?;
+            let orphans = planned_orphans(&fk)?;
             notes.push(format!(
                 "{}.{} -> {}: never enforced by the legacy schema, so not enforced yet ({orphans} orphan value(s) now); `ra-migrate validate` reports its orphans and phase 5 adds {}",
                 fk.table,
@@ -187,7 +224,7 @@ pub fn plan_apply(
             steps.push(add);
         }
         if existing.is_none_or(|c| !c.validated) {
-            let orphans = planned_orphans(client, cat, mapping, &fk)?;
+            let orphans = planned_orphans(&fk)?;
             if orphans > 0 {
                 notes.push(format!(
                     "{}.{} has {orphans} value(s) not in {} (orphans, never deleted): {} stays NOT VALID and the verification fails until they are resolved",
@@ -231,8 +268,50 @@ pub fn plan_apply(
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
+}
+
+/// Which relationships phase 3's plan gives an orphan count for: the implicit ones (reported), and
+/// the ones it adds or validates.
+fn counted(cat: &Catalog, fk: &DeferredFk) -> bool {
+    if fk.from_constraint == IMPLICIT {
+        return true;
+    }
+    match (cat.table(&fk.table), cat.table(&fk.references)) {
+        (Some(child), Some(_)) => child
+            .constraints
+            .iter()
+            .find(|c| c.name == fk.constraint)
+            .is_none_or(|c| !c.validated),
+        _ => false,
+    }
+}
+
+pub fn orphan_key(fk: &DeferredFk) -> String {
+    format!("{}.{}", fk.table, fk.constraint)
+}
+
+/// The orphan counts phase 3's plan reports, read before it is planned.
+pub fn orphan_facts(
+    client: &mut Client,
+    cat: &Catalog,
+    mapping: &Mapping,
+    phase1: &create::Record,
+) -> Result<BTreeMap<String, i64>> {
+    let mut out = BTreeMap::new();
+    if dual_write::pairs(cat, mapping)?.is_empty() {
+        // nothing to count: the plan refuses, saying why
+        return Ok(out);
+    }
+    for fk in relationships(cat, mapping, phase1) {
+        if counted(cat, &fk) {
+            let n = planned_orphans(client, cat, mapping, &fk)
+                .with_context(|| format!("counting the orphans of {}", orphan_key(&fk)))?;
+            out.insert(orphan_key(&fk), n);
+        }
+    }
+    Ok(out)
 }
 
 /// The orphans a constraint will meet once the backfill has filled the new masters, counted before
@@ -346,13 +425,13 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             "rows copied into the new masters stay: the old tables remain the source of truth until phase 5, and dual-write keeps the copies current".into(),
         ],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 
 /// Every repointed constraint exists and is validated, and every new master holds as many rows
 /// as its old table. The full content comparison is `ra-migrate validate`.
-pub fn verify(
+pub fn verify_apply(
     client: &mut Client,
     cat: &Catalog,
     mapping: &Mapping,

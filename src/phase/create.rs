@@ -3,16 +3,17 @@
 //! until the backfill has filled the referenced table, a write that is valid in the old layout would
 //! fail in the new one and break the writers.
 
-use super::{DeferredFk, Direction, Lock, Phase, Plan, Step};
+use super::{DeferredFk, Direction, Facts, Lock, Phase, Plan, Step};
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::ddl::{self, Target};
 use crate::schema::mapping::{Kind, Mapping};
 use crate::schema::quote;
 use anyhow::{bail, Result};
+use postgres::Client;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What phase 1 created, kept in `phase_state.detail` so rollback drops exactly that.
+/// What phase 1 created, kept with its state (`state.rs`) so rollback drops exactly that.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     /// (old master, new master) in creation order.
@@ -25,12 +26,6 @@ pub struct Record {
     /// `TableDdl::after_backfill`.
     #[serde(default)]
     pub after_backfill: Vec<(String, String, String, String)>,
-}
-
-impl Record {
-    pub fn from_detail(detail: &serde_json::Value) -> Result<Record> {
-        Ok(serde_json::from_value(detail.clone()).unwrap_or_default())
-    }
 }
 
 /// Placeholder target name under which an old table and its copy are compared.
@@ -82,6 +77,27 @@ pub fn unsupported(cat: &Catalog, mapping: &Mapping) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Phase 1's plan in `direction`, from the facts alone.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => plan_apply(&facts.catalog, mapping),
+        Direction::Rollback => plan_rollback(&facts.catalog, &facts.record::<Record>()?),
+    }
+}
+
+/// Checks phase 1's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
+    _client: &mut Client,
+    facts: &Facts,
+    mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    match direction {
+        Direction::Apply => verify_apply(&facts.catalog, mapping),
+        Direction::Rollback => Ok(verify_rollback(&facts.catalog, &facts.record::<Record>()?)),
+    }
 }
 
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
@@ -246,7 +262,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps,
         notes,
         deferred: record.deferred.clone(),
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -329,12 +345,12 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 
 /// Structural differences between every old master and its new table, by name.
-pub fn verify(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
+pub fn verify_apply(cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
     let masters = mapping.renames();
     let mut problems = Vec::new();
     for m in mapping.masters() {

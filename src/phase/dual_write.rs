@@ -4,7 +4,7 @@
 //! tool's own fetchers write both layouts themselves and set `ra_migrate.app_dual_write` so the
 //! trigger does not do the work twice.
 
-use super::{Direction, Lock, Phase, Plan, Step};
+use super::{Direction, Facts, Lock, Phase, Plan, Step};
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::mapping::Mapping;
 use anyhow::{bail, Context, Result};
@@ -517,6 +517,27 @@ fn revoke(func: &str) -> Step {
     )
 }
 
+/// Phase 2's plan in `direction`, from the facts alone.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => plan_apply(&facts.catalog, mapping),
+        Direction::Rollback => plan_rollback(&facts.catalog, &facts.record::<Record>()?),
+    }
+}
+
+/// Checks phase 2's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
+    client: &mut Client,
+    facts: &Facts,
+    mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    match direction {
+        Direction::Apply => verify_apply(client, &facts.catalog, mapping),
+        Direction::Rollback => Ok(verify_rollback(&facts.catalog, &facts.record::<Record>()?)),
+    }
+}
+
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
     let pairs = pairs(cat, mapping)?;
     if pairs.is_empty() {
@@ -644,7 +665,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -710,13 +731,13 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
             "rows already copied into the new masters stay there (the old tables remain the source of truth; rolling back phase 1 drops the copies)".into(),
         ],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 
 /// Proves dual-write: the triggers are in place, and a plain-SQL update and delete on each
 /// non-empty old master reach the new master, inside a transaction that is rolled back.
-pub fn verify(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
+pub fn verify_apply(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     for p in pairs(cat, mapping)? {
         let enabled = p

@@ -4,7 +4,7 @@
 //! Domain code never prints: the caller renders plans and outcomes.
 
 use super::{
-    archive, backfill, create, dual_write, switch_readers, Direction, Phase, Plan, Step, Tx,
+    archive, backfill, create, dual_write, switch_readers, Direction, Facts, Phase, Plan, Step, Tx,
 };
 use crate::pg::db::{self, LockPolicy};
 use crate::schema::catalog::Catalog;
@@ -62,47 +62,32 @@ impl Ctx<'_> {
 /// Builds the plan of `phase` in `direction` from the live catalog and the recorded state, and
 /// checks every statement: it must parse, and may not reference a protected table.
 pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
-    let cat = ctx.catalog()?;
-    let row = state::phase_row(ctx.client, phase)?;
-    let mut plan = match (phase, direction) {
-        (Phase::Create, Direction::Apply) => create::plan_apply(&cat, ctx.mapping)?,
-        (Phase::Create, Direction::Rollback) => {
-            let record = create::Record::from_detail(
-                &row.as_ref().map(|r| r.detail.clone()).unwrap_or_default(),
-            )?;
-            create::plan_rollback(&cat, &record)?
-        }
-        (Phase::DualWrite, Direction::Apply) => dual_write::plan_apply(&cat, ctx.mapping)?,
-        (Phase::DualWrite, Direction::Rollback) => {
-            dual_write::plan_rollback(&cat, &detail(row.as_ref())?)?
-        }
-        (Phase::Backfill, Direction::Apply) => {
-            let phase1 = state::phase_row(ctx.client, Phase::Create)?;
-            backfill::plan_apply(ctx.client, &cat, ctx.mapping, &detail(phase1.as_ref())?)?
-        }
-        (Phase::Backfill, Direction::Rollback) => {
-            backfill::plan_rollback(&cat, &detail(row.as_ref())?)?
-        }
-        (Phase::SwitchReaders, Direction::Apply) => {
-            switch_readers::plan_apply(&cat, ctx.mapping, ctx.switch_functions)?
-        }
-        (Phase::SwitchReaders, Direction::Rollback) => {
-            switch_readers::plan_rollback(&detail(row.as_ref())?)?
-        }
-        (Phase::Archive, Direction::Apply) => {
-            // An archive stopped after its transaction (while validating) resumes from its record.
-            let resumed = row.as_ref().filter(|r| r.status == Status::Applying);
-            let resumed: Option<archive::Record> = match resumed {
-                Some(r) => Some(detail(Some(r))?),
-                None => None,
-            };
-            archive::plan_apply(&cat, ctx.mapping, resumed.as_ref())?
-        }
-        (Phase::Archive, Direction::Rollback) => {
-            archive::plan_rollback(ctx.client, &cat, ctx.mapping, &detail(row.as_ref())?)?
-        }
+    let facts = Facts::gather(
+        ctx.client,
+        ctx.schema,
+        ctx.mapping,
+        &[(phase, direction)],
+        ctx.switch_functions,
+    )?;
+    plan_from(&facts, ctx.mapping, phase, direction)
+}
+
+/// [`plan`] from facts gathered beforehand: reads nothing, so it runs without a database.
+pub fn plan_from(
+    facts: &Facts,
+    mapping: &Mapping,
+    phase: Phase,
+    direction: Direction,
+) -> Result<Plan> {
+    let cat = &facts.catalog;
+    let mut plan = match phase {
+        Phase::Create => create::plan(facts, mapping, direction)?,
+        Phase::DualWrite => dual_write::plan(facts, mapping, direction)?,
+        Phase::Backfill => backfill::plan(facts, mapping, direction)?,
+        Phase::SwitchReaders => switch_readers::plan(facts, mapping, direction)?,
+        Phase::Archive => archive::plan(facts, mapping, direction)?,
     };
-    check_plan(&mut plan, ctx.mapping)?;
+    check_plan(&mut plan, mapping)?;
     for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
         step.waits = step
             .locks_only
@@ -113,8 +98,8 @@ pub fn plan(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Plan> {
             .cloned()
             .collect();
     }
-    lock_up_front(&mut plan, &cat, ctx.mapping);
-    check_plan(&mut plan, ctx.mapping)?;
+    lock_up_front(&mut plan, cat, mapping);
+    check_plan(&mut plan, mapping)?;
     Ok(plan)
 }
 
@@ -584,7 +569,7 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         if (plan.phase, plan.direction) == (Phase::Create, Direction::Apply) {
             statements.push("-- compare every new table with its old one".into());
             let cat = Catalog::read(&mut tx, schema)?;
-            let problems = create::verify(&cat, mapping)?;
+            let problems = create::verify_apply(&cat, mapping)?;
             if !problems.is_empty() {
                 bail!(
                     "the new tables would differ from the old ones, so nothing is committed: {}",
@@ -864,67 +849,19 @@ pub fn is_copy(step: &Step) -> bool {
 
 /// Checks the result of a phase (or of its rollback) against the live catalog.
 pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<String>> {
-    let cat = ctx.catalog()?;
-    match (phase, direction) {
-        (Phase::Create, Direction::Apply) => create::verify(&cat, ctx.mapping),
-        (Phase::Create, Direction::Rollback) => {
-            let detail = state::phase_row(ctx.client, phase)?
-                .map(|r| r.detail)
-                .unwrap_or_default();
-            Ok(create::verify_rollback(
-                &cat,
-                &create::Record::from_detail(&detail)?,
-            ))
-        }
-        (Phase::DualWrite, Direction::Apply) => dual_write::verify(ctx.client, &cat, ctx.mapping),
-        (Phase::Backfill, Direction::Apply) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            backfill::verify(ctx.client, &cat, ctx.mapping, &detail(row.as_ref())?)
-        }
-        (Phase::Backfill, Direction::Rollback) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(backfill::verify_rollback(&cat, &detail(row.as_ref())?))
-        }
-        (Phase::SwitchReaders, Direction::Apply) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(switch_readers::verify(
-                &cat,
-                ctx.mapping,
-                &detail(row.as_ref())?,
-            ))
-        }
-        (Phase::SwitchReaders, Direction::Rollback) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(switch_readers::verify_rollback(
-                &cat,
-                ctx.mapping,
-                &detail(row.as_ref())?,
-            ))
-        }
-        (Phase::DualWrite, Direction::Rollback) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(dual_write::verify_rollback(&cat, &detail(row.as_ref())?))
-        }
-        (Phase::Archive, Direction::Apply) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(archive::verify(&cat, &detail(row.as_ref())?))
-        }
-        (Phase::Archive, Direction::Rollback) => {
-            let row = state::phase_row(ctx.client, phase)?;
-            Ok(archive::verify_rollback(&cat, &detail(row.as_ref())?))
-        }
-    }
-}
-
-/// A phase's record, as stored in `phase_state.detail`.
-fn detail<T: serde::de::DeserializeOwned + Default>(row: Option<&state::PhaseRow>) -> Result<T> {
-    match row {
-        Some(r) => serde_json::from_value(r.detail.clone()).with_context(|| {
-            format!(
-                "reading what phase {} recorded in ra_migrate.phase_state.detail",
-                r.phase
-            )
-        }),
-        None => Ok(T::default()),
+    let facts = Facts::gather(
+        ctx.client,
+        ctx.schema,
+        ctx.mapping,
+        &[],
+        ctx.switch_functions,
+    )?;
+    let (client, mapping) = (&mut *ctx.client, ctx.mapping);
+    match phase {
+        Phase::Create => create::verify(client, &facts, mapping, direction),
+        Phase::DualWrite => dual_write::verify(client, &facts, mapping, direction),
+        Phase::Backfill => backfill::verify(client, &facts, mapping, direction),
+        Phase::SwitchReaders => switch_readers::verify(client, &facts, mapping, direction),
+        Phase::Archive => archive::verify(client, &facts, mapping, direction),
     }
 }

@@ -8,15 +8,17 @@ pub mod copy;
 pub mod create;
 pub mod dual_write;
 pub mod engine;
+#[cfg(test)]
+mod previews;
 pub mod service;
 pub mod switch_readers;
 
 use anyhow::{bail, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Create,
@@ -255,6 +257,161 @@ pub struct Plan {
     /// What an operator must know before running it (deferred work, what stays behind).
     pub notes: Vec<String>,
     pub deferred: Vec<DeferredFk>,
-    /// Recorded in `phase_state.detail` when the plan has run, so rollback undoes exactly it.
-    pub record: serde_json::Value,
+    /// Recorded with the phase's state when the plan has run, so rollback undoes exactly it.
+    pub record: Record,
+}
+
+/// A phase's own record type: what it created, so its rollback and verification know exactly that.
+pub trait PhaseRecord: Sized + Default + Clone {
+    const PHASE: Phase;
+    fn of(record: &Record) -> Option<&Self>;
+    fn of_mut(record: &mut Record) -> Option<&mut Self>;
+}
+
+macro_rules! records {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        /// What a phase recorded, typed by phase. Stored as the phase's own record alone (no tag:
+        /// the phase's row says whose it is), exactly as releases before this type wrote it.
+        #[derive(Debug, Clone, Serialize)]
+        #[serde(untagged)]
+        pub enum Record {
+            $($variant($module::Record),)*
+        }
+
+        impl Record {
+            pub fn phase(&self) -> Phase {
+                match self {
+                    $(Record::$variant(_) => Phase::$variant,)*
+                }
+            }
+
+            /// The record of a phase that has created nothing.
+            pub fn empty(phase: Phase) -> Record {
+                match phase {
+                    $(Phase::$variant => Record::$variant(Default::default()),)*
+                }
+            }
+
+            /// Reads `value` as `phase`'s record; the error says which field failed to decode.
+            pub fn decode(phase: Phase, value: serde_json::Value) -> serde_json::Result<Record> {
+                Ok(match phase {
+                    $(Phase::$variant => Record::$variant(serde_json::from_value(value)?),)*
+                })
+            }
+        }
+
+        $(
+            impl PhaseRecord for $module::Record {
+                const PHASE: Phase = Phase::$variant;
+
+                fn of(record: &Record) -> Option<&Self> {
+                    match record {
+                        Record::$variant(r) => Some(r),
+                        _ => None,
+                    }
+                }
+
+                fn of_mut(record: &mut Record) -> Option<&mut Self> {
+                    match record {
+                        Record::$variant(r) => Some(r),
+                        _ => None,
+                    }
+                }
+            }
+
+            impl From<$module::Record> for Record {
+                fn from(r: $module::Record) -> Record {
+                    Record::$variant(r)
+                }
+            }
+        )*
+    };
+}
+
+records! {
+    Create => create,
+    DualWrite => dual_write,
+    Backfill => backfill,
+    SwitchReaders => switch_readers,
+    Archive => archive,
+}
+
+impl Record {
+    /// This record as phase `R`'s: an error (naming both phases) when it is another phase's.
+    pub fn get<R: PhaseRecord>(&self) -> Result<&R> {
+        match R::of(self) {
+            Some(r) => Ok(r),
+            None => bail!(
+                "expected the record of phase {}, found the record of phase {}",
+                R::PHASE,
+                self.phase()
+            ),
+        }
+    }
+}
+
+/// Everything a planner knows, read from the database before planning (`Facts::gather`): planning
+/// itself reads nothing, so a plan is a function of these facts and the mapping, and runs from a
+/// fixture as well as from a live database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facts {
+    pub catalog: crate::schema::catalog::Catalog,
+    /// Every phase's row, with its typed record.
+    pub phases: Vec<crate::state::PhaseRow>,
+    /// Phase 3: the orphans each relationship it adds, validates or reports will meet, by
+    /// `table.constraint` (see `backfill::orphan_facts`).
+    #[serde(default)]
+    pub orphans: std::collections::BTreeMap<String, i64>,
+    /// Phase 5's rollback: the changes recorded since the archive, by new master.
+    #[serde(default)]
+    pub changes: std::collections::BTreeMap<String, i64>,
+    /// Phase 4: switch functions as well as views (the operator's choice, carried with the facts).
+    #[serde(default)]
+    pub switch_functions: bool,
+}
+
+impl Facts {
+    /// Reads the catalog and the phases' state, and what planning `wanted` (phase, direction)
+    /// needs besides.
+    pub fn gather(
+        client: &mut postgres::Client,
+        schema: &str,
+        mapping: &crate::schema::mapping::Mapping,
+        wanted: &[(Phase, Direction)],
+        switch_functions: bool,
+    ) -> Result<Facts> {
+        let mut facts = Facts {
+            catalog: crate::schema::catalog::Catalog::read(client, schema)?,
+            phases: crate::state::phases(client)?,
+            orphans: Default::default(),
+            changes: Default::default(),
+            switch_functions,
+        };
+        for want in wanted {
+            match want {
+                (Phase::Backfill, Direction::Apply) => {
+                    facts.orphans = backfill::orphan_facts(
+                        client,
+                        &facts.catalog,
+                        mapping,
+                        &facts.record::<create::Record>()?,
+                    )?;
+                }
+                (Phase::Archive, Direction::Rollback) => {
+                    facts.changes = archive::change_facts(client)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(facts)
+    }
+
+    pub fn row(&self, phase: Phase) -> Option<&crate::state::PhaseRow> {
+        self.phases.iter().find(|r| r.phase == phase)
+    }
+
+    /// Phase `R`'s record (the empty record when the phase has no row: nothing to undo).
+    pub fn record<R: PhaseRecord>(&self) -> Result<R> {
+        crate::state::record_of(&self.phases)
+    }
 }

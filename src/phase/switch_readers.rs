@@ -3,11 +3,12 @@
 //! Each new definition is shown in the plan; the previous definitions are recorded so the
 //! rollback restores them exactly.
 
-use super::{Direction, Lock, Phase, Plan, Step};
+use super::{Direction, Facts, Lock, Phase, Plan, Step};
 use crate::readers;
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
 use anyhow::{Context, Result};
+use postgres::Client;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,6 +49,35 @@ pub fn replace_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     }
     flush(&mut word, &mut out);
     out
+}
+
+/// Phase 4's plan in `direction`, from the facts alone.
+pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Plan> {
+    match direction {
+        Direction::Apply => plan_apply(&facts.catalog, mapping, facts.switch_functions),
+        Direction::Rollback => plan_rollback(&facts.record::<Record>()?),
+    }
+}
+
+/// Checks phase 4's result (or its rollback's) against the catalog in `facts`, read after it ran.
+pub fn verify(
+    _client: &mut Client,
+    facts: &Facts,
+    mapping: &Mapping,
+    direction: Direction,
+) -> Result<Vec<String>> {
+    match direction {
+        Direction::Apply => Ok(verify_apply(
+            &facts.catalog,
+            mapping,
+            &facts.record::<Record>()?,
+        )),
+        Direction::Rollback => Ok(verify_rollback(
+            &facts.catalog,
+            mapping,
+            &facts.record::<Record>()?,
+        )),
+    }
 }
 
 pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> Result<Plan> {
@@ -142,7 +172,7 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping, switch_functions: bool) -> R
         steps,
         notes,
         deferred: vec![],
-        record: serde_json::to_value(&record)?,
+        record: record.into(),
     })
 }
 
@@ -170,12 +200,12 @@ pub fn plan_rollback(record: &Record) -> Result<Plan> {
         steps,
         notes: vec!["the built-in fetchers read the old masters again".into()],
         deferred: vec![],
-        record: serde_json::to_value(record)?,
+        record: record.clone().into(),
     })
 }
 
 /// The switched views read no old table any more; switched functions no longer name one.
-pub fn verify(cat: &Catalog, mapping: &Mapping, record: &Record) -> Vec<String> {
+pub fn verify_apply(cat: &Catalog, mapping: &Mapping, record: &Record) -> Vec<String> {
     // what phase 4 switches: the masters (a deprecated table has nothing to switch to)
     let old: BTreeSet<String> = mapping.renames().into_keys().collect();
     let mut problems = Vec::new();

@@ -39,7 +39,7 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         ));
     } else {
         out.push_str(&format!(
-            "-- {} steps in {} transactions (copies: one per batch, checkpointed); resumable: after a crash run the same command again.\n",
+            "-- {} steps in {} parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.\n",
             plan.steps.len(),
             transactions.len()
         ));
@@ -99,7 +99,7 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
     out
 }
 
-/// Where a transaction of the plan begins, and how it runs.
+/// Where a part of the plan (a transaction, or a copy's run of batches) begins, and how it runs.
 fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
     let steps = if t.steps.len() == 1 {
         format!("step {}", t.steps.start + 1)
@@ -109,9 +109,9 @@ fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
     let how = match t.tx {
         Tx::Phase => "one transaction under the exclusive phase lock",
         Tx::Own => "its own transaction, without the phase lock",
-        Tx::Batched => "one transaction per keyset batch",
+        Tx::Batched => "keyset batches, each its own transaction",
     };
-    format!("\n-- ==== transaction {k} of {of}: {steps}, {how} ====\n")
+    format!("\n-- ==== part {k} of {of}: {steps}, {how} ====\n")
 }
 
 pub fn status_table(s: &StatusReport) -> String {

@@ -7,10 +7,13 @@
 
 use anyhow::{Context, Result};
 use postgres::GenericClient;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Serialize)]
+mod canonical;
+use canonical::canonicalize;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Catalog {
     pub schema: String,
     pub tables: BTreeMap<String, Table>,
@@ -32,12 +35,12 @@ pub struct Catalog {
     pub implicit_publications: Vec<String>,
     /// Roles (quoted) the connected role may act as (`SET ROLE`): every role for a superuser.
     pub roles_held: BTreeSet<String>,
-    /// Keywords that need quoting as identifiers (everything but unreserved ones).
-    #[serde(skip)]
+    /// Keywords that need quoting as identifiers (everything but unreserved ones): kept with a
+    /// catalog written out (a planner's facts), as quoting depends on the server that was read.
     keywords: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Table {
     pub oid: u32,
     pub name: String,
@@ -79,7 +82,7 @@ pub struct Table {
 }
 
 /// An extended statistics object.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Statistics {
     pub name: String,
     /// `pg_get_statisticsobjdef` output.
@@ -88,7 +91,7 @@ pub struct Statistics {
     pub stat_target: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub num: i16,
@@ -117,7 +120,7 @@ pub struct Column {
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Sequence {
     pub schema: String,
     pub name: String,
@@ -137,7 +140,7 @@ pub struct Sequence {
     pub acl: Vec<AclItem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Constraint {
     pub name: String,
     /// `p` primary key, `u` unique, `c` check, `f` foreign key, `x` exclusion.
@@ -155,7 +158,7 @@ pub struct Constraint {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     /// `pg_get_indexdef` output.
@@ -168,7 +171,7 @@ pub struct Index {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
     /// `pg_get_triggerdef` output.
@@ -177,7 +180,7 @@ pub struct Trigger {
     pub enabled: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
     pub permissive: bool,
@@ -190,7 +193,7 @@ pub struct Policy {
     pub canonical_with_check: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Grant {
     /// Quoted role name, or `PUBLIC`.
     pub grantee: String,
@@ -199,7 +202,7 @@ pub struct Grant {
 }
 
 /// One entry of an ACL, as `aclexplode` shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AclItem {
     /// Quoted role name, or `PUBLIC`.
     pub grantee: String,
@@ -210,7 +213,7 @@ pub struct AclItem {
 }
 
 /// A publication's explicit membership of a table (`pg_publication_rel`).
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Publication {
     /// Quoted publication name.
     pub name: String,
@@ -223,7 +226,7 @@ pub struct Publication {
     pub canonical_row_filter: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct View {
     pub schema: String,
     pub name: String,
@@ -235,7 +238,7 @@ pub struct View {
     pub reads: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
     pub schema: String,
     pub name: String,
@@ -332,17 +335,10 @@ impl Catalog {
 
     /// Quotes an identifier exactly as PostgreSQL's `quote_ident` would.
     pub fn quote(&self, ident: &str) -> String {
-        let simple = ident
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && ident
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-        if simple && !self.keywords.contains(ident) {
+        if crate::schema::quote::is_plain(ident) && !self.keywords.contains(ident) {
             ident.to_string()
         } else {
-            format!("\"{}\"", ident.replace('"', "\"\""))
+            crate::schema::quote::ident(ident)
         }
     }
 
@@ -861,176 +857,6 @@ fn read_policies(
                 canonical_using: None,
                 canonical_with_check: None,
             });
-        }
-    }
-    Ok(())
-}
-
-/// PostgreSQL deparses a definition (`pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`)
-/// into text that, parsed again, can give a different but equivalent tree: `region IN ('GB',
-/// 'IRE')` on a varchar column comes back as `ANY ((ARRAY[...])::text[])`, which parses into casts
-/// of each element. A copy created from the text never deparses like its original, so each
-/// definition is parsed and deparsed once more, on a temporary table with the same columns, in a
-/// transaction rolled back at once (nothing is created in the user's schema). A copy and its
-/// original both reach that form (one more round trip changes nothing), and a real difference
-/// still shows. When the round trip fails, definitions are compared as they are.
-fn canonicalize(client: &mut impl GenericClient, tables: &mut BTreeMap<u32, Table>) {
-    let Ok(mut tx) = client.transaction() else {
-        return;
-    };
-    let _ = round_trip(&mut tx, tables);
-    let _ = tx.rollback();
-}
-
-/// Where a temporary object's definition goes back to: (table oid, position in its list).
-type Slot = (u32, usize);
-
-fn round_trip(tx: &mut postgres::Transaction<'_>, tables: &mut BTreeMap<u32, Table>) -> Result<()> {
-    let dq = crate::schema::quote::ident;
-    let mut script = Vec::new();
-    let mut checks: BTreeMap<String, Slot> = BTreeMap::new();
-    let mut indexes: BTreeMap<String, Slot> = BTreeMap::new();
-    let mut policies: BTreeMap<String, Slot> = BTreeMap::new();
-    let mut filters: BTreeMap<String, Slot> = BTreeMap::new();
-    let mut columns: BTreeMap<(String, String), Slot> = BTreeMap::new();
-    for (n, (oid, t)) in tables.iter().enumerate() {
-        if t.relkind != "r" {
-            continue;
-        }
-        let tmp = format!("ra_migrate_canon_{n}");
-        let mut cols = Vec::new();
-        for (k, c) in t.columns.iter().enumerate() {
-            let mut def = format!("{} {}", dq(&c.name), c.type_sql);
-            if let Some(coll) = &c.collation {
-                def.push_str(&format!(" COLLATE {coll}"));
-            }
-            if let Some(g) = &c.generated {
-                def.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
-                columns.insert((tmp.clone(), c.name.clone()), (*oid, k));
-            } else if let Some(d) = &c.default {
-                def.push_str(&format!(" DEFAULT {d}"));
-                columns.insert((tmp.clone(), c.name.clone()), (*oid, k));
-            }
-            cols.push(def);
-        }
-        script.push(format!("CREATE TEMP TABLE {tmp} ({})", cols.join(", ")));
-        for (k, con) in t
-            .constraints
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.kind == "c")
-        {
-            let name = format!("ra_migrate_c_{n}_{k}");
-            script.push(format!(
-                "ALTER TABLE pg_temp.{tmp} ADD CONSTRAINT {name} {}",
-                con.def.trim_end_matches(" NOT VALID")
-            ));
-            checks.insert(name, (*oid, k));
-        }
-        for (k, idx) in t.indexes.iter().enumerate() {
-            let Some((_, rest)) = idx.def.split_once(" USING ") else {
-                continue;
-            };
-            let name = format!("ra_migrate_i_{n}_{k}");
-            script.push(format!("CREATE INDEX {name} ON pg_temp.{tmp} USING {rest}"));
-            indexes.insert(name, (*oid, k));
-        }
-        // A row filter deparses like a check constraint's expression on the same columns.
-        for (k, p) in t.publications.iter().enumerate() {
-            let Some(f) = &p.row_filter else { continue };
-            let name = format!("ra_migrate_f_{n}_{k}");
-            script.push(format!(
-                "ALTER TABLE pg_temp.{tmp} ADD CONSTRAINT {name} CHECK ({f})"
-            ));
-            filters.insert(name, (*oid, k));
-        }
-        for (k, p) in t.policies.iter().enumerate() {
-            let name = format!("ra_migrate_p_{n}_{k}");
-            let mut sql = format!("CREATE POLICY {name} ON pg_temp.{tmp} FOR {}", p.command);
-            if let Some(u) = &p.using {
-                sql.push_str(&format!(" USING ({u})"));
-            }
-            if let Some(w) = &p.with_check {
-                sql.push_str(&format!(" WITH CHECK ({w})"));
-            }
-            script.push(sql);
-            policies.insert(name, (*oid, k));
-        }
-    }
-    if script.is_empty() {
-        return Ok(());
-    }
-    tx.batch_execute(&script.join(";\n"))?;
-    let temp = "c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'ra\\_migrate\\_canon\\_%'";
-    for r in tx.query(
-        &format!(
-            "SELECT con.conname::text, pg_get_constraintdef(con.oid),
-                    pg_get_expr(con.conbin, con.conrelid)
-             FROM pg_constraint con
-             JOIN pg_class c ON c.oid = con.conrelid WHERE {temp} AND con.contype = 'c'"
-        ),
-        &[],
-    )? {
-        if let Some((oid, k)) = filters.get(&r.get::<_, String>(0)) {
-            if let Some(p) = tables.get_mut(oid).and_then(|t| t.publications.get_mut(*k)) {
-                p.canonical_row_filter = r.get(2);
-            }
-        }
-        if let Some((oid, k)) = checks.get(&r.get::<_, String>(0)) {
-            if let Some(con) = tables.get_mut(oid).and_then(|t| t.constraints.get_mut(*k)) {
-                con.canonical = Some(r.get(1));
-            }
-        }
-    }
-    for r in tx.query(
-        &format!(
-            "SELECT ic.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
-             WHERE {temp}"
-        ),
-        &[],
-    )? {
-        let def: String = r.get(1);
-        if let (Some((oid, k)), Some((_, rest))) = (
-            indexes.get(&r.get::<_, String>(0)),
-            def.split_once(" USING "),
-        ) {
-            if let Some(idx) = tables.get_mut(oid).and_then(|t| t.indexes.get_mut(*k)) {
-                idx.canonical = Some(rest.to_string());
-            }
-        }
-    }
-    for r in tx.query(
-        &format!(
-            "SELECT p.polname::text, pg_get_expr(p.polqual, p.polrelid),
-                    pg_get_expr(p.polwithcheck, p.polrelid)
-             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE {temp}"
-        ),
-        &[],
-    )? {
-        if let Some((oid, k)) = policies.get(&r.get::<_, String>(0)) {
-            if let Some(p) = tables.get_mut(oid).and_then(|t| t.policies.get_mut(*k)) {
-                p.canonical_using = r.get(1);
-                p.canonical_with_check = r.get(2);
-            }
-        }
-    }
-    for r in tx.query(
-        &format!(
-            "SELECT c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid)
-             FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
-             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE {temp}"
-        ),
-        &[],
-    )? {
-        if let Some((oid, k)) = columns.get(&(r.get(0), r.get(1))) {
-            if let Some(c) = tables.get_mut(oid).and_then(|t| t.columns.get_mut(*k)) {
-                if c.generated.is_some() {
-                    c.canonical_generated = r.get(2);
-                } else {
-                    c.canonical_default = r.get(2);
-                }
-            }
         }
     }
     Ok(())

@@ -12,6 +12,16 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Whether `name` reads the same without double quotes (lowercase letters, digits, `_` and `$`,
+/// not starting with a digit or `$`); a keyword still needs them.
+pub fn is_plain(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+}
+
 /// `'text'`, with embedded single quotes doubled.
 pub fn literal(text: &str) -> String {
     format!("'{}'", in_literal(text))
@@ -36,6 +46,12 @@ mod tests {
     fn identifiers_are_always_double_quoted() {
         assert_eq!(ident("ra_horses"), "\"ra_horses\"");
         assert_eq!(ident("Mixed \"x\""), "\"Mixed \"\"x\"\"\"");
+    }
+
+    #[test]
+    fn plain_names_are_lowercase_words() {
+        assert!(is_plain("ra_horses") && is_plain("_x$1"));
+        assert!(!is_plain("Horses") && !is_plain("1x") && !is_plain("") && !is_plain("a b"));
     }
 
     #[test]

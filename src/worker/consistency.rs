@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use postgres::Client;
 use serde::Serialize;
 
+use crate::phase::Phase;
 use crate::schema::catalog::{Catalog, Table};
 use crate::schema::mapping::Mapping;
 use crate::state;
@@ -63,18 +64,17 @@ pub fn run(client: &mut Client, mapping: &Mapping, schema: &str) -> Result<Check
     // Before any clean check: every row whose writer phase 2's snapshot did not see (recorded when
     // it was applied, under its locks), i.e. every row changed in either layout since dual-write
     // began, behind the tool's back too, and none written before (which only the backfill copies).
-    let row = client
+    let dual_write = state::applied_at(client, Phase::DualWrite)?;
+    let dual_write_began = state::applied_snapshot(client, Phase::DualWrite)?;
+    let last_clean: Option<i64> = client
         .query_opt(
-            "SELECT (SELECT c.xid FROM ra_migrate.consistency_check c
-                     WHERE c.checked_at >= p.applied_at AND c.clean
-                     ORDER BY c.id DESC LIMIT 1),
-                    p.applied_snapshot
-             FROM ra_migrate.phase_state p WHERE p.phase = 2",
-            &[],
+            "SELECT c.xid FROM ra_migrate.consistency_check c
+             WHERE c.checked_at >= $1::text::timestamptz AND c.clean
+             ORDER BY c.id DESC LIMIT 1",
+            &[&dual_write],
         )
-        .context("reading the previous consistency check and where dual-write began")?;
-    let (last_clean, dual_write_began): (Option<i64>, Option<String>) =
-        row.map(|r| (r.get(0), r.get(1))).unwrap_or_default();
+        .context("reading the previous consistency check")?
+        .map(|r| r.get(0));
     out.first = last_clean.is_none();
     let mut tx = client
         .build_transaction()

@@ -42,25 +42,19 @@ fn human(secs: i64) -> String {
 /// Either way the decision is a log entry (`soak`), so `--soak 0s` stays on the record.
 pub fn require(client: &mut Client, soak: &str) -> Result<()> {
     let needed = parse(soak)?;
-    let row = client
-        .query_opt(
-            "SELECT extract(epoch FROM now() - applied_at)::bigint, applied_at::text
-             FROM ra_migrate.phase_state WHERE phase = 2 AND status = 'applied'",
-            &[],
-        )
+    let row = state::applied_since(client, Phase::DualWrite)
         .context("reading when dual-write was applied")?;
-    let Some(row) = row else {
+    let Some((elapsed, since)) = row else {
         // the engine's own order check says what is missing
         return Ok(());
     };
-    let (elapsed, since): (i64, String) = (row.get(0), row.get(1));
     let failed: Vec<String> = client
         .query(
             "SELECT '#' || c.id || ' at ' || c.checked_at::text || ': ' || c.differences::text
-             FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
-             WHERE p.phase = 2 AND NOT c.clean AND c.checked_at >= p.applied_at
+             FROM ra_migrate.consistency_check c
+             WHERE NOT c.clean AND c.checked_at >= $1::text::timestamptz
              ORDER BY c.id",
-            &[],
+            &[&since],
         )
         .context("reading the consistency checks since dual-write")?
         .iter()
@@ -68,9 +62,9 @@ pub fn require(client: &mut Client, soak: &str) -> Result<()> {
         .collect();
     let checks: i64 = client
         .query_one(
-            "SELECT count(*) FROM ra_migrate.consistency_check c, ra_migrate.phase_state p
-             WHERE p.phase = 2 AND c.checked_at >= p.applied_at",
-            &[],
+            "SELECT count(*) FROM ra_migrate.consistency_check c
+             WHERE c.checked_at >= $1::text::timestamptz",
+            &[&since],
         )?
         .get(0);
     let mut refusals = Vec::new();

@@ -15,6 +15,8 @@ mod nothing_lost;
 mod orphans;
 mod overview;
 mod phases;
+mod plan_facts;
+mod records;
 mod rehearse;
 mod safety;
 mod supabase;

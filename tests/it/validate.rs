@@ -382,7 +382,7 @@ fn readers_of_old_masters_warn_before_phase_4_and_fail_once_it_is_in_effect() {
             Status::Applied,
             true,
             false,
-            &serde_json::json!({}),
+            &ra_migrate::phase::Record::empty(p),
         )
         .unwrap();
     }

@@ -3,7 +3,7 @@
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers.
 
--- ==== transaction 1 of 1: steps 1 to 11, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 1: steps 1 to 11, one transaction under the exclusive phase lock ====
 
 -- Step 1: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
 --   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers wait while it runs); touches: ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers

@@ -22,7 +22,7 @@
 --   * deferred to phase 3: ra_runners(sire_id) -> ra_mst_sires(id), from ra_runners.ra_runners_sire_id_fkey: until the backfill has filled ra_mst_sires, a write that is valid in the old layout would fail here and break the writers
 --   * deferred to phase 3: ra_runners(trainer_id) -> ra_mst_trainers(id), from ra_runners.ra_runners_trainer_id_fkey: until the backfill has filled ra_mst_trainers, a write that is valid in the old layout would fail here and break the writers
 
--- ==== transaction 1 of 1: steps 1 to 37, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 1: steps 1 to 37, one transaction under the exclusive phase lock ====
 
 -- Step 1: hold the old masters' structure still while it is copied (blocks DDL on them, not writes)
 --   lock: ACCESS SHARE; touches: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_owners, ra_races, ra_sires, ra_trainers

@@ -9,7 +9,7 @@
 --   * the tool's own fetchers write both layouts in one transaction and set ra_migrate.app_dual_write = on, which the triggers honour (no double work)
 --   * outside writers (the statistics function, manual fixes, old workers) keep writing the old tables; the triggers carry every insert, update and delete to the new masters
 
--- ==== transaction 1 of 1: steps 1 to 108, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 1: steps 1 to 108, one transaction under the exclusive phase lock ====
 
 -- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -

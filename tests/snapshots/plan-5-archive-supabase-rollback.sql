@@ -1,5 +1,5 @@
 -- ra-migrate plan: roll back phase 5 (archive)
--- 232 steps in 24 transactions (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- 232 steps in 24 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_horse_pedigree, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_old_bookmakers, ra_old_courses, ra_old_dams, ra_old_damsires, ra_old_horses, ra_old_jockeys, ra_old_owners, ra_old_race_results, ra_old_races, ra_old_sires, ra_old_trainers, ra_runner_odds, ra_runners.
 --
@@ -15,7 +15,7 @@
 --   * ra_damsires: 0 row(s) inserted, updated, deleted or truncated in ra_mst_damsires since the archive are carried back
 --   * ra_races: 0 row(s) inserted, updated, deleted or truncated in ra_mst_races since the archive are carried back
 
--- ==== transaction 1 of 24: steps 1 to 209, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 24: steps 1 to 209, one transaction under the exclusive phase lock ====
 
 -- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
@@ -1786,139 +1786,139 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_trainer_id_fkey FOREIGN 
 --   lock: ROW EXCLUSIVE; touches: archive_changes
 DELETE FROM ra_migrate.archive_changes;
 
--- ==== transaction 2 of 24: step 210, its own transaction, without the phase lock ====
+-- ==== part 2 of 24: step 210, its own transaction, without the phase lock ====
 
 -- Step 210: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_horse_id_fkey;
 
--- ==== transaction 3 of 24: step 211, its own transaction, without the phase lock ====
+-- ==== part 3 of 24: step 211, its own transaction, without the phase lock ====
 
 -- Step 211: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
 
--- ==== transaction 4 of 24: step 212, its own transaction, without the phase lock ====
+-- ==== part 4 of 24: step 212, its own transaction, without the phase lock ====
 
 -- Step 212: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_horse_id_fkey;
 
--- ==== transaction 5 of 24: step 213, its own transaction, without the phase lock ====
+-- ==== part 5 of 24: step 213, its own transaction, without the phase lock ====
 
 -- Step 213: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_race_id_fkey;
 
--- ==== transaction 6 of 24: step 214, its own transaction, without the phase lock ====
+-- ==== part 6 of 24: step 214, its own transaction, without the phase lock ====
 
 -- Step 214: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_dam_id_fkey;
 
--- ==== transaction 7 of 24: step 215, its own transaction, without the phase lock ====
+-- ==== part 7 of 24: step 215, its own transaction, without the phase lock ====
 
 -- Step 215: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_damsire_id_fkey;
 
--- ==== transaction 8 of 24: step 216, its own transaction, without the phase lock ====
+-- ==== part 8 of 24: step 216, its own transaction, without the phase lock ====
 
 -- Step 216: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_horse_id_fkey;
 
--- ==== transaction 9 of 24: step 217, its own transaction, without the phase lock ====
+-- ==== part 9 of 24: step 217, its own transaction, without the phase lock ====
 
 -- Step 217: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_jockey_id_fkey;
 
--- ==== transaction 10 of 24: step 218, its own transaction, without the phase lock ====
+-- ==== part 10 of 24: step 218, its own transaction, without the phase lock ====
 
 -- Step 218: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_owner_id_fkey;
 
--- ==== transaction 11 of 24: step 219, its own transaction, without the phase lock ====
+-- ==== part 11 of 24: step 219, its own transaction, without the phase lock ====
 
 -- Step 219: validate ra_runners_race_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_race_id_fkey;
 
--- ==== transaction 12 of 24: step 220, its own transaction, without the phase lock ====
+-- ==== part 12 of 24: step 220, its own transaction, without the phase lock ====
 
 -- Step 220: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_fkey;
 
--- ==== transaction 13 of 24: step 221, its own transaction, without the phase lock ====
+-- ==== part 13 of 24: step 221, its own transaction, without the phase lock ====
 
 -- Step 221: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_trainer_id_fkey;
 
--- ==== transaction 14 of 24: step 222, its own transaction, without the phase lock ====
+-- ==== part 14 of 24: step 222, its own transaction, without the phase lock ====
 
 -- Step 222: gather planner statistics of ra_bookmakers
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_bookmakers
 ANALYZE public.ra_bookmakers;
 
--- ==== transaction 15 of 24: step 223, its own transaction, without the phase lock ====
+-- ==== part 15 of 24: step 223, its own transaction, without the phase lock ====
 
 -- Step 223: gather planner statistics of ra_courses
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_courses
 ANALYZE public.ra_courses;
 
--- ==== transaction 16 of 24: step 224, its own transaction, without the phase lock ====
+-- ==== part 16 of 24: step 224, its own transaction, without the phase lock ====
 
 -- Step 224: gather planner statistics of ra_horses
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
 ANALYZE public.ra_horses;
 
--- ==== transaction 17 of 24: step 225, its own transaction, without the phase lock ====
+-- ==== part 17 of 24: step 225, its own transaction, without the phase lock ====
 
 -- Step 225: gather planner statistics of ra_jockeys
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_jockeys
 ANALYZE public.ra_jockeys;
 
--- ==== transaction 18 of 24: step 226, its own transaction, without the phase lock ====
+-- ==== part 18 of 24: step 226, its own transaction, without the phase lock ====
 
 -- Step 226: gather planner statistics of ra_trainers
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_trainers
 ANALYZE public.ra_trainers;
 
--- ==== transaction 19 of 24: step 227, its own transaction, without the phase lock ====
+-- ==== part 19 of 24: step 227, its own transaction, without the phase lock ====
 
 -- Step 227: gather planner statistics of ra_owners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_owners
 ANALYZE public.ra_owners;
 
--- ==== transaction 20 of 24: step 228, its own transaction, without the phase lock ====
+-- ==== part 20 of 24: step 228, its own transaction, without the phase lock ====
 
 -- Step 228: gather planner statistics of ra_sires
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_sires
 ANALYZE public.ra_sires;
 
--- ==== transaction 21 of 24: step 229, its own transaction, without the phase lock ====
+-- ==== part 21 of 24: step 229, its own transaction, without the phase lock ====
 
 -- Step 229: gather planner statistics of ra_dams
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_dams
 ANALYZE public.ra_dams;
 
--- ==== transaction 22 of 24: step 230, its own transaction, without the phase lock ====
+-- ==== part 22 of 24: step 230, its own transaction, without the phase lock ====
 
 -- Step 230: gather planner statistics of ra_damsires
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_damsires
 ANALYZE public.ra_damsires;
 
--- ==== transaction 23 of 24: step 231, its own transaction, without the phase lock ====
+-- ==== part 23 of 24: step 231, its own transaction, without the phase lock ====
 
 -- Step 231: gather planner statistics of ra_races
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
 ANALYZE public.ra_races;
 
--- ==== transaction 24 of 24: step 232, its own transaction, without the phase lock ====
+-- ==== part 24 of 24: step 232, its own transaction, without the phase lock ====
 
 -- Step 232: gather planner statistics of ra_race_results
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_race_results

@@ -1,5 +1,5 @@
 -- ra-migrate plan: apply phase 5 (archive)
--- 175 steps in 4 transactions (copies: one per batch, checkpointed); resumable: after a crash run the same command again.
+-- 175 steps in 4 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horse_pedigree, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_race_results, ra_races, ra_runner_odds, ra_runners, ra_sires, ra_trainers.
 --
@@ -11,7 +11,7 @@
 --   * ra_horse_pedigree.damsire_id -> ra_mst_damsires is enforced from now on (ra_horse_pedigree_damsire_id_mst_fkey); rows that break it keep it NOT VALID and are reported, never deleted; rolling back phase 5 drops it
 --   * archived tables are kept until `ra-migrate purge` (default retention 30 days); rolling back phase 5 carries every change made to the new masters meanwhile back into them
 
--- ==== transaction 1 of 4: steps 1 to 172, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 4: steps 1 to 172, one transaction under the exclusive phase lock ====
 
 -- Step 1: record every change to ra_mst_bookmakers from now on (for a rollback)
 --   lock: none; touches: archive_changes
@@ -851,19 +851,19 @@ ALTER TABLE public.ra_races RENAME TO ra_old_races;
 --   lock: ACCESS EXCLUSIVE (writers of ra_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
 ALTER TABLE public.ra_race_results RENAME TO ra_old_race_results;
 
--- ==== transaction 2 of 4: step 173, its own transaction, without the phase lock ====
+-- ==== part 2 of 4: step 173, its own transaction, without the phase lock ====
 
 -- Step 173: validate ra_horse_pedigree_sire_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey;
 
--- ==== transaction 3 of 4: step 174, its own transaction, without the phase lock ====
+-- ==== part 3 of 4: step 174, its own transaction, without the phase lock ====
 
 -- Step 174: validate ra_horse_pedigree_dam_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey;
 
--- ==== transaction 4 of 4: step 175, its own transaction, without the phase lock ====
+-- ==== part 4 of 4: step 175, its own transaction, without the phase lock ====
 
 -- Step 175: validate ra_horse_pedigree_damsire_id_mst_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree

@@ -232,13 +232,8 @@ fn normalize_session(c: &mut Client, what: &str) -> Result<()> {
 /// Rehearse starts the migration from the beginning: a source that has begun it would give the
 /// copy tables that phase 1 refuses to create again.
 fn refuse_started_migration(source: &mut Client) -> Result<()> {
-    let installed: bool = source
-        .query_one(
-            "SELECT to_regclass('ra_migrate.phase_state') IS NOT NULL",
-            &[],
-        )
-        .context("looking for the tool's state in the source")?
-        .get(0);
+    let installed =
+        state::installed(source).context("looking for the tool's state in the source")?;
     if !installed {
         return Ok(());
     }

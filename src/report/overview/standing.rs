@@ -125,7 +125,13 @@ pub fn standing(
         let cat = Catalog::read(client, schema)?;
         Some(crate::readers::inventory(client, &cat, mapping, None)?.count())
     };
-    let purged = archive.is_some_and(|r| r.detail.get("purged_at").is_some_and(|v| !v.is_null()));
+    let purged = match archive {
+        Some(r) => r
+            .record::<crate::phase::archive::Record>()?
+            .purged_at
+            .is_some(),
+        None => false,
+    };
     let purge_possible_from = match archive.and_then(|r| r.applied_at.clone()) {
         Some(at) if !purged => Some(
             client
@@ -225,7 +231,7 @@ fn next_command(s: &Standing, current: Option<&crate::state::PhaseRow>, gate_ok:
     };
     let n = r.phase.number();
     match r.status {
-        Status::Applying | Status::Failed => {
+        Status::Applying => {
             format!("ra-migrate apply {n} --yes (it resumes or retries what stopped)")
         }
         Status::RollingBack => format!("ra-migrate rollback {n} --yes (it finishes the rollback)"),

@@ -333,7 +333,7 @@ pub fn run(
     );
 
     let deferred = match state::phase_row(&mut tx, Phase::Create)? {
-        Some(r) if r.status.is_in_effect() => create::Record::from_detail(&r.detail)?.deferred,
+        Some(r) if r.status.is_in_effect() => r.record::<create::Record>()?.deferred.clone(),
         _ => Vec::new(),
     };
     let relationships = relationships(&cat, mapping, &deferred);

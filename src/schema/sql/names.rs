@@ -26,11 +26,7 @@ pub(super) fn part_name(part: &ObjectNamePart) -> String {
 
 /// Whether `name` can be written without double quotes and keep its spelling.
 pub(super) fn is_plain_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    crate::schema::quote::is_plain(name)
 }
 
 pub(super) fn make_ident(name: &str) -> Ident {

@@ -1,0 +1,8 @@
+-- ra-migrate plan: apply phase 4 (switch-readers)
+-- 0 steps in 0 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- No step takes a lock that blocks writers of existing tables.
+--
+-- Notes:
+--   * the built-in fetchers read existing ids and enrichment candidates from the new masters from now on
+--   * no view or function reads the old tables: only the fetchers' reads move

@@ -1,0 +1,7 @@
+-- ra-migrate plan: roll back phase 4 (switch-readers)
+-- 0 steps in 0 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
+-- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- No step takes a lock that blocks writers of existing tables.
+--
+-- Notes:
+--   * the built-in fetchers read the old masters again
