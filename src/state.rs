@@ -476,6 +476,24 @@ pub fn set_verified(client: &mut impl GenericClient, phase: Phase, verified: boo
     Ok(())
 }
 
+/// The newest passing run that began after the last phase change, as (id, finished_at): a run
+/// whose snapshot predates the change vouches for nothing after it, even if it finished later.
+pub fn latest_passing_since_last_change(
+    client: &mut impl GenericClient,
+) -> Result<Option<(i64, String)>> {
+    let since = last_phase_change(client).context("reading the last phase change")?;
+    Ok(client
+        .query_opt(
+            "SELECT id, finished_at::text FROM ra_migrate.validation_run
+             WHERE passed AND finished_at IS NOT NULL
+               AND ($1::text IS NULL OR started_at > $1::text::timestamptz)
+             ORDER BY finished_at DESC, id DESC LIMIT 1",
+            &[&since],
+        )
+        .context("reading the validation runs")?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
 /// When the phase state last changed (apply or rollback of any phase).
 pub fn last_phase_change(client: &mut impl GenericClient) -> Result<Option<String>> {
     Ok(client

@@ -342,7 +342,7 @@ pub fn gate(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Option<
         return Ok(None);
     }
     let failure = match phase {
-        Phase::SwitchReaders => match crate::report::validate::latest_passing_since_last_change(ctx.client)? {
+        Phase::SwitchReaders => match crate::state::latest_passing_since_last_change(ctx.client)? {
             Some(_) => None,
             None => Some(
                 "phase 4 needs a passing validation report newer than the last phase change: run `ra-migrate validate` and fix what it reports".to_string(),

@@ -530,14 +530,14 @@ fn passing_runs_are_recorded_and_the_gate_forgets_them_after_a_phase_change() {
     let (db, mut c) = after_phase_1();
     fill_new_masters(&mut c);
     assert_eq!(
-        validate::latest_passing_since_last_change(&mut c).unwrap(),
+        state::latest_passing_since_last_change(&mut c).unwrap(),
         None
     );
 
     let good = validate(&mut c);
     assert!(good.passed());
     let good_id = validate::record(&mut c, &good, Some("reports/validate-x.md")).unwrap();
-    let (id, finished) = validate::latest_passing_since_last_change(&mut c)
+    let (id, finished) = state::latest_passing_since_last_change(&mut c)
         .unwrap()
         .expect("a passing run");
     assert_eq!(id, good_id);
@@ -550,7 +550,7 @@ fn passing_runs_are_recorded_and_the_gate_forgets_them_after_a_phase_change() {
     let bad_id = validate::record(&mut c, &bad, None).unwrap();
     assert!(bad_id > good_id);
     assert_eq!(
-        validate::latest_passing_since_last_change(&mut c)
+        state::latest_passing_since_last_change(&mut c)
             .unwrap()
             .map(|x| x.0),
         Some(good_id),
@@ -572,7 +572,7 @@ fn passing_runs_are_recorded_and_the_gate_forgets_them_after_a_phase_change() {
     // A phase change makes every earlier run stale.
     ok(&db, &["rollback", "1", "--yes"]);
     assert_eq!(
-        validate::latest_passing_since_last_change(&mut c).unwrap(),
+        state::latest_passing_since_last_change(&mut c).unwrap(),
         None
     );
 }
@@ -693,7 +693,7 @@ fn the_real_phases_pass_validation_and_phase_5_compares_the_archives() {
     // The CLI records the run that phase 4's gate reads.
     let dir = std::env::temp_dir().join(format!("ra-migrate-validate-e2e-{}", db.name));
     ok(&db, &["validate", "--report-dir", dir.to_str().unwrap()]);
-    assert!(validate::latest_passing_since_last_change(&mut c)
+    assert!(state::latest_passing_since_last_change(&mut c)
         .unwrap()
         .is_some());
     ok(&db, &["apply", "4", "--yes"]);

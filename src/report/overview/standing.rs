@@ -105,7 +105,7 @@ pub fn standing(
         )
         .context("reading the last validation")?
         .map(|r| (r.get::<_, String>(0), r.get::<_, Option<bool>>(1)));
-    let gate_ok = crate::report::validate::latest_passing_since_last_change(client)?.is_some();
+    let gate_ok = crate::state::latest_passing_since_last_change(client)?.is_some();
     let last_validation = last_validation.map(|(finished_at, passed)| LastValidation {
         finished_at,
         passed: passed.unwrap_or(false),
