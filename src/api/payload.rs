@@ -190,6 +190,85 @@ impl<'a> FirstSeen<'a> {
     }
 }
 
+/// The fields every race of a racecard or a result has, whatever else its endpoint sends.
+trait RaceHead {
+    fn race_id(&self) -> &scalar::Scalar;
+    fn course_id(&self) -> &scalar::Scalar;
+    fn off_dt(&self) -> &scalar::Scalar;
+    fn date(&self) -> &scalar::Scalar;
+}
+
+/// Where a race starts: its ids, when it is off and on which day, and a reader for the rest of
+/// its values.
+struct RaceStart<'w, T> {
+    race: T,
+    race_id: String,
+    course_id: String,
+    off_dt: Option<chrono::DateTime<chrono::FixedOffset>>,
+    date: chrono::NaiveDate,
+    reader: Reader<'w>,
+}
+
+/// The opening racecard and result races share: the race read as `T`, its id and course id, its
+/// start and its day (`date`, else the start's), and a reader whose warnings name
+/// `{context} {race_id}`. `None` when the race was rejected here (of the wrong shape, or without a
+/// race id, a course id or a usable day); `noun` names the race in the rejection.
+fn race_prologue<'a, 'w, T: Deserialize<'a> + RaceHead>(
+    item: &'a Value,
+    request: &str,
+    noun: &str,
+    context: &str,
+    batch: &'w mut RaceBatch,
+) -> Option<RaceStart<'w, T>> {
+    let race = match T::deserialize(item) {
+        Ok(r) => r,
+        Err(e) => {
+            batch.reject(
+                request,
+                item,
+                format!("{noun}{}: {e}", named(item, "race_id")),
+            );
+            return None;
+        }
+    };
+    let Some(race_id) = race.race_id().text() else {
+        batch.reject(request, item, format!("{noun} has no race_id"));
+        return None;
+    };
+    let Some(course_id) = race.course_id().text() else {
+        batch.reject(request, item, format!("{noun} {race_id} has no course_id"));
+        return None;
+    };
+    let mut reader = Reader {
+        context: format!("{context} {race_id}"),
+        warnings: &mut batch.warnings,
+    };
+    let off_dt = reader.datetime("off_dt", race.off_dt());
+    let Some(date) = reader
+        .date("date", race.date())
+        .or(off_dt.map(|d| d.date_naive()))
+    else {
+        batch.reject(
+            request,
+            item,
+            format!("{noun} {race_id} has no usable date or off_dt"),
+        );
+        return None;
+    };
+    let reader = Reader {
+        context: format!("{context} {race_id}"),
+        warnings: &mut batch.warnings,
+    };
+    Some(RaceStart {
+        race,
+        race_id,
+        course_id,
+        off_dt,
+        date,
+        reader,
+    })
+}
+
 /// The opening racecard and result runners share: the runner read as `T`, its horse id, and a
 /// reader for its values whose warnings name `{endpoint} {race_id} {horse_id}`. `None` when the
 /// runner was dealt with here: rejected (of the wrong shape, without a horse id, or a differing

@@ -16,19 +16,31 @@ pub(super) fn exec(g: &Global, args: &DemoArgs) -> Result<ExitCode> {
     let mapping = Mapping::load(g.mapping.as_deref())?;
     let say = |line: &str| println!("{line}");
     let (cluster, url) = demo::start(args.scale, args.keep, &mapping, &say)?;
-    let summary = demo::rehearse(&Rehearsal {
-        url: &url,
-        mapping: &mapping,
-        schema: "public",
-        lock: lock_policy(g),
-        tuning: Tuning::default(),
-        report_dir: PathBuf::from("reports"),
-        say: &say,
-    })?;
+    let summary = rehearse_on(g, &url, &mapping, "public", &say)?;
     print!("{}", demo::render_summary(&summary));
     if args.keep {
         println!("cluster kept running: {url}");
     }
     drop(cluster);
     Ok(found(!summary.passed))
+}
+
+/// Every phase forward and back on a throwaway database, with writers running; reports go to
+/// `reports/`.
+pub(super) fn rehearse_on(
+    g: &Global,
+    url: &str,
+    mapping: &Mapping,
+    schema: &str,
+    say: &dyn Fn(&str),
+) -> Result<demo::Summary> {
+    demo::rehearse(&Rehearsal {
+        url,
+        mapping,
+        schema,
+        lock: lock_policy(g),
+        tuning: Tuning::default(),
+        report_dir: PathBuf::from("reports"),
+        say,
+    })
 }

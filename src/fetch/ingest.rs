@@ -242,34 +242,35 @@ impl<'c> Ingest<'c> {
 
     /// Records horses whose profile the API does not have, so the next runs skip them for a while.
     pub fn remember_absent(&mut self, horse_ids: &[String]) -> Result<()> {
-        if horse_ids.is_empty() {
-            return Ok(());
-        }
-        self.client
-            .execute(
-                "INSERT INTO ra_migrate.absent_profile AS a (horse_id) SELECT DISTINCT unnest($1::text[]) \
-                 ON CONFLICT (horse_id) DO UPDATE \
-                 SET last_checked_at = now(), times_checked = a.times_checked + 1",
-                &[&horse_ids],
-            )
-            .context("recording horses without a profile in ra_migrate.absent_profile")?;
-        Ok(())
+        self.remember(
+            "INSERT INTO ra_migrate.absent_profile AS a (horse_id) SELECT DISTINCT unnest($1::text[]) \
+             ON CONFLICT (horse_id) DO UPDATE \
+             SET last_checked_at = now(), times_checked = a.times_checked + 1",
+            horse_ids,
+            "recording horses without a profile in ra_migrate.absent_profile",
+        )
     }
 
     /// Records horses whose profile was written without a date of birth or a colour (the
     /// `/standard` fallback), so the next runs do not ask for them again for a while.
     pub fn remember_partial(&mut self, horse_ids: &[String]) -> Result<()> {
+        self.remember(
+            "INSERT INTO ra_migrate.partial_profile AS p (horse_id) SELECT DISTINCT unnest($1::text[]) \
+             ON CONFLICT (horse_id) DO UPDATE \
+             SET last_fetched_at = now(), times_fetched = p.times_fetched + 1",
+            horse_ids,
+            "recording horses with a partial profile in ra_migrate.partial_profile",
+        )
+    }
+
+    /// Runs `upsert` (its `$1`: the horse ids) when there are any.
+    fn remember(&mut self, upsert: &str, horse_ids: &[String], what: &str) -> Result<()> {
         if horse_ids.is_empty() {
             return Ok(());
         }
         self.client
-            .execute(
-                "INSERT INTO ra_migrate.partial_profile AS p (horse_id) SELECT DISTINCT unnest($1::text[]) \
-                 ON CONFLICT (horse_id) DO UPDATE \
-                 SET last_fetched_at = now(), times_fetched = p.times_fetched + 1",
-                &[&horse_ids],
-            )
-            .context("recording horses with a partial profile in ra_migrate.partial_profile")?;
+            .execute(upsert, &[&horse_ids])
+            .with_context(|| what.to_string())?;
         Ok(())
     }
 

@@ -29,7 +29,18 @@ fn the_planner_fixtures_are_what_a_real_database_gives_after_each_phase() {
                     &["validate", "--report-dir", &reports.display().to_string()],
                 );
             }
-            ok(&db, &["apply", &stage.to_string(), "--yes", "--functions"]);
+            // the soak is the worker's business; the fixtures only need each phase applied
+            ok(
+                &db,
+                &[
+                    "apply",
+                    &stage.to_string(),
+                    "--yes",
+                    "--functions",
+                    "--soak",
+                    "0s",
+                ],
+            );
         }
         // The plans these facts serve: the next phase's apply, this phase's rollback.
         let mut wanted = Vec::new();

@@ -5,8 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::records::{Endpoint, OddsRecord, RaceRecord, RunnerRecord};
-use super::scalar::{list, named, Flag, Reader, Scalar};
-use super::{bookmakers::bookmaker_code, runner_prologue, FirstSeen, RaceBatch};
+use super::scalar::{list, Flag, Reader, Scalar};
+use super::{
+    bookmakers::bookmaker_code, race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceHead,
+    RaceStart,
+};
 
 /// A racecard race as sent. Unknown fields are ignored; `runners` stay raw so each can be
 /// accepted or quarantined on its own.
@@ -114,6 +117,21 @@ pub struct RawOdds {
     pub updated: Scalar,
 }
 
+impl RaceHead for RacecardRace {
+    fn race_id(&self) -> &Scalar {
+        &self.race_id
+    }
+    fn course_id(&self) -> &Scalar {
+        &self.course_id
+    }
+    fn off_dt(&self) -> &Scalar {
+        &self.off_dt
+    }
+    fn date(&self) -> &Scalar {
+        &self.date
+    }
+}
+
 /// Converts the `racecards` array of one or more pages. Never fails: unusable races, runners and
 /// odds entries go to `rejected`, unreadable values to `warnings`.
 pub fn parse_racecards(items: &[Value], request: &str) -> RaceBatch {
@@ -126,40 +144,16 @@ pub fn parse_racecards(items: &[Value], request: &str) -> RaceBatch {
 }
 
 fn parse_race<'a>(item: &'a Value, request: &str, batch: &mut RaceBatch, seen: &mut FirstSeen<'a>) {
-    let race = match RacecardRace::deserialize(item) {
-        Ok(r) => r,
-        Err(e) => {
-            return batch.reject(
-                request,
-                item,
-                format!("racecard{}: {e}", named(item, "race_id")),
-            )
-        }
-    };
-    let Some(race_id) = race.race_id.text() else {
-        return batch.reject(request, item, "racecard has no race_id".into());
-    };
-    let Some(course_id) = race.course_id.text() else {
-        return batch.reject(
-            request,
-            item,
-            format!("racecard {race_id} has no course_id"),
-        );
-    };
-    let mut r = Reader {
-        context: format!("racecards/pro {race_id}"),
-        warnings: &mut batch.warnings,
-    };
-    let off_dt = r.datetime("off_dt", &race.off_dt);
-    let Some(date) = r
-        .date("date", &race.date)
-        .or(off_dt.map(|d| d.date_naive()))
+    let Some(RaceStart {
+        race,
+        race_id,
+        course_id,
+        off_dt,
+        date,
+        reader: mut r,
+    }) = race_prologue::<RacecardRace>(item, request, "racecard", "racecards/pro", batch)
     else {
-        return batch.reject(
-            request,
-            item,
-            format!("racecard {race_id} has no usable date or off_dt"),
-        );
+        return;
     };
     let record = RaceRecord {
         race_id: race_id.clone(),

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::records::{Endpoint, RaceRecord, RunnerRecord};
-use super::scalar::{list, named, position, Reader, Scalar};
-use super::{runner_prologue, FirstSeen, RaceBatch};
+use super::scalar::{list, position, Scalar};
+use super::{race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceHead, RaceStart};
 
 /// A result race as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -91,6 +91,21 @@ pub struct ResultRunner {
     pub silk_url: Scalar,
 }
 
+impl RaceHead for ResultRace {
+    fn race_id(&self) -> &Scalar {
+        &self.race_id
+    }
+    fn course_id(&self) -> &Scalar {
+        &self.course_id
+    }
+    fn off_dt(&self) -> &Scalar {
+        &self.off_dt
+    }
+    fn date(&self) -> &Scalar {
+        &self.date
+    }
+}
+
 /// Converts the `results` array of one or more pages. Never fails: unusable races and runners go
 /// to `rejected`, unreadable values to `warnings`.
 pub fn parse_results(items: &[Value], request: &str) -> RaceBatch {
@@ -103,36 +118,16 @@ pub fn parse_results(items: &[Value], request: &str) -> RaceBatch {
 }
 
 fn parse_race<'a>(item: &'a Value, request: &str, batch: &mut RaceBatch, seen: &mut FirstSeen<'a>) {
-    let race = match ResultRace::deserialize(item) {
-        Ok(r) => r,
-        Err(e) => {
-            return batch.reject(
-                request,
-                item,
-                format!("result{}: {e}", named(item, "race_id")),
-            )
-        }
-    };
-    let Some(race_id) = race.race_id.text() else {
-        return batch.reject(request, item, "result has no race_id".into());
-    };
-    let Some(course_id) = race.course_id.text() else {
-        return batch.reject(request, item, format!("result {race_id} has no course_id"));
-    };
-    let mut r = Reader {
-        context: format!("results {race_id}"),
-        warnings: &mut batch.warnings,
-    };
-    let off_dt = r.datetime("off_dt", &race.off_dt);
-    let Some(date) = r
-        .date("date", &race.date)
-        .or(off_dt.map(|d| d.date_naive()))
+    let Some(RaceStart {
+        race,
+        race_id,
+        course_id,
+        off_dt,
+        date,
+        reader: mut r,
+    }) = race_prologue::<ResultRace>(item, request, "result", "results", batch)
     else {
-        return batch.reject(
-            request,
-            item,
-            format!("result {race_id} has no usable date or off_dt"),
-        );
+        return;
     };
     let record = RaceRecord {
         race_id: race_id.clone(),
