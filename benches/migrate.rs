@@ -19,6 +19,11 @@
 //!    `demo` sequence: apply 1..5, phase 5 back and forward, rollback 5..1), on a third clone taken
 //!    before any phase; target under 200 ms.
 //!
+//! `RA_BENCH_PHASE3_ONLY=1` measures (a) alone (no report file is written); `RA_BENCH_PROFILE=1`
+//! also breaks the tool's phase 3 down on the server (`pg_stat_statements` with `track = all` and
+//! `track_functions = all`, summed over the runs): its top statements and trigger functions;
+//! `RA_BENCH_KEEP=1` leaves the cluster running (its URL is printed) for a closer look.
+//!
 //! Prints a table and writes `reports/bench-migrate.json` (date, machine, scale, row counts, every
 //! measurement with its ratio and target).
 //!
@@ -61,8 +66,23 @@ fn main() -> Result<()> {
     let mapping = Mapping::builtin()?;
     let started = Instant::now();
 
-    let cluster =
-        Cluster::start(&Default::default()).context("starting a throwaway PostgreSQL cluster")?;
+    let phase3_only: bool = env_or("RA_BENCH_PHASE3_ONLY", 0u8)? == 1;
+    let profile: bool = env_or("RA_BENCH_PROFILE", 0u8)? == 1;
+    let keep: bool = env_or("RA_BENCH_KEEP", 0u8)? == 1;
+    let cluster = Cluster::start(&ra_migrate::rehearsal::cluster::ClusterOptions {
+        keep,
+        ..Default::default()
+    })
+    .context("starting a throwaway PostgreSQL cluster")?;
+    // The server-side breakdown reads pg_stat_statements from the maintenance database, so the
+    // measured ones hold no extension object the tool would see.
+    let mut stats_client = if profile && cluster.has_pg_stat_statements() {
+        let mut c = connect(&cluster.url("postgres"))?;
+        c.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")?;
+        Some(c)
+    } else {
+        None
+    };
     eprintln!("seeding the legacy baseline at scale {scale} ...");
     let seed_url = cluster.create_database("bench_seed", None)?;
     let mut last_record: Option<ra_migrate::phase::backfill::Record> = None;
@@ -102,7 +122,16 @@ fn main() -> Result<()> {
         cluster.create_database("bench_phase3", Some("bench_seed"))?;
         let plain_url = cluster.create_database("bench_plain", Some("bench_seed"))?;
         let mut measure_phase3 = || -> Result<()> {
+            // The breakdown is the last run's: each run's clone is a new database.
+            if let Some(c) = stats_client.as_mut() {
+                c.batch_execute("SELECT pg_stat_statements_reset()")?;
+            }
             let mut migrated = connect(&phase3_url)?;
+            if stats_client.is_some() {
+                migrated.batch_execute(
+                    "SET pg_stat_statements.track = 'all'; SET track_functions = 'all'",
+                )?;
+            }
             let lock = LockPolicy::default();
             let mut ctx = ctx(&mut migrated, &mapping, &lock);
             let t = Instant::now();
@@ -142,6 +171,9 @@ fn main() -> Result<()> {
         }
     }
     let record = last_record.clone().context("no phase 3 record")?;
+    if let Some(c) = stats_client.as_mut() {
+        print_profile(c, &phase3_url)?;
+    }
     let mut migrated = connect(&phase3_url)?;
     // The verification alone, run again: how much of the phase it is.
     let t = Instant::now();
@@ -183,6 +215,34 @@ fn main() -> Result<()> {
             .map(|r| r.0 + r.1.iter().map(|(_, d)| *d).sum::<Duration>())
             .collect(),
     );
+
+    if phase3_only {
+        let ratio = t_phase3.as_secs_f64() / t_plain.as_secs_f64();
+        println!(
+            "phase 3 (median of {runs}): {} against {} = {ratio:.2}x; each run: {:?} against {:?}",
+            secs(t_phase3),
+            secs(t_plain),
+            phase3_runs.iter().map(|r| secs(r.0)).collect::<Vec<_>>(),
+            plain_runs
+                .iter()
+                .map(|r| secs(r.0 + r.1.iter().map(|(_, d)| *d).sum::<Duration>()))
+                .collect::<Vec<_>>()
+        );
+        println!(
+            "phase 3 breakdown: plan {} (orphan counts), execute + verify {} (verify alone {}); plain: copy {}, foreign keys {}",
+            secs(plan_time),
+            secs(t_phase3 - plan_time),
+            secs(t_verify),
+            secs(t_plain_copy),
+            secs(t_plain_fk)
+        );
+        if keep {
+            println!("cluster kept: {}", cluster.url("postgres"));
+        } else {
+            cluster.stop();
+        }
+        return Ok(());
+    }
 
     // (b) validate against a plain hash scan of the same tables, alternating, best of `rounds`.
     eprintln!("(b) validate against a plain hash scan ...");
@@ -428,7 +488,54 @@ fn main() -> Result<()> {
         path.display(),
         started.elapsed().as_secs_f64()
     );
-    cluster.stop();
+    if keep {
+        println!("cluster kept: {}", cluster.url("postgres"));
+    } else {
+        cluster.stop();
+    }
+    Ok(())
+}
+
+/// The server's view of the tool's last phase 3 run, in `url`'s database: its top statements and
+/// the trigger functions they fired.
+fn print_profile(c: &mut Client, url: &str) -> Result<()> {
+    let db = url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+        .unwrap_or_default()
+        .to_string();
+    let rows = c.query(
+        "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 150), calls, total_exec_time, rows, \
+                shared_blks_dirtied, wal_bytes::bigint \
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) \
+          ORDER BY total_exec_time DESC LIMIT 25",
+        &[&db],
+    )?;
+    println!("server time of the last phase 3 run in {db} (pg_stat_statements, track = all):");
+    for r in &rows {
+        let (q, calls, ms, n, dirtied, wal): (String, i64, f64, i64, i64, i64) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+        println!(
+            "  {ms:>9.0} ms {:>7} calls {:>9} rows {:>8} dirtied {:>6} MB WAL  {q}",
+            calls,
+            n,
+            dirtied,
+            wal / 1_048_576
+        );
+    }
+    // The function statistics live in the measured database (the last run's clone).
+    let mut m = connect(url)?;
+    let rows = m.query(
+        "SELECT schemaname || '.' || funcname, calls, total_time, self_time FROM pg_stat_user_functions ORDER BY total_time DESC LIMIT 10",
+        &[],
+    )?;
+    println!("functions of that run (track_functions = all):");
+    for r in &rows {
+        let (f, calls, total, own): (String, i64, f64, f64) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        println!("  {total:>9.0} ms ({own:.0} ms own) {calls:>8} calls  {f}");
+    }
     Ok(())
 }
 

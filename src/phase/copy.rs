@@ -5,6 +5,12 @@
 //! committed before (the row is skipped) or waits until the batch commits (and the dual-write
 //! trigger then deletes the copy), so a delete that races a batch never resurrects the row. Rows the
 //! dual-write already put in the new table are newer and are kept (`ON CONFLICT DO NOTHING`).
+//!
+//! A batch whose key range of the new table holds no row yet (the usual case: the dual-write only
+//! writes the rows changed since phase 2) can hold no stale copy: it inserts without `ON CONFLICT`
+//! and prunes nothing. A row the dual-write commits into that range meanwhile makes the insert
+//! fail on the key (a unique index never lets a duplicate through), and the batch runs again the
+//! full way.
 
 use crate::pg::db::{self, LockPolicy};
 use crate::schema::catalog::{Catalog, Table};
@@ -19,9 +25,12 @@ pub struct BatchedCopy {
     pub old: String,
     pub new: String,
     /// The four forms of the batch statement: no bound, lower only, upper only, both. `$1` is the
-    /// lower key (exclusive), `$2` the upper key (inclusive), as text arrays.
-    pub statements: [String; 4],
-    /// Finds the upper key of the next batch: `$1` lower key (or the form without it), `$2` size.
+    /// lower key (exclusive), `$2` the upper key (inclusive), as text arrays. Then the same four
+    /// without `ON CONFLICT`, for a key range of the new table that holds no row yet (plans made
+    /// before them have only the first four).
+    pub statements: Vec<String>,
+    /// Finds the upper key of the next batch: `$1` lower key (or the form without it), `$2` size;
+    /// and whether the new table holds no row in the batch's range yet.
     pub upper_first: String,
     pub upper_next: String,
     /// Counts the source rows, for progress.
@@ -82,14 +91,15 @@ pub fn plan_copy(
             .map(|c| c.type_sql.clone())
             .unwrap_or_else(|| "text".into())
     };
-    let bound = |param: usize| -> String {
+    let typed = |array: &str| -> String {
         let parts: Vec<String> = key
             .iter()
             .enumerate()
-            .map(|(i, k)| format!("(${param}::text[])[{}]::{}", i + 1, key_type(k)))
+            .map(|(i, k)| format!("({array})[{}]::{}", i + 1, key_type(k)))
             .collect();
         format!("({})", parts.join(", "))
     };
+    let bound = |param: usize| typed(&format!("${param}::text[]"));
     let (lower, upper) = (
         format!("({key_list}) > {}", bound(1)),
         format!("({key_list}) <= {}", bound(2)),
@@ -149,15 +159,25 @@ pub fn plan_copy(
             same_key.join(" AND ")
         )
     };
+    let (n_lower, n_upper) = (
+        format!("({n_key_list}) > {}", bound(1)),
+        format!("({n_key_list}) <= {}", bound(2)),
+    );
     let lower_only = stmt(&[&lower]);
     let upper_only = stmt(&[&upper]);
     let both = stmt(&[&lower, &upper]);
     let fixed_lower = lower_only.replace(&lower, &format!("{lower} AND $2::text[] IS NULL"));
     let fixed_upper = upper_only.replace(&upper, &format!("$1::text[] IS NULL AND {upper}"));
-    let (n_lower, n_upper) = (
-        format!("({n_key_list}) > {}", bound(1)),
-        format!("({n_key_list}) <= {}", bound(2)),
-    );
+    let full = [stmt(&[]), fixed_lower, fixed_upper, both];
+    let fresh: Vec<String> = full
+        .iter()
+        .map(|f| {
+            f.strip_suffix(&conflict)
+                .unwrap_or(f)
+                .trim_end()
+                .to_string()
+        })
+        .collect();
     let prune_forms = [
         prune(&[]),
         prune(&[&n_lower, "$2::text[] IS NULL"]),
@@ -166,16 +186,26 @@ pub fn plan_copy(
     ];
     let key_text: Vec<String> = key_cols.iter().map(|k| format!("{k}::text")).collect();
     let key_array = format!("ARRAY[{}]", key_text.join(", "));
+    let n_key_text: Vec<String> = n_key.iter().map(|k| format!("{k}::text")).collect();
+    let n_key_array = format!("ARRAY[{}]", n_key_text.join(", "));
+    // The upper key, and whether the new table's first key past the lower one lies beyond it (or
+    // is absent): one index probe, however many rows the dual-write has put further on. `OFFSET 0`
+    // keeps the planner from inlining `x`, which would run the upper key's scan once per use.
+    let upper_and_empty = |old_filter: &str, new_filter: &str| {
+        format!(
+            "SELECT x.u, x.nxt IS NULL OR (x.u IS NOT NULL AND {} > {}) FROM (SELECT \
+             (SELECT {key_array} FROM {old_q} WHERE {old_filter} ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1) AS u, \
+             (SELECT {n_key_array} FROM {new_q} n WHERE {new_filter} ORDER BY {n_key_list} LIMIT 1) AS nxt OFFSET 0) x",
+            typed("x.nxt"),
+            typed("x.u")
+        )
+    };
     BatchedCopy {
         old: old.name.clone(),
         new: new.name.clone(),
-        statements: [stmt(&[]), fixed_lower, fixed_upper, both],
-        upper_first: format!(
-            "SELECT {key_array} FROM {old_q} WHERE $1::text[] IS NULL ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1"
-        ),
-        upper_next: format!(
-            "SELECT {key_array} FROM {old_q} WHERE {lower} ORDER BY {key_list} OFFSET $2::bigint - 1 LIMIT 1"
-        ),
+        statements: full.into_iter().chain(fresh).collect(),
+        upper_first: upper_and_empty("$1::text[] IS NULL", "$1::text[] IS NULL"),
+        upper_next: upper_and_empty(&lower, &n_lower),
         count: format!("SELECT count(*) FROM {old_q}"),
         prune: prune_forms,
     }
@@ -233,48 +263,11 @@ pub fn run(
         let t0 = Instant::now();
         let what = format!("backfill batch of {}", copy.new);
         let (inserted, upper) = db::with_lock_retry(lock, &what, |_| {
-            let mut tx = client.transaction()?;
-            tx.batch_execute(&db::set_local_lock_timeout(lock))?;
-            // Copies of history are not new writes: the reverse trigger must not mirror them back.
-            tx.batch_execute(&format!(
-                "SET LOCAL {} = 'on'",
-                crate::phase::dual_write::REPLICATING
-            ))?;
-            let upper: Option<Vec<String>> = match &lower {
-                None => tx.query_opt(&copy.upper_first, &[&None::<Vec<String>>, &size])?,
-                Some(l) => tx.query_opt(&copy.upper_next, &[l, &size])?,
+            match batch(client, copy, lock, &lower, size, true) {
+                // A row the dual-write committed into the range meanwhile: the full way keeps it.
+                Err(e) if is_unique_violation(&e) => batch(client, copy, lock, &lower, size, false),
+                other => other,
             }
-            .map(|r| r.get(0));
-            let form = match (&lower, &upper) {
-                (None, None) => 0,
-                (Some(_), None) => 1,
-                (None, Some(_)) => 2,
-                (Some(_), Some(_)) => 3,
-            };
-            let n = tx
-                .execute(&copy.statements[form], &[&lower, &upper])
-                .with_context(|| format!("copying a batch of {} into {}", copy.old, copy.new))?;
-            if !copy.prune[form].is_empty() {
-                tx.execute(&copy.prune[form], &[&lower, &upper])
-                    .with_context(|| {
-                        format!(
-                            "removing from {} the rows of a batch that {} no longer has",
-                            copy.new, copy.old
-                        )
-                    })?;
-            }
-            let last = upper.as_ref().map(serde_json::to_string).transpose()?;
-            tx.execute(
-                "INSERT INTO ra_migrate.backfill_checkpoint (table_name, last_key, rows_copied, done)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (table_name) DO UPDATE SET
-                    last_key = coalesce(EXCLUDED.last_key, backfill_checkpoint.last_key),
-                    rows_copied = backfill_checkpoint.rows_copied + EXCLUDED.rows_copied,
-                    done = EXCLUDED.done, updated_at = now()",
-                &[&copy.new, &last, &(n as i64), &upper.is_none()],
-            )?;
-            tx.commit()?;
-            Ok((n, upper))
         })?;
         stats.batches += 1;
         stats.rows_copied += inserted;
@@ -299,4 +292,75 @@ pub fn run(
     progress.finish(&copy.new);
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
+}
+
+/// One batch past `lower`, in its own transaction with its checkpoint: the rows copied and the
+/// batch's upper key (`None` for the last one). `fresh`: a range of the new table that holds no
+/// row yet is copied without `ON CONFLICT` and not pruned.
+fn batch(
+    client: &mut Client,
+    copy: &BatchedCopy,
+    lock: &LockPolicy,
+    lower: &Option<Vec<String>>,
+    size: i64,
+    fresh: bool,
+) -> Result<(u64, Option<Vec<String>>)> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute(&db::set_local_lock_timeout(lock))?;
+    // Copies of history are not new writes: the reverse trigger must not mirror them back.
+    tx.batch_execute(&format!(
+        "SET LOCAL {} = 'on'",
+        crate::phase::dual_write::REPLICATING
+    ))?;
+    let row = match lower {
+        None => tx.query_opt(&copy.upper_first, &[&None::<Vec<String>>, &size])?,
+        Some(l) => tx.query_opt(&copy.upper_next, &[l, &size])?,
+    };
+    let upper: Option<Vec<String>> = row.as_ref().and_then(|r| r.get(0));
+    // Plans made before the fresh forms: one column, no emptiness.
+    let empty = row
+        .as_ref()
+        .filter(|r| r.len() > 1)
+        .is_some_and(|r| r.get::<_, bool>(1));
+    let form = match (lower, &upper) {
+        (None, None) => 0,
+        (Some(_), None) => 1,
+        (None, Some(_)) => 2,
+        (Some(_), Some(_)) => 3,
+    };
+    let fresh = fresh && empty && copy.statements.len() == 8;
+    let statement = &copy.statements[if fresh { form + 4 } else { form }];
+    let n = tx
+        .execute(statement, &[lower, &upper])
+        .with_context(|| format!("copying a batch of {} into {}", copy.old, copy.new))?;
+    if !fresh && !copy.prune[form].is_empty() {
+        tx.execute(&copy.prune[form], &[lower, &upper])
+            .with_context(|| {
+                format!(
+                    "removing from {} the rows of a batch that {} no longer has",
+                    copy.new, copy.old
+                )
+            })?;
+    }
+    let last = upper.as_ref().map(serde_json::to_string).transpose()?;
+    tx.execute(
+        "INSERT INTO ra_migrate.backfill_checkpoint (table_name, last_key, rows_copied, done)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (table_name) DO UPDATE SET
+            last_key = coalesce(EXCLUDED.last_key, backfill_checkpoint.last_key),
+            rows_copied = backfill_checkpoint.rows_copied + EXCLUDED.rows_copied,
+            done = EXCLUDED.done, updated_at = now()",
+        &[&copy.new, &last, &(n as i64), &upper.is_none()],
+    )?;
+    tx.commit()?;
+    Ok((n, upper))
+}
+
+/// True when the error chain holds PostgreSQL's `unique_violation` (23505).
+fn is_unique_violation(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<postgres::Error>()
+            .and_then(|pe| pe.code())
+            .is_some_and(|c| *c == postgres::error::SqlState::UNIQUE_VIOLATION)
+    })
 }

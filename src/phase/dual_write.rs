@@ -323,6 +323,18 @@ fn sync_function(
     f
 }
 
+/// The `WHEN` of the row triggers on the new masters: a copy (the backfill's, or a trigger's) and a
+/// fetcher writing both layouts skip the function, which returns at once for them anyway. The
+/// executor evaluates it per row without entering PL/pgSQL, and an AFTER trigger whose `WHEN` is
+/// false queues no event: the backfill's inserts cost what plain inserts cost. It is evaluated
+/// when the row is written, with the settings in force then, as the function's own test would be
+/// (a trigger's copy runs and fires its after-triggers while it has `REPLICATING` on).
+fn unless_copying() -> String {
+    format!(
+        "current_setting('{REPLICATING}', true) IS DISTINCT FROM 'on' AND current_setting('{APP_DUAL_WRITE}', true) IS DISTINCT FROM 'on'"
+    )
+}
+
 /// On each new master with an ALWAYS identity column while dual-write runs: a writer's insert
 /// takes the value from the old table's identity sequence, as an insert into the old table would
 /// (one source of values while both layouts are written; phase 5 moves the new sequence past it).
@@ -384,8 +396,9 @@ fn identity_steps(cat: &Catalog, p: &Pair) -> Vec<Step> {
         Step::new(
             format!("identity values of inserts into {} come from {}", p.new_name, p.old.name),
             format!(
-                "CREATE TRIGGER {IDENTITY_TRIGGER} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {func}()",
-                cat.qualified(&p.new_name)
+                "CREATE TRIGGER {IDENTITY_TRIGGER} BEFORE INSERT ON {} FOR EACH ROW WHEN ({}) EXECUTE FUNCTION {func}()",
+                cat.qualified(&p.new_name),
+                unless_copying()
             ),
             Lock::ShareRowExclusive,
         ),
@@ -613,7 +626,8 @@ pub fn plan_apply(cat: &Catalog, mapping: &Mapping) -> Result<Plan> {
         steps.push(Step::new(
             format!("reverse trigger on {}: writers already moved to the new name keep the old table whole", p.new_name),
             format!(
-                "CREATE TRIGGER {REVERSE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH ROW EXECUTE FUNCTION {reverse}()"
+                "CREATE TRIGGER {REVERSE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {new_q} FOR EACH ROW WHEN ({}) EXECUTE FUNCTION {reverse}()",
+                unless_copying()
             ),
             Lock::ShareRowExclusive,
         ));

@@ -1484,7 +1484,7 @@ DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_races;
 
 -- Step 134: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
 -- Step 135: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
@@ -1508,7 +1508,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FO
 
 -- Step 140: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
 -- Step 141: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
@@ -1532,7 +1532,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR E
 
 -- Step 146: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
 -- Step 147: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
@@ -1556,7 +1556,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EA
 
 -- Step 152: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
 -- Step 153: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
@@ -1580,7 +1580,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR E
 
 -- Step 158: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
 -- Step 159: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
@@ -1604,7 +1604,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR 
 
 -- Step 164: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
 -- Step 165: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
@@ -1628,7 +1628,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EA
 
 -- Step 170: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
 -- Step 171: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
@@ -1652,7 +1652,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EAC
 
 -- Step 176: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
 -- Step 177: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
@@ -1676,7 +1676,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH
 
 -- Step 182: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
 -- Step 183: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
@@ -1700,7 +1700,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR 
 
 -- Step 188: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
 -- Step 189: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
