@@ -1118,7 +1118,7 @@ LOCK TABLE public.ra_bookmakers, public.ra_mst_bookmakers, public.ra_courses, pu
 
 -- Step 49: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
 -- Step 50: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
@@ -1142,7 +1142,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FO
 
 -- Step 55: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
 -- Step 56: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
@@ -1166,7 +1166,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR E
 
 -- Step 61: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
 -- Step 62: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
@@ -1190,7 +1190,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EA
 
 -- Step 67: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
 -- Step 68: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
@@ -1214,7 +1214,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR E
 
 -- Step 73: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
 -- Step 74: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
@@ -1238,7 +1238,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR 
 
 -- Step 79: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
 -- Step 80: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
@@ -1262,7 +1262,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EA
 
 -- Step 85: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
 -- Step 86: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
@@ -1286,7 +1286,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EAC
 
 -- Step 91: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
 -- Step 92: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
@@ -1310,7 +1310,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH
 
 -- Step 97: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
 -- Step 98: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
@@ -1334,7 +1334,7 @@ CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR 
 
 -- Step 103: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
-CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
+CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
 -- Step 104: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
