@@ -265,7 +265,13 @@ pub fn run(
         let (inserted, upper) = db::with_lock_retry(lock, &what, |_| {
             match batch(client, copy, lock, &lower, size, true) {
                 // A row the dual-write committed into the range meanwhile: the full way keeps it.
-                Err(e) if is_unique_violation(&e) => batch(client, copy, lock, &lower, size, false),
+                Err(e) if is_unique_violation(&e) => {
+                    tracing::info!(
+                        "a row written into {} meanwhile: its batch runs again with ON CONFLICT, keeping it",
+                        copy.new
+                    );
+                    batch(client, copy, lock, &lower, size, false)
+                }
                 other => other,
             }
         })?;

@@ -1,7 +1,7 @@
 //! Issue 17, dual-write side: writes on the new names before the backfill, REPEATABLE READ writers,
 //! re-applying phases 2 and 3, implicit relationships reported not enforced.
 
-use crate::common::{ok, ra, TestDb};
+use crate::common::{bin, ok, ra, TestDb};
 use postgres::error::SqlState;
 use postgres::Client;
 
@@ -566,4 +566,84 @@ fn rollback_of_the_archive_analyzes_the_restored_tables() {
         .map(|r| r.get(0))
         .collect();
     assert!(stale.is_empty(), "not analyzed by the rollback: {stale:?}");
+}
+
+/// A batch that found no row of the new table in its key range copies without `ON CONFLICT`; a
+/// row the dual-write commits into that range before the batch inserts makes the insert fail on
+/// the key, and the batch runs again the full way: the writer's row is kept, nothing is lost.
+#[test]
+fn a_row_the_dual_write_commits_into_a_fresh_batch_range_is_kept() {
+    use std::process::Stdio;
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["apply", "2", "--yes"]);
+    let mut c = db.client();
+    let id: String = c
+        .query_one("SELECT min(id) FROM ra_horses", &[])
+        .unwrap()
+        .get(0);
+    // The writer's transaction: the dual-write puts its row into the new table, not yet committed,
+    // so the backfill's look at the range finds it empty, then waits for the row's lock.
+    let mut w = db.client();
+    let mut tx = w.transaction().unwrap();
+    tx.execute(
+        "UPDATE ra_horses SET name = 'written meanwhile' WHERE id = $1",
+        &[&id],
+    )
+    .unwrap();
+    let child = bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["apply", "3", "--yes", "--soak", "0s"])
+        .env("RUST_LOG", "ra_migrate::phase::copy=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let waiting: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple') \
+                 AND query LIKE '%ra_mst_horses%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backfill never waited for the writer's row"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tx.commit().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("a row written into ra_mst_horses meanwhile"),
+        "the batch did not take the fallback: {stderr}"
+    );
+    let copied = horse_row(&mut c, "ra_mst_horses", &id).expect("the row in the new table");
+    assert!(copied.contains("written meanwhile"), "{copied}");
+    assert_eq!(Some(copied), horse_row(&mut c, "ra_horses", &id));
+    assert_eq!(
+        differences(
+            &mut c,
+            "ra_horses",
+            "ra_mst_horses",
+            "id, name, sire_id, dam_id"
+        ),
+        0
+    );
 }
