@@ -18,6 +18,6 @@ pub mod rehearsal;
 pub mod report;
 pub mod schema;
 pub mod state;
-pub mod worker;
+pub(crate) mod worker;
 
 pub use commands::run;

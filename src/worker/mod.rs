@@ -27,7 +27,7 @@ use crate::fetch::{self, Fetch, Tally};
 use crate::schema::mapping::Mapping;
 
 use schedule::{Job, Kind, Schedule};
-pub use slots::{overview, WorkerOverview};
+pub use slots::overview;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
