@@ -10,6 +10,26 @@
 //! expected top-level array is an error (the whole response is unusable). An element that is not
 //! even valid JSON on its own is split off its page by [`page::read_page`] and rejected here too.
 
+/// Implements [`RaceHead`] for a race type by its fields of those names.
+macro_rules! race_head {
+    ($t:ty) => {
+        impl super::RaceHead for $t {
+            fn race_id(&self) -> &Scalar {
+                &self.race_id
+            }
+            fn course_id(&self) -> &Scalar {
+                &self.course_id
+            }
+            fn off_dt(&self) -> &Scalar {
+                &self.off_dt
+            }
+            fn date(&self) -> &Scalar {
+                &self.date
+            }
+        }
+    };
+}
+
 mod bookmakers;
 mod course;
 mod horse;

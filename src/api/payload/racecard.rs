@@ -7,8 +7,7 @@ use serde_json::Value;
 use super::records::{Endpoint, OddsRecord, RaceRecord, RunnerRecord};
 use super::scalar::{list, Flag, Reader, Scalar};
 use super::{
-    bookmakers::bookmaker_code, race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceHead,
-    RaceStart,
+    bookmakers::bookmaker_code, race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceStart,
 };
 
 /// A racecard race as sent. Unknown fields are ignored; `runners` stay raw so each can be
@@ -117,20 +116,7 @@ pub struct RawOdds {
     pub updated: Scalar,
 }
 
-impl RaceHead for RacecardRace {
-    fn race_id(&self) -> &Scalar {
-        &self.race_id
-    }
-    fn course_id(&self) -> &Scalar {
-        &self.course_id
-    }
-    fn off_dt(&self) -> &Scalar {
-        &self.off_dt
-    }
-    fn date(&self) -> &Scalar {
-        &self.date
-    }
-}
+race_head!(RacecardRace);
 
 /// Converts the `racecards` array of one or more pages. Never fails: unusable races, runners and
 /// odds entries go to `rejected`, unreadable values to `warnings`.

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::records::{Endpoint, RaceRecord, RunnerRecord};
 use super::scalar::{list, position, Scalar};
-use super::{race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceHead, RaceStart};
+use super::{race_prologue, runner_prologue, FirstSeen, RaceBatch, RaceStart};
 
 /// A result race as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -91,20 +91,7 @@ pub struct ResultRunner {
     pub silk_url: Scalar,
 }
 
-impl RaceHead for ResultRace {
-    fn race_id(&self) -> &Scalar {
-        &self.race_id
-    }
-    fn course_id(&self) -> &Scalar {
-        &self.course_id
-    }
-    fn off_dt(&self) -> &Scalar {
-        &self.off_dt
-    }
-    fn date(&self) -> &Scalar {
-        &self.date
-    }
-}
+race_head!(ResultRace);
 
 /// Converts the `results` array of one or more pages. Never fails: unusable races and runners go
 /// to `rejected`, unreadable values to `warnings`.
