@@ -94,6 +94,8 @@ pub fn preview(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Prev
     };
     let mut refused_now = match engine::check_order(ctx.client, phase, direction) {
         Ok(()) => None,
+        // The state could not be read: that is an error, not a refusal to note.
+        Err(e) if e.chain().any(|c| c.is::<postgres::Error>()) => return Err(e),
         Err(e) => Some(format!("{e:#}")),
     };
     if refused_now.is_none() {
