@@ -633,14 +633,22 @@ pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
         ],
     )
     .context("taking the shared phase lock")?;
-    let phase: Option<i16> = tx
-        .query_one(
-            "SELECT max(phase) FROM ra_migrate.phase_state WHERE status <> 'rolled_back'",
+    let row = tx
+        .query_opt(
+            "SELECT phase, status = 'rolling_back' FROM ra_migrate.phase_state
+             WHERE status <> 'rolled_back' ORDER BY phase DESC LIMIT 1",
             &[],
         )
-        .context("reading the phase (has `ra-migrate init` run?)")?
-        .get(0);
-    let targets = Targets::for_phase(phase.map(Phase::from_number).transpose()?);
+        .context("reading the phase (has `ra-migrate init` run?)")?;
+    let phase: Option<i16> = row.as_ref().map(|r| r.get(0));
+    let mut targets = Targets::for_phase(phase.map(Phase::from_number).transpose()?);
+    if phase == Some(5) && row.is_some_and(|r| r.get::<_, bool>(1)) {
+        // A rollback of the archive has renamed the old tables back (in the transaction that
+        // recorded it as rolling back) and is carrying rows back: write both layouts, as in phase
+        // 4. Writing only the new names would put the fetchers on the other side of the write
+        // gate from every writer of the old names, each batch holding them all up.
+        targets.old = true;
+    }
     if targets.old && targets.new {
         tx.batch_execute(&format!(
             "SET LOCAL {} = 'on'",

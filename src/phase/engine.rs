@@ -88,6 +88,7 @@ pub fn plan_from(
         Phase::Archive => archive::plan(facts, mapping, direction)?,
     };
     check_plan(&mut plan, mapping)?;
+    lock_referenced_tables(&mut plan, cat);
     for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
         step.waits = step
             .locks_only
@@ -100,7 +101,24 @@ pub fn plan_from(
     }
     lock_up_front(&mut plan, cat, mapping);
     check_plan(&mut plan, mapping)?;
+    lock_referenced_tables(&mut plan, cat);
     Ok(plan)
+}
+
+/// Dropping a foreign key also takes ACCESS EXCLUSIVE on the table it references, which the
+/// statement does not name. Counted among the step's tables, that table is locked up front with
+/// the others; otherwise the drop would queue for it mid-transaction, while writers of every
+/// table already locked queue behind the transaction.
+fn lock_referenced_tables(plan: &mut Plan, cat: &Catalog) {
+    for step in plan.steps.iter_mut() {
+        for (table, name) in crate::schema::sql::dropped_constraints(&step.sql) {
+            let referenced = cat
+                .table(&table)
+                .and_then(|t| t.constraints.iter().find(|c| c.name == name))
+                .and_then(|c| c.ref_table.clone());
+            step.tables.extend(referenced);
+        }
+    }
 }
 
 /// Every transaction of the plan first takes, in one go, the strongest lock each existing table
@@ -208,6 +226,7 @@ fn lock_steps(order: &[(&str, super::Lock)], cat: &Catalog) -> Vec<Step> {
                 lock,
             );
             step.waits = run.iter().map(|(t, _)| t.to_string()).collect();
+            step.up_front = true;
             step
         })
         .collect()
@@ -499,6 +518,37 @@ fn needs(step: &Step, schema: &str) -> Vec<db::Need> {
         .collect()
 }
 
+/// When `steps` begins with a run of up-front `LOCK TABLE` steps: takes them without queueing if
+/// they come free within the policy's polling time ([`db::lock_without_queueing`]) and says how
+/// many steps that covered; 0 when they must run (and queue) as usual.
+fn lock_without_queueing(
+    tx: &mut postgres::Transaction,
+    steps: &[Step],
+    attempt: u32,
+    lock: &LockPolicy,
+    sent: &mut Vec<String>,
+) -> Result<usize> {
+    let run: Vec<String> = steps
+        .iter()
+        .map(|s| s.for_try(attempt))
+        .take_while(|s| s.up_front)
+        .map(|s| s.sql.clone())
+        .collect();
+    let (polls, taken) = db::lock_without_queueing(tx, &run, lock)?;
+    sent.extend(polls);
+    Ok(if taken { run.len() } else { 0 })
+}
+
+/// The locks of try `attempt` of `steps` that make writers wait.
+fn blocking_needs(steps: &[Step], attempt: u32, schema: &str) -> Vec<db::Need> {
+    steps
+        .iter()
+        .map(|s| s.for_try(attempt))
+        .filter(|s| s.lock.blocks_writers())
+        .flat_map(|s| needs(s, schema))
+        .collect()
+}
+
 /// Which step of a try is running, so a lock timeout can be traced to the locks it asked for.
 #[derive(Clone, Copy, Default)]
 struct Running {
@@ -537,20 +587,33 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
             step: None,
             attempt,
         });
+        db::cancel_autovacuums_in_the_way(
+            client,
+            &what,
+            &blocking_needs(&plan.steps, attempt, schema),
+        );
         statements.clear();
         let mut tx = begin(client, &lock, true, statements)?;
-        let mut exec = |tx: &mut postgres::Transaction, sql: &str| -> Result<()> {
-            statements.push(sql.to_string());
-            tx.batch_execute(sql).map_err(anyhow::Error::from)
-        };
+        let mut polled = 0;
         for (i, step) in plan.steps.iter().enumerate() {
             crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
             running.set(Running {
                 step: Some(i),
                 attempt,
             });
+            if i < polled {
+                continue;
+            }
+            let taken =
+                lock_without_queueing(&mut tx, &plan.steps[i..], attempt, &lock, statements)?;
+            if taken > 0 {
+                polled = i + taken;
+                continue;
+            }
             let step = step.for_try(attempt);
-            exec(&mut tx, &step.sql).with_context(|| format!("step {} ({})", i + 1, step.title))?;
+            statements.push(step.sql.clone());
+            tx.batch_execute(&step.sql)
+                .with_context(|| format!("step {} ({})", i + 1, step.title))?;
         }
         running.set(Running {
             step: None,
@@ -670,6 +733,7 @@ fn run_resumable(
         // transaction, taken under the exclusive phase lock.
         let group = &plan.steps[transaction.steps.clone()];
         let together = transaction.tx == Tx::Phase;
+        let phase_lock = transaction.phase_lock(&plan.steps);
         let what = if group.len() > 1 {
             format!("steps {} to {} (one transaction)", i + 1, i + group.len())
         } else {
@@ -698,13 +762,28 @@ fn run_resumable(
         let result =
             db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
                 tries = tries.max(attempt + 1);
+                db::cancel_autovacuums_in_the_way(
+                    client,
+                    &what,
+                    &blocking_needs(group, attempt, schema),
+                );
                 sent.clear();
-                let mut tx = begin(client, &lock, together, &mut sent)?;
+                let mut tx = begin(client, &lock, phase_lock, &mut sent)?;
+                let mut polled = 0;
                 for (k, s) in group.iter().enumerate() {
                     running.set(Running {
                         step: Some(k),
                         attempt,
                     });
+                    if k < polled {
+                        continue;
+                    }
+                    let taken =
+                        lock_without_queueing(&mut tx, &group[k..], attempt, &lock, &mut sent)?;
+                    if taken > 0 {
+                        polled = k + taken;
+                        continue;
+                    }
                     let s = s.for_try(attempt);
                     sent.push(s.sql.clone());
                     tx.batch_execute(&s.sql)

@@ -169,6 +169,10 @@ pub struct Step {
     /// locks in the reverse order, for writers that take the tables the other way round.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alternate: Option<Box<Step>>,
+    /// One of the `LOCK TABLE` statements a transaction begins with: each try first asks for them
+    /// with `NOWAIT` for a while, so writers do not queue behind a waiting request.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub up_front: bool,
 }
 
 impl Step {
@@ -185,6 +189,7 @@ impl Step {
             tolerate_fk_violation: false,
             locks_only: None,
             alternate: None,
+            up_front: false,
         }
     }
 
@@ -204,7 +209,10 @@ pub enum Tx {
     /// The phase's: consecutive such steps run together, under the exclusive phase lock (no
     /// writer is mid-transaction), with their table locks taken up front.
     Phase,
-    /// Its own, without the phase lock: a long `VALIDATE` or `ANALYZE` writers need not wait for.
+    /// Its own: a long `VALIDATE` or `ANALYZE` writers need not wait for runs without the phase
+    /// lock; a short step that makes writers wait (`ADD FOREIGN KEY ... NOT VALID`) takes it, so
+    /// the fetchers' batches drain before it asks for its table locks (see
+    /// [`Transaction::phase_lock`]).
     Own,
     /// One per keyset batch, each checkpointed: a copy.
     Batched,
@@ -215,6 +223,23 @@ pub enum Tx {
 pub struct Transaction {
     pub tx: Tx,
     pub steps: std::ops::Range<usize>,
+}
+
+impl Transaction {
+    /// Whether it runs under the exclusive phase lock: the phase's own transactions, and any other
+    /// one that makes writers wait. A try that asks for such table locks while a fetcher's batch
+    /// holds them waits out its `lock_timeout` with every writer of those tables queued behind it;
+    /// the phase lock closes the fetchers' gate and waits for their batches first, which writers
+    /// do not queue behind.
+    pub fn phase_lock(&self, steps: &[Step]) -> bool {
+        match self.tx {
+            Tx::Phase => true,
+            Tx::Own => steps[self.steps.clone()]
+                .iter()
+                .any(|s| s.lock.blocks_writers()),
+            Tx::Batched => false,
+        }
+    }
 }
 
 /// How `steps` run, transaction by transaction: the one derivation the executor, the up-front

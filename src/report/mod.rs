@@ -7,7 +7,7 @@ pub mod validate;
 
 use crate::pg::db::LockPolicy;
 use crate::phase::engine::Outcome;
-use crate::phase::{Direction, Plan, Transaction, Tx};
+use crate::phase::{Direction, Plan, Step, Transaction, Tx};
 use crate::report::status::StatusReport;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -49,6 +49,12 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
         lock.timeout.as_millis(),
         lock.retries
     ));
+    if plan.steps.iter().any(|s| s.up_front) {
+        out.push_str(&format!(
+            "-- Each try first asks for its up-front locks with NOWAIT, again every few ms for up to {}ms, so writers never queue behind a waiting request; only then does it queue for them.\n",
+            lock.poll.as_millis()
+        ));
+    }
     if blocking.is_empty() {
         out.push_str("-- No step takes a lock that blocks writers of existing tables.\n");
     } else {
@@ -69,7 +75,12 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
             .enumerate()
             .find(|(_, t)| t.steps.start == i)
         {
-            out.push_str(&transaction_boundary(k + 1, transactions.len(), t));
+            out.push_str(&transaction_boundary(
+                k + 1,
+                transactions.len(),
+                t,
+                &plan.steps,
+            ));
         }
         out.push_str(&format!("\n-- Step {}: {}\n", i + 1, s.title));
         let tables: Vec<&str> = s.tables.iter().map(String::as_str).collect();
@@ -100,7 +111,7 @@ pub fn plan_sql(plan: &Plan, lock: &LockPolicy) -> String {
 }
 
 /// Where a part of the plan (a transaction, or a copy's run of batches) begins, and how it runs.
-fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
+fn transaction_boundary(k: usize, of: usize, t: &Transaction, all: &[Step]) -> String {
     let steps = if t.steps.len() == 1 {
         format!("step {}", t.steps.start + 1)
     } else {
@@ -108,6 +119,7 @@ fn transaction_boundary(k: usize, of: usize, t: &Transaction) -> String {
     };
     let how = match t.tx {
         Tx::Phase => "one transaction under the exclusive phase lock",
+        Tx::Own if t.phase_lock(all) => "its own transaction under the exclusive phase lock",
         Tx::Own => "its own transaction, without the phase lock",
         Tx::Batched => "keyset batches, each its own transaction",
     };

@@ -557,3 +557,78 @@ fn the_archive_enforces_the_implicit_pedigree_relationships_and_rollback_drops_t
     )
     .unwrap();
 }
+
+/// While a rollback of the archive is under way (the old names are back, rows are being carried
+/// back), the built-in fetchers write both layouts as in phase 4, on the same side of the write
+/// gate as writers of the old names. Writing only the new names, as in phase 5, each of their
+/// batches would wait for every open transaction on an old name, and hold up every later one.
+#[test]
+fn during_a_rollback_of_the_archive_the_fetchers_write_both_layouts_without_waiting_for_old_name_writers(
+) {
+    use std::io::BufRead;
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    for p in 1..=5 {
+        apply(&db, p);
+    }
+    let point = "rollback 5: recording";
+    let mut child = bin()
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["rollback", "5", "--yes"])
+        .env("RA_MIGRATE_PAUSE_AT", point)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reached = format!("interruption point reached: {point}");
+    let mut seen = Vec::new();
+    let hit = std::io::BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .any(|l| {
+            let l = l.unwrap_or_default();
+            seen.push(l.clone());
+            l == reached
+        });
+    assert!(hit, "never reached {point}:\n{}", seen.join("\n"));
+    let mut c = db.client();
+    assert_eq!(status(&mut c, 5), "rolling_back");
+    // An outside writer of an old name, mid-transaction.
+    let mut outside = db.client();
+    outside
+        .batch_execute(
+            "BEGIN; UPDATE ra_jockeys SET name = name WHERE id = (SELECT min(id) FROM ra_jockeys)",
+        )
+        .unwrap();
+    // A fetcher's batch, through the write path's own reading of the phase.
+    let mut fetcher = db.client();
+    let mut tx = fetcher.transaction().unwrap();
+    tx.batch_execute("SET LOCAL statement_timeout = '3s'")
+        .unwrap();
+    let targets = ra_migrate::state::write_targets(&mut tx).unwrap();
+    assert!(targets.old && targets.new, "{targets:?}");
+    let t = Instant::now();
+    tx.batch_execute(
+        "INSERT INTO ra_jockeys (id, name) VALUES ('jky_rollback_5', 'During rollback 5');
+         INSERT INTO ra_mst_jockeys (id, name) VALUES ('jky_rollback_5', 'During rollback 5')",
+    )
+    .unwrap_or_else(|e| panic!("the fetcher's batch waited for the outside writer: {e}"));
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    tx.commit().unwrap();
+    outside.batch_execute("COMMIT").unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    ok(&db, &["rollback", "5", "--yes"]);
+    assert_eq!(status(&mut c, 5), "rolled_back");
+    for table in ["ra_jockeys", "ra_mst_jockeys"] {
+        let n: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE id = 'jky_rollback_5'"),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "{table}");
+    }
+}

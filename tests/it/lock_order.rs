@@ -341,6 +341,9 @@ fn an_autovacuum_in_the_way_is_cancelled_and_a_session_in_the_way_is_named() {
         "{out}"
     );
     assert!(autovacuum_on(&mut c, "ra_runners") != Some(pid));
+    // Cancelled before the try that needed the lock, not after it timed out behind it (writers
+    // of ra_runners would have queued behind that try for the whole lock_timeout).
+    assert!(!out.contains("lock not granted"), "{out}");
     c.batch_execute(
         "ALTER TABLE ra_runners RESET (autovacuum_vacuum_threshold, autovacuum_vacuum_scale_factor,
              autovacuum_analyze_threshold, autovacuum_vacuum_cost_delay, autovacuum_vacuum_cost_limit)",
@@ -446,4 +449,90 @@ fn a_phase_gets_in_between_fetcher_batches_that_never_pause() {
     let mut c = db.client();
     assert_eq!(ids(&mut c, "ra_courses", "crs_batch_"), written);
     eprintln!("phases 1 and 2 got in between the batches in {took:?}");
+}
+
+/// Each try asks for its up-front locks with NOWAIT, again and again, before it queues for them:
+/// while a long writer transaction keeps a phase out, other writers of the same table go straight
+/// through instead of queueing behind the phase's waiting lock request.
+#[test]
+fn writers_do_not_queue_behind_a_phase_waiting_for_its_locks() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    apply(&db, 1);
+    apply(&db, 2);
+    let mut c = db.client();
+    let ids: Vec<String> = c
+        .query("SELECT id FROM ra_jockeys ORDER BY id LIMIT 2", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let long = hold(
+        &db,
+        "lock_order_long_writer",
+        &format!("UPDATE ra_jockeys SET name = name WHERE id = '{}'", ids[0]),
+    );
+    let mut other = db.client();
+    let (waited, (code, out)) = std::thread::scope(|s| {
+        // A lock_timeout longer than the long transaction: a request that queued at once would
+        // stay queued until it ends, with every later writer of ra_jockeys behind it.
+        let rollback = s.spawn(|| {
+            run(
+                &db,
+                &["rollback", "2", "--yes", "--lock-timeout-ms", "5000"],
+            )
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        let t = Instant::now();
+        other
+            .execute(
+                "UPDATE ra_jockeys SET name = name WHERE id = $1",
+                &[&ids[1]],
+            )
+            .unwrap();
+        let waited = t.elapsed();
+        std::thread::sleep(Duration::from_millis(800));
+        drop(long);
+        (waited, rollback.join().unwrap())
+    });
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("verified: no problems found"), "{out}");
+    assert!(
+        waited < Duration::from_millis(500),
+        "a writer of ra_jockeys waited {waited:?} behind the phase's lock request"
+    );
+}
+
+/// Dropping a foreign key locks the table it references as well (ACCESS EXCLUSIVE), which the
+/// `DROP CONSTRAINT` statement does not name: rollback 3 takes those tables up front with the
+/// others, instead of queueing for them halfway through, every writer of the tables it already
+/// holds queued behind it.
+#[test]
+fn rollback_of_phase_3_locks_the_tables_its_dropped_foreign_keys_reference_up_front() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    apply(&db, 1);
+    apply(&db, 2);
+    apply(&db, 3);
+    let out = ok(&db, &["plan", "3", "--rollback", "--json"]);
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    let locked: String = steps
+        .iter()
+        .filter(|s| s["up_front"].as_bool() == Some(true))
+        .map(|s| s["sql"].as_str().unwrap().to_string())
+        .collect();
+    for referenced in [
+        "ra_mst_jockeys",
+        "ra_mst_trainers",
+        "ra_mst_owners",
+        "ra_mst_horses",
+    ] {
+        assert!(
+            locked.contains(&format!("public.{referenced}")),
+            "{referenced} is not locked up front: {locked}"
+        );
+    }
+    let out = ok(&db, &["rollback", "3", "--yes"]);
+    assert!(out.contains("verified: no problems found"), "{out}");
 }

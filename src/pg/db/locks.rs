@@ -34,6 +34,62 @@ pub fn exclusive_phase_lock_sql() -> String {
     )
 }
 
+/// Takes a transaction's up-front locks without queueing for them, when it can: the `LOCK TABLE`
+/// statements run with `NOWAIT` inside a savepoint; on a conflict the savepoint gives back what
+/// they got and they run again a few milliseconds later, for up to `policy.poll`. A queued lock
+/// request makes every later writer of the table queue behind it, for as long as it waits (up
+/// to `lock_timeout`), and a writer that holds one of the tables while it waits for another
+/// (one writing masters in another order than the tool locks them) waits out the whole
+/// `lock_timeout`. A request that never queues costs writers nothing. Returns the statements
+/// sent and whether the locks were taken; when not, the caller queues for them as before.
+pub fn lock_without_queueing(
+    tx: &mut impl postgres::GenericClient,
+    statements: &[String],
+    policy: &LockPolicy,
+) -> Result<(Vec<String>, bool)> {
+    if statements.is_empty() || policy.poll.is_zero() {
+        return Ok((vec![], false));
+    }
+    let nowait: Vec<String> = statements
+        .iter()
+        .map(|s| format!("{} NOWAIT", s.trim_end().trim_end_matches(';')))
+        .collect();
+    for s in &nowait {
+        // Every statement the tool runs is parsed first.
+        crate::schema::sql::split_and_parse(s)?;
+    }
+    let script = format!("SAVEPOINT ra_migrate_locks; {}", nowait.join("; "));
+    let deadline = std::time::Instant::now() + policy.poll;
+    let mut polls = 0u32;
+    loop {
+        polls += 1;
+        match tx.batch_execute(&script) {
+            Ok(()) => {
+                tx.batch_execute("RELEASE SAVEPOINT ra_migrate_locks")?;
+                let mut sent = vec![format!(
+                    "-- the up-front locks, with NOWAIT: taken on poll {polls}"
+                )];
+                sent.extend(nowait);
+                return Ok((sent, true));
+            }
+            Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT ra_migrate_locks")?;
+                if std::time::Instant::now() >= deadline {
+                    return Ok((
+                        vec![format!(
+                            "-- the up-front locks, with NOWAIT: not free on any of {polls} polls in {:?}; queueing for them",
+                            policy.poll
+                        )],
+                        false,
+                    ));
+                }
+                std::thread::sleep(jitter(Duration::from_millis(10)));
+            }
+            Err(e) => return Err(e).context("taking the up-front locks with NOWAIT"),
+        }
+    }
+}
+
 /// Opens the gate [`exclusive_phase_lock_sql`] closed, if a failed try left it closed.
 pub fn open_phase_gate(client: &mut Client) {
     let sql = format!(
@@ -59,6 +115,9 @@ pub struct LockPolicy {
     pub max_backoff: Duration,
     /// How long to wait, without using up tries, for an anti-wraparound autovacuum in the way.
     pub wraparound_wait: Duration,
+    /// How long each try first asks for its up-front locks with `NOWAIT`, again and again, before
+    /// it queues for them (see [`lock_without_queueing`]).
+    pub poll: Duration,
 }
 
 impl Default for LockPolicy {
@@ -72,6 +131,9 @@ impl Default for LockPolicy {
             max_backoff: Duration::from_secs(3),
             // Generous: such a vacuum of a big table takes hours, and cancelling it only restarts it.
             wraparound_wait: Duration::from_secs(6 * 3600),
+            // Long enough for the short write transactions of ordinary writers to leave gaps;
+            // the fetchers wait at the phase lock meanwhile, which they are built for.
+            poll: Duration::from_secs(1),
         }
     }
 }
@@ -325,6 +387,21 @@ pub fn blockers(client: &mut Client, needs: &[Need]) -> Result<Vec<Blocker>> {
         });
     }
     Ok(out)
+}
+
+/// Before a try whose locks would make writers wait: cancels every ordinary autovacuum holding a
+/// lock it needs. Found only after a timed-out try, a vacuum costs a whole `lock_timeout` during
+/// which writers queue behind the waiting try; cancelled first, the try waits only for writers.
+/// An anti-wraparound vacuum is left alone (the try then waits for it as before).
+pub fn cancel_autovacuums_in_the_way(client: &mut Client, what: &str, needs: &[Need]) {
+    match blockers(client, needs) {
+        Ok(found) => {
+            for b in found.iter().filter(|b| b.is_autovacuum() && !b.wraparound) {
+                cancel_autovacuum(client, what, b);
+            }
+        }
+        Err(e) => tracing::warn!("{what}: {e:#}"),
+    }
 }
 
 /// Cancels an ordinary autovacuum in the way, as PostgreSQL itself does for a lock request that

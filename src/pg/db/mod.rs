@@ -12,10 +12,10 @@ mod locks;
 mod redact;
 
 pub use locks::{
-    acquire_operator_lock, blockers, exclusive_phase_lock_sql, is_lock_timeout, modes_conflict,
-    open_phase_gate, operator_lock_holder, set_local_lock_timeout, set_session_lock_timeout,
-    with_lock_retry, with_lock_retry_on, Blocker, LockPolicy, Need, LOCK_CLASS, OPERATOR_LOCK,
-    PHASE_INTENT, PHASE_LOCK,
+    acquire_operator_lock, blockers, cancel_autovacuums_in_the_way, exclusive_phase_lock_sql,
+    is_lock_timeout, lock_without_queueing, modes_conflict, open_phase_gate, operator_lock_holder,
+    set_local_lock_timeout, set_session_lock_timeout, with_lock_retry, with_lock_retry_on, Blocker,
+    LockPolicy, Need, LOCK_CLASS, OPERATOR_LOCK, PHASE_INTENT, PHASE_LOCK,
 };
 use redact::redact_text_plain;
 pub use redact::{redact_text, redact_url};

@@ -143,6 +143,32 @@ pub fn table_refs(stmt: &Statement) -> BTreeSet<String> {
     Walker::run(&mut stmt, None).found
 }
 
+/// The constraints an `ALTER TABLE ... DROP CONSTRAINT` statement drops, as (table, constraint),
+/// both unqualified and folded as PostgreSQL folds them. Dropping a foreign key also takes
+/// ACCESS EXCLUSIVE on the table it references, which the statement does not name: the planner
+/// looks the constraint up to lock that table up front too. A statement that does not parse, or
+/// is not such a statement, drops nothing.
+pub fn dropped_constraints(sql: &str) -> Vec<(String, String)> {
+    let Ok(statements) = split_and_parse(sql) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for statement in statements {
+        let Statement::AlterTable(alter) = statement else {
+            continue;
+        };
+        let Some(table) = alter.name.0.last().map(names::part_name) else {
+            continue;
+        };
+        for op in &alter.operations {
+            if let sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } = op {
+                out.push((table.clone(), names::ident_name(name)));
+            }
+        }
+    }
+    out
+}
+
 /// Parses a script of any number of statements; any parse failure is an error.
 pub fn split_and_parse(sql: &str) -> Result<Vec<Statement>> {
     Ok(parse_located(sql)?.into_iter().map(|(_, s)| s).collect())
@@ -312,6 +338,21 @@ mod tests {
             Ok(c) => panic!("not refused: {sql} (tables {:?})", c.tables),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn dropped_constraints_are_named_with_their_table() {
+        assert_eq!(
+            dropped_constraints(
+                r#"ALTER TABLE public."Ra_Runners" DROP CONSTRAINT Ra_Runners_Jockey_FKey"#
+            ),
+            [(
+                "Ra_Runners".to_string(),
+                "ra_runners_jockey_fkey".to_string()
+            )]
+        );
+        assert!(dropped_constraints("ALTER TABLE ra_runners ADD COLUMN x int").is_empty());
+        assert!(dropped_constraints("DROP TABLE ra_runners").is_empty());
     }
 
     #[test]

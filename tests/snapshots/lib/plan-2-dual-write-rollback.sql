@@ -1,6 +1,7 @@
 -- ra-migrate plan: roll back phase 2 (dual-write)
 -- 85 steps in one transaction, with the phase recorded in the same transaction.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- Each try first asks for its up-front locks with NOWAIT, again every few ms for up to 1000ms, so writers never queue behind a waiting request; only then does it queue for them.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers.
 --
 -- Notes:

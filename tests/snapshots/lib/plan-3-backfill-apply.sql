@@ -81,7 +81,7 @@ WITH batch AS (SELECT id, name, horse_id, created_at, updated_at, total_runners,
 --   run as keyset batches of this statement ($1 = last key copied, $2 = last key of the batch):
 WITH batch AS (SELECT id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time" FROM public.ra_races WHERE (id) > (($1::text[])[1]::character varying(50)) AND (id) <= (($2::text[])[1]::character varying(50)) ORDER BY id FOR SHARE) INSERT INTO public.ra_mst_races AS n (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") SELECT id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time" FROM batch ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id, course_name = EXCLUDED.course_name, date = EXCLUDED.date, off_time = EXCLUDED.off_time, off_dt = EXCLUDED.off_dt, race_name = EXCLUDED.race_name, race_number = EXCLUDED.race_number, distance = EXCLUDED.distance, distance_round = EXCLUDED.distance_round, distance_f = EXCLUDED.distance_f, distance_m = EXCLUDED.distance_m, region = EXCLUDED.region, type = EXCLUDED.type, surface = EXCLUDED.surface, going = EXCLUDED.going, going_detailed = EXCLUDED.going_detailed, pattern = EXCLUDED.pattern, race_class = EXCLUDED.race_class, age_band = EXCLUDED.age_band, sex_restriction = EXCLUDED.sex_restriction, rating_band = EXCLUDED.rating_band, prize = EXCLUDED.prize, field_size = EXCLUDED.field_size, stalls = EXCLUDED.stalls, rail_movements = EXCLUDED.rail_movements, weather = EXCLUDED.weather, jumps = EXCLUDED.jumps, is_big_race = EXCLUDED.is_big_race, is_abandoned = EXCLUDED.is_abandoned, has_result = EXCLUDED.has_result, winning_time = EXCLUDED.winning_time, winning_time_detail = EXCLUDED.winning_time_detail, comments = EXCLUDED.comments, non_runners = EXCLUDED.non_runners, tote_win = EXCLUDED.tote_win, tote_pl = EXCLUDED.tote_pl, tote_ex = EXCLUDED.tote_ex, tote_csf = EXCLUDED.tote_csf, tote_tricast = EXCLUDED.tote_tricast, tote_trifecta = EXCLUDED.tote_trifecta, tip = EXCLUDED.tip, verdict = EXCLUDED.verdict, betting_forecast = EXCLUDED.betting_forecast, meet_id = EXCLUDED.meet_id, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "time" = EXCLUDED."time" WHERE ROW(n.course_id, n.course_name, n.date, n.off_time, n.off_dt, n.race_name, n.race_number, n.distance, n.distance_round, n.distance_f, n.distance_m, n.region, n.type, n.surface, n.going, n.going_detailed, n.pattern, n.race_class, n.age_band, n.sex_restriction, n.rating_band, n.prize, n.field_size, n.stalls, n.rail_movements, n.weather, n.jumps, n.is_big_race, n.is_abandoned, n.has_result, n.winning_time, n.winning_time_detail, n.comments, n.non_runners, n.tote_win, n.tote_pl, n.tote_ex, n.tote_csf, n.tote_tricast, n.tote_trifecta, n.tip, n.verdict, n.betting_forecast, n.meet_id, n.created_at, n.updated_at, n."time")::text IS DISTINCT FROM ROW(EXCLUDED.course_id, EXCLUDED.course_name, EXCLUDED.date, EXCLUDED.off_time, EXCLUDED.off_dt, EXCLUDED.race_name, EXCLUDED.race_number, EXCLUDED.distance, EXCLUDED.distance_round, EXCLUDED.distance_f, EXCLUDED.distance_m, EXCLUDED.region, EXCLUDED.type, EXCLUDED.surface, EXCLUDED.going, EXCLUDED.going_detailed, EXCLUDED.pattern, EXCLUDED.race_class, EXCLUDED.age_band, EXCLUDED.sex_restriction, EXCLUDED.rating_band, EXCLUDED.prize, EXCLUDED.field_size, EXCLUDED.stalls, EXCLUDED.rail_movements, EXCLUDED.weather, EXCLUDED.jumps, EXCLUDED.is_big_race, EXCLUDED.is_abandoned, EXCLUDED.has_result, EXCLUDED.winning_time, EXCLUDED.winning_time_detail, EXCLUDED.comments, EXCLUDED.non_runners, EXCLUDED.tote_win, EXCLUDED.tote_pl, EXCLUDED.tote_ex, EXCLUDED.tote_csf, EXCLUDED.tote_tricast, EXCLUDED.tote_trifecta, EXCLUDED.tip, EXCLUDED.verdict, EXCLUDED.betting_forecast, EXCLUDED.meet_id, EXCLUDED.created_at, EXCLUDED.updated_at, EXCLUDED."time")::text;
 
--- ==== part 11 of 52: step 11, its own transaction, without the phase lock ====
+-- ==== part 11 of 52: step 11, its own transaction under the exclusive phase lock ====
 
 -- Step 11: add ra_mst_sires_horse_id_fkey on ra_mst_sires(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses, ra_mst_sires wait while it runs); touches: ra_mst_horses, ra_mst_sires
@@ -93,7 +93,7 @@ ALTER TABLE public.ra_mst_sires ADD CONSTRAINT ra_mst_sires_horse_id_fkey FOREIG
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_mst_sires
 ALTER TABLE public.ra_mst_sires VALIDATE CONSTRAINT ra_mst_sires_horse_id_fkey;
 
--- ==== part 13 of 52: step 13, its own transaction, without the phase lock ====
+-- ==== part 13 of 52: step 13, its own transaction under the exclusive phase lock ====
 
 -- Step 13: add ra_mst_dams_horse_id_fkey on ra_mst_dams(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams, ra_mst_horses wait while it runs); touches: ra_mst_dams, ra_mst_horses
@@ -105,7 +105,7 @@ ALTER TABLE public.ra_mst_dams ADD CONSTRAINT ra_mst_dams_horse_id_fkey FOREIGN 
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_mst_dams
 ALTER TABLE public.ra_mst_dams VALIDATE CONSTRAINT ra_mst_dams_horse_id_fkey;
 
--- ==== part 15 of 52: step 15, its own transaction, without the phase lock ====
+-- ==== part 15 of 52: step 15, its own transaction under the exclusive phase lock ====
 
 -- Step 15: add ra_mst_damsires_horse_id_fkey on ra_mst_damsires(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires, ra_mst_horses wait while it runs); touches: ra_mst_damsires, ra_mst_horses
@@ -117,7 +117,7 @@ ALTER TABLE public.ra_mst_damsires ADD CONSTRAINT ra_mst_damsires_horse_id_fkey 
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_mst_damsires
 ALTER TABLE public.ra_mst_damsires VALIDATE CONSTRAINT ra_mst_damsires_horse_id_fkey;
 
--- ==== part 17 of 52: step 17, its own transaction, without the phase lock ====
+-- ==== part 17 of 52: step 17, its own transaction under the exclusive phase lock ====
 
 -- Step 17: add ra_mst_races_course_id_fkey on ra_mst_races(course_id) -> ra_mst_courses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses, ra_mst_races wait while it runs); touches: ra_mst_courses, ra_mst_races
@@ -129,7 +129,7 @@ ALTER TABLE public.ra_mst_races ADD CONSTRAINT ra_mst_races_course_id_fkey FOREI
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_mst_races
 ALTER TABLE public.ra_mst_races VALIDATE CONSTRAINT ra_mst_races_course_id_fkey;
 
--- ==== part 19 of 52: step 19, its own transaction, without the phase lock ====
+-- ==== part 19 of 52: step 19, its own transaction under the exclusive phase lock ====
 
 -- Step 19: add ra_horse_pedigree_horse_id_mst_fkey on ra_horse_pedigree(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_horses wait while it runs); touches: ra_horse_pedigree, ra_mst_horses
@@ -141,7 +141,7 @@ ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_horse_id_m
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_horse_id_mst_fkey;
 
--- ==== part 21 of 52: step 21, its own transaction, without the phase lock ====
+-- ==== part 21 of 52: step 21, its own transaction under the exclusive phase lock ====
 
 -- Step 21: add ra_runner_odds_bookmaker_id_mst_fkey on ra_runner_odds(bookmaker_id) -> ra_mst_bookmakers NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers, ra_runner_odds wait while it runs); touches: ra_mst_bookmakers, ra_runner_odds
@@ -153,7 +153,7 @@ ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_bookmaker_id_mst
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_bookmaker_id_mst_fkey;
 
--- ==== part 23 of 52: step 23, its own transaction, without the phase lock ====
+-- ==== part 23 of 52: step 23, its own transaction under the exclusive phase lock ====
 
 -- Step 23: add ra_runner_odds_horse_id_mst_fkey on ra_runner_odds(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses, ra_runner_odds wait while it runs); touches: ra_mst_horses, ra_runner_odds
@@ -165,7 +165,7 @@ ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_horse_id_mst_fke
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_horse_id_mst_fkey;
 
--- ==== part 25 of 52: step 25, its own transaction, without the phase lock ====
+-- ==== part 25 of 52: step 25, its own transaction under the exclusive phase lock ====
 
 -- Step 25: add ra_runner_odds_race_id_mst_fkey on ra_runner_odds(race_id) -> ra_mst_races NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races, ra_runner_odds wait while it runs); touches: ra_mst_races, ra_runner_odds
@@ -177,7 +177,7 @@ ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_race_id_mst_fkey
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_race_id_mst_fkey;
 
--- ==== part 27 of 52: step 27, its own transaction, without the phase lock ====
+-- ==== part 27 of 52: step 27, its own transaction under the exclusive phase lock ====
 
 -- Step 27: add ra_runners_dam_id_mst_fkey on ra_runners(dam_id) -> ra_mst_dams NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams, ra_runners wait while it runs); touches: ra_mst_dams, ra_runners
@@ -189,7 +189,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_dam_id_mst_fkey FOREIGN 
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_dam_id_mst_fkey;
 
--- ==== part 29 of 52: step 29, its own transaction, without the phase lock ====
+-- ==== part 29 of 52: step 29, its own transaction under the exclusive phase lock ====
 
 -- Step 29: add ra_runners_damsire_id_mst_fkey on ra_runners(damsire_id) -> ra_mst_damsires NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires, ra_runners wait while it runs); touches: ra_mst_damsires, ra_runners
@@ -201,7 +201,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_damsire_id_mst_fkey FORE
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_damsire_id_mst_fkey;
 
--- ==== part 31 of 52: step 31, its own transaction, without the phase lock ====
+-- ==== part 31 of 52: step 31, its own transaction under the exclusive phase lock ====
 
 -- Step 31: add ra_runners_horse_id_mst_fkey on ra_runners(horse_id) -> ra_mst_horses NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses, ra_runners wait while it runs); touches: ra_mst_horses, ra_runners
@@ -213,7 +213,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_horse_id_mst_fkey FOREIG
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_horse_id_mst_fkey;
 
--- ==== part 33 of 52: step 33, its own transaction, without the phase lock ====
+-- ==== part 33 of 52: step 33, its own transaction under the exclusive phase lock ====
 
 -- Step 33: add ra_runners_jockey_id_mst_fkey on ra_runners(jockey_id) -> ra_mst_jockeys NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys, ra_runners wait while it runs); touches: ra_mst_jockeys, ra_runners
@@ -225,7 +225,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_jockey_id_mst_fkey FOREI
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_jockey_id_mst_fkey;
 
--- ==== part 35 of 52: step 35, its own transaction, without the phase lock ====
+-- ==== part 35 of 52: step 35, its own transaction under the exclusive phase lock ====
 
 -- Step 35: add ra_runners_owner_id_mst_fkey on ra_runners(owner_id) -> ra_mst_owners NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners, ra_runners wait while it runs); touches: ra_mst_owners, ra_runners
@@ -237,7 +237,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_owner_id_mst_fkey FOREIG
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_owner_id_mst_fkey;
 
--- ==== part 37 of 52: step 37, its own transaction, without the phase lock ====
+-- ==== part 37 of 52: step 37, its own transaction under the exclusive phase lock ====
 
 -- Step 37: add ra_runners_race_id_mst_fkey on ra_runners(race_id) -> ra_mst_races NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races, ra_runners wait while it runs); touches: ra_mst_races, ra_runners
@@ -249,7 +249,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_race_id_mst_fkey FOREIGN
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_race_id_mst_fkey;
 
--- ==== part 39 of 52: step 39, its own transaction, without the phase lock ====
+-- ==== part 39 of 52: step 39, its own transaction under the exclusive phase lock ====
 
 -- Step 39: add ra_runners_sire_id_mst_fkey on ra_runners(sire_id) -> ra_mst_sires NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires, ra_runners wait while it runs); touches: ra_mst_sires, ra_runners
@@ -261,7 +261,7 @@ ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_sire_id_mst_fkey FOREIGN
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_mst_fkey;
 
--- ==== part 41 of 52: step 41, its own transaction, without the phase lock ====
+-- ==== part 41 of 52: step 41, its own transaction under the exclusive phase lock ====
 
 -- Step 41: add ra_runners_trainer_id_mst_fkey on ra_runners(trainer_id) -> ra_mst_trainers NOT VALID (new writes are checked from now on)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers, ra_runners wait while it runs); touches: ra_mst_trainers, ra_runners
