@@ -274,10 +274,17 @@ fn mirror_cte(cat: &Catalog, shape: &Shape, m: &MirrorShape) -> String {
     let v_keys: Vec<String> = shape.key.iter().map(|k| format!("v.c{k}")).collect();
     let same: Vec<String> = key_cols.iter().map(|k| format!("w.{k} = o.{k}")).collect();
     let o_cols: Vec<String> = cols.iter().map(|c| format!("o.{c}")).collect();
+    // The rows of the batch this statement left as they were are copied as they stand now, not as
+    // its snapshot saw them: `FOR SHARE` makes PostgreSQL return the latest committed version of a
+    // row another writer changed while this statement waited for it (the ON CONFLICT above waits
+    // for that writer). From the snapshot, a concurrent change that mirrored itself would be
+    // overwritten in the new master with the version before it. (`FOR KEY SHARE` does not
+    // conflict with an update that keeps the key, so it would still return the old version; the
+    // ON CONFLICT has locked these rows more strongly already.)
     format!(
         "m AS (INSERT INTO {new} AS n ({cols}){over} SELECT {cols} FROM (SELECT {cols} FROM w UNION ALL \
-         SELECT {o_cols} FROM {old} AS o WHERE ({o_keys}) IN (SELECT {v_keys} FROM v) \
-         AND NOT EXISTS (SELECT 1 FROM w WHERE {same})) AS s ON CONFLICT ({keys}) {action} RETURNING 1)",
+         SELECT * FROM (SELECT {o_cols} FROM {old} AS o WHERE ({o_keys}) IN (SELECT {v_keys} FROM v) \
+         AND NOT EXISTS (SELECT 1 FROM w WHERE {same}) FOR SHARE OF o) AS fresh) AS s ON CONFLICT ({keys}) {action} RETURNING 1)",
         new = cat.qualified(&m.new),
         old = cat.qualified(&m.old),
         cols = cols.join(", "),

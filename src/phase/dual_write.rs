@@ -862,64 +862,51 @@ fn prove_write_once(
     let key = key.join(", ");
     let cols: Vec<String> = p.columns.iter().map(|c| cat.quote(c)).collect();
     let row = format!("ROW({})::text", cols.join(", "));
-    // The key, typed by the old table's row type, as a value the key's index can find (the proof
-    // runs while phase 2 holds the masters: no scan of a whole table).
-    let at_key = format!(
-        "({key}) = (SELECT {key} FROM json_populate_record(NULL::{old_q}, $1::text::json))"
-    );
+    // Phase 2's transaction runs the proof while it holds every master, and writers wait for
+    // it: the statements go a few to a message (simple protocol), not one round trip each.
     let mut tx = client.transaction()?;
     // Below deadlock_timeout: a conflict with a writer costs this proof a retry, never the writer.
-    tx.batch_execute("SET LOCAL lock_timeout = '200ms'")?;
     // Lock the proving row in both layouts before touching either (old first, the order the
     // triggers use), on a row no writer holds right now.
-    let Some(k) = tx.query_opt(
-        &format!(
-            "SELECT row_to_json(x)::text FROM (
-                 SELECT {key} FROM {old_q} ORDER BY {key} LIMIT 1 FOR UPDATE SKIP LOCKED) x"
-        ),
-        &[],
-    )?
-    else {
+    let found = tx.simple_query(&format!(
+        "SET LOCAL lock_timeout = '200ms';
+         SELECT row_to_json(x)::text FROM (
+             SELECT {key} FROM {old_q} ORDER BY {key} LIMIT 1 FOR UPDATE SKIP LOCKED) x"
+    ))?;
+    let Some(k) = last_row(&found).and_then(|r| r.get(0)).map(str::to_string) else {
         return Ok(vec![]); // an empty (or entirely busy) table has nothing to prove with
     };
-    let k: String = k.get(0);
-    tx.query(
-        &format!("SELECT 1 FROM {new_q} WHERE {at_key} FOR UPDATE"),
-        &[&k],
-    )?;
-    let probe = |tx: &mut postgres::Transaction, table: &str| -> Result<Option<String>> {
-        Ok(tx
-            .query_opt(&format!("SELECT {row} FROM {table} WHERE {at_key}"), &[&k])?
-            .map(|r| r.get(0)))
-    };
-    let mut problems = Vec::new();
+    // The key, typed by the old table's row type, as a value the key's index can find (no scan
+    // of a whole table).
+    let at_key = format!(
+        "({key}) = (SELECT {key} FROM json_populate_record(NULL::{old_q}, {}::json))",
+        crate::schema::quote::escaped_literal(&k)
+    );
+    let probe = |table: &str| format!("(SELECT {row} FROM {table} WHERE {at_key})");
     // Remove the copy first (without mirroring that), so its reappearance can only come from
     // the trigger.
-    tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'on'; SAVEPOINT clear"))?;
+    tx.batch_execute(&format!(
+        "SELECT 1 FROM {new_q} WHERE {at_key} FOR UPDATE;
+         SET LOCAL {REPLICATING} = 'on'; SAVEPOINT clear"
+    ))?;
     if tx
-        .execute(&format!("DELETE FROM {new_q} WHERE {at_key}"), &[&k])
+        .batch_execute(&format!("DELETE FROM {new_q} WHERE {at_key}"))
         .is_err()
     {
         tx.batch_execute("ROLLBACK TO SAVEPOINT clear")?;
     }
-    tx.batch_execute(&format!("SET LOCAL {REPLICATING} = 'off'"))?;
+    let mut script = vec![format!("SET LOCAL {REPLICATING} = 'off'")];
     // The proof is the tool's statement, not a writer's: the old table's own triggers (an audit
     // trail, a sequence they draw from) must not act on it, even in a transaction rolled back.
     // Its lock (SHARE ROW EXCLUSIVE) is held by phase 2's transaction already, and otherwise
     // taken under the short lock_timeout like any other step of the proof.
-    for tg in p
-        .old
-        .triggers
-        .iter()
-        .filter(|t| !crate::schema::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
-    {
-        tx.batch_execute(&crate::schema::ddl::trigger_state_sql(
-            cat,
-            &p.old.name,
-            &tg.name,
-            "D",
-        ))?;
-    }
+    script.extend(
+        p.old
+            .triggers
+            .iter()
+            .filter(|t| !crate::schema::ddl::is_tool_trigger(&t.name) && t.enabled != "D")
+            .map(|tg| crate::schema::ddl::trigger_state_sql(cat, &p.old.name, &tg.name, "D")),
+    );
     // A no-op update a writer could make: the key set to itself, or (when the key is an ALWAYS
     // identity, which only takes DEFAULT) another column the old table lets an UPDATE set.
     let fixed = always_identity(p.old, &p.columns);
@@ -930,21 +917,25 @@ fn prove_write_once(
         .or_else(|| p.columns.iter().find(|c| !fixed.contains(c)))
         .unwrap_or(&p.key[0]);
     let noop = cat.quote(noop);
-    tx.execute(
-        &format!("UPDATE {old_q} SET {noop} = {noop} WHERE {at_key}"),
-        &[&k],
-    )?;
-    let (old_row, new_row) = (probe(&mut tx, &old_q)?, probe(&mut tx, &new_q)?);
+    script.push(format!("UPDATE {old_q} SET {noop} = {noop} WHERE {at_key}"));
+    script.push(format!("SELECT {}, {}", probe(&old_q), probe(&new_q)));
+    let rows = tx.simple_query(&script.join(";\n"))?;
+    let (old_row, new_row) = last_row(&rows)
+        .map(|r| (r.get(0).map(str::to_string), r.get(1).map(str::to_string)))
+        .unwrap_or_default();
+    let mut problems = Vec::new();
     if old_row != new_row {
         problems.push(format!(
             "{}: a plain UPDATE of key {k} did not reach {} (old {:?}, new {:?})",
             p.old.name, p.new_name, old_row, new_row
         ));
     }
-    tx.batch_execute("SAVEPOINT del")?;
-    match tx.execute(&format!("DELETE FROM {old_q} WHERE {at_key}"), &[&k]) {
-        Ok(_) => {
-            if probe(&mut tx, &new_q)?.is_some() {
+    match tx.simple_query(&format!(
+        "SAVEPOINT del; DELETE FROM {old_q} WHERE {at_key}; SELECT {}",
+        probe(&new_q)
+    )) {
+        Ok(rows) => {
+            if last_row(&rows).and_then(|r| r.get(0)).is_some() {
                 problems.push(format!(
                     "{}: a plain DELETE of key {k} did not reach {}",
                     p.old.name, p.new_name
@@ -956,6 +947,14 @@ fn prove_write_once(
     }
     tx.rollback()?;
     Ok(problems)
+}
+
+/// The last row a simple-protocol script returned.
+fn last_row(messages: &[postgres::SimpleQueryMessage]) -> Option<&postgres::SimpleQueryRow> {
+    messages.iter().rev().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(r) => Some(r),
+        _ => None,
+    })
 }
 
 /// After rollback: no trigger or function of phase 2 is left.

@@ -647,3 +647,75 @@ fn a_row_the_dual_write_commits_into_a_fresh_batch_range_is_kept() {
         0
     );
 }
+
+/// A fetcher batch that waits for another writer's row and then leaves it as it is copies it to
+/// the new master as that writer left it, not as the batch's snapshot saw it: otherwise the
+/// writer's change, already mirrored, is overwritten in the new master and the layouts drift
+/// apart (two fetchers writing the same horse at once, or a manual fix during a fetch).
+#[test]
+fn a_fetch_waiting_for_another_writers_row_mirrors_that_writers_version() {
+    let db = TestDb::legacy();
+    let range = ["--source", "synthetic", "--date", "2031-01-01"];
+    let fetch_day = [&["fetch", "racecards"][..], &range].concat();
+    ok(&db, &["init"]);
+    ok(&db, &["apply", "1", "--yes"]);
+    ok(&db, &["apply", "2", "--yes"]);
+    ok(&db, &fetch_day);
+    let mut c = db.client();
+    let horse: String = c
+        .query_one(
+            "SELECT h.id FROM ra_horses h JOIN ra_runners r ON r.horse_id = h.id
+             JOIN ra_races x ON x.id = r.race_id WHERE x.date = '2031-01-01' ORDER BY h.id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    // Another writer changes the horse (its trigger mirrors the change) and holds the row.
+    let mut writer = db.client();
+    writer
+        .batch_execute(&format!(
+            "BEGIN; UPDATE ra_horses SET updated_at = '2001-02-03 04:05:06' WHERE id = '{horse}'"
+        ))
+        .unwrap();
+    let url = db.url.clone();
+    let fetch = std::thread::spawn(move || crate::common::ra_url(&url, &fetch_day));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                 AND application_name LIKE 'ra-migrate %' AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fetch never waited for the writer's row"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    writer.batch_execute("COMMIT").unwrap();
+    let out = fetch.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<String> = ["ra_horses", "ra_mst_horses"]
+        .iter()
+        .map(|t| {
+            c.query_one(
+                &format!("SELECT t::text FROM {t} t WHERE id = $1"),
+                &[&horse],
+            )
+            .unwrap()
+            .get(0)
+        })
+        .collect();
+    assert!(rows[0].contains("2001-02-03 04:05:06"), "{}", rows[0]);
+    assert_eq!(rows[0], rows[1], "old and new master differ for {horse}");
+}

@@ -1,6 +1,7 @@
 -- ra-migrate plan: roll back phase 5 (archive)
--- 232 steps in 24 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
+-- 226 steps in 24 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- Each try first asks for its up-front locks with NOWAIT, again every few ms for up to 1000ms, so writers never queue behind a waiting request; only then does it queue for them.
 -- Writers of these tables wait while a step holds its lock: ra_horse_pedigree, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_old_bookmakers, ra_old_courses, ra_old_dams, ra_old_damsires, ra_old_horses, ra_old_jockeys, ra_old_owners, ra_old_race_results, ra_old_races, ra_old_sires, ra_old_trainers, ra_runner_odds, ra_runners.
 --
 -- Notes:
@@ -15,7 +16,7 @@
 --   * ra_damsires: 0 row(s) inserted, updated, deleted or truncated in ra_mst_damsires since the archive are carried back
 --   * ra_races: 0 row(s) inserted, updated, deleted or truncated in ra_mst_races since the archive are carried back
 
--- ==== part 1 of 24: steps 1 to 209, one transaction under the exclusive phase lock ====
+-- ==== part 1 of 24: steps 1 to 203, one transaction under the exclusive phase lock ====
 
 -- Step 1: guard: TRUNCATE on an old master would silently desynchronise its copy, so it is refused while dual-write runs
 --   lock: none; touches: -
@@ -1167,90 +1168,66 @@ LOCK TABLE public.ra_old_owners IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.ra_mst_owners IN SHARE ROW EXCLUSIVE MODE;
 
 -- Step 60: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires
-LOCK TABLE public.ra_old_sires IN ACCESS EXCLUSIVE MODE;
+--   lock: ACCESS EXCLUSIVE (writers of ra_mst_dams, ra_mst_damsires, ra_mst_sires, ra_old_dams, ra_old_damsires, ra_old_races, ra_old_sires wait while it runs); touches: ra_mst_dams, ra_mst_damsires, ra_mst_sires, ra_old_dams, ra_old_damsires, ra_old_races, ra_old_sires
+LOCK TABLE public.ra_old_sires, public.ra_mst_sires, public.ra_old_dams, public.ra_mst_dams, public.ra_old_damsires, public.ra_mst_damsires, public.ra_old_races IN ACCESS EXCLUSIVE MODE;
 
 -- Step 61: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
-LOCK TABLE public.ra_mst_sires IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 62: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_old_dams
-LOCK TABLE public.ra_old_dams IN ACCESS EXCLUSIVE MODE;
-
--- Step 63: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
-LOCK TABLE public.ra_mst_dams IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 64: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_old_damsires
-LOCK TABLE public.ra_old_damsires IN ACCESS EXCLUSIVE MODE;
-
--- Step 65: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
-LOCK TABLE public.ra_mst_damsires IN SHARE ROW EXCLUSIVE MODE;
-
--- Step 66: take the ACCESS EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
---   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races
-LOCK TABLE public.ra_old_races IN ACCESS EXCLUSIVE MODE;
-
--- Step 67: take the SHARE ROW EXCLUSIVE locks of this transaction up front, in writers' order (every other try in the reverse order)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 LOCK TABLE public.ra_mst_races IN SHARE ROW EXCLUSIVE MODE;
 
--- Step 68: give ra_old_bookmakers its name back
+-- Step 62: give ra_old_bookmakers its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_bookmakers wait while it runs); touches: ra_bookmakers, ra_old_bookmakers
 ALTER TABLE public.ra_old_bookmakers RENAME TO ra_bookmakers;
 
--- Step 69: give ra_old_courses its name back
+-- Step 63: give ra_old_courses its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_courses wait while it runs); touches: ra_courses, ra_old_courses
 ALTER TABLE public.ra_old_courses RENAME TO ra_courses;
 
--- Step 70: give ra_old_horses its name back
+-- Step 64: give ra_old_horses its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_horses wait while it runs); touches: ra_horses, ra_old_horses
 ALTER TABLE public.ra_old_horses RENAME TO ra_horses;
 
--- Step 71: give ra_old_jockeys its name back
+-- Step 65: give ra_old_jockeys its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_jockeys wait while it runs); touches: ra_jockeys, ra_old_jockeys
 ALTER TABLE public.ra_old_jockeys RENAME TO ra_jockeys;
 
--- Step 72: give ra_old_trainers its name back
+-- Step 66: give ra_old_trainers its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_trainers wait while it runs); touches: ra_old_trainers, ra_trainers
 ALTER TABLE public.ra_old_trainers RENAME TO ra_trainers;
 
--- Step 73: give ra_old_owners its name back
+-- Step 67: give ra_old_owners its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_owners wait while it runs); touches: ra_old_owners, ra_owners
 ALTER TABLE public.ra_old_owners RENAME TO ra_owners;
 
--- Step 74: give ra_old_sires its name back
+-- Step 68: give ra_old_sires its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_sires wait while it runs); touches: ra_old_sires, ra_sires
 ALTER TABLE public.ra_old_sires RENAME TO ra_sires;
 
--- Step 75: give ra_old_dams its name back
+-- Step 69: give ra_old_dams its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_dams wait while it runs); touches: ra_dams, ra_old_dams
 ALTER TABLE public.ra_old_dams RENAME TO ra_dams;
 
--- Step 76: give ra_old_damsires its name back
+-- Step 70: give ra_old_damsires its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_damsires wait while it runs); touches: ra_damsires, ra_old_damsires
 ALTER TABLE public.ra_old_damsires RENAME TO ra_damsires;
 
--- Step 77: give ra_old_races its name back
+-- Step 71: give ra_old_races its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_races wait while it runs); touches: ra_old_races, ra_races
 ALTER TABLE public.ra_old_races RENAME TO ra_races;
 
--- Step 78: give ra_old_race_results its name back
+-- Step 72: give ra_old_race_results its name back
 --   lock: ACCESS EXCLUSIVE (writers of ra_old_race_results wait while it runs); touches: ra_old_race_results, ra_race_results
 ALTER TABLE public.ra_old_race_results RENAME TO ra_race_results;
 
--- Step 79: publish ra_horses in supabase_realtime again, as before the archive
+-- Step 73: publish ra_horses in supabase_realtime again, as before the archive
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
 ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_horses;
 
--- Step 80: publish ra_races in supabase_realtime again, as before the archive
+-- Step 74: publish ra_races in supabase_realtime again, as before the archive
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
 ALTER PUBLICATION supabase_realtime ADD TABLE public.ra_races;
 
--- Step 81: carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)
+-- Step 75: carry every row changed in the new masters since the archive back into the old ones (removed, then put back as it is now, in one statement)
 --   lock: ROW EXCLUSIVE; touches: archive_changes, ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_races, ra_sires, ra_trainers
 WITH gone_0 AS (DELETE FROM public.ra_bookmakers o USING ra_migrate.archive_changes c WHERE c.table_name = 'ra_mst_bookmakers' AND o.id = c.key_parts[1]::bigint RETURNING 1),
 back_0 AS (INSERT INTO public.ra_bookmakers (id, name, code, is_active, created_at, type) SELECT n.id, n.name, n.code, n.is_active, n.created_at, n.type FROM ra_migrate.archive_changes c JOIN public.ra_mst_bookmakers n ON n.id = c.key_parts[1]::bigint WHERE c.table_name = 'ra_mst_bookmakers' AND (SELECT count(*) FROM gone_0) >= 0 RETURNING 1),
@@ -1274,652 +1251,652 @@ gone_9 AS (DELETE FROM public.ra_races o USING ra_migrate.archive_changes c WHER
 back_9 AS (INSERT INTO public.ra_races (id, course_id, course_name, date, off_time, off_dt, race_name, race_number, distance, distance_round, distance_f, distance_m, region, type, surface, going, going_detailed, pattern, race_class, age_band, sex_restriction, rating_band, prize, field_size, stalls, rail_movements, weather, jumps, is_big_race, is_abandoned, has_result, winning_time, winning_time_detail, comments, non_runners, tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta, tip, verdict, betting_forecast, meet_id, created_at, updated_at, "time") SELECT n.id, n.course_id, n.course_name, n.date, n.off_time, n.off_dt, n.race_name, n.race_number, n.distance, n.distance_round, n.distance_f, n.distance_m, n.region, n.type, n.surface, n.going, n.going_detailed, n.pattern, n.race_class, n.age_band, n.sex_restriction, n.rating_band, n.prize, n.field_size, n.stalls, n.rail_movements, n.weather, n.jumps, n.is_big_race, n.is_abandoned, n.has_result, n.winning_time, n.winning_time_detail, n.comments, n.non_runners, n.tote_win, n.tote_pl, n.tote_ex, n.tote_csf, n.tote_tricast, n.tote_trifecta, n.tip, n.verdict, n.betting_forecast, n.meet_id, n.created_at, n.updated_at, n."time" FROM ra_migrate.archive_changes c JOIN public.ra_mst_races n ON n.id = c.key_parts[1]::character varying(50) WHERE c.table_name = 'ra_mst_races' AND (SELECT count(*) FROM gone_9) >= 0 RETURNING 1)
 SELECT 1;
 
--- Step 82: move ra_bookmakers_id_seq past every id ra_mst_bookmakers_id_seq handed out
+-- Step 76: move ra_bookmakers_id_seq past every id ra_mst_bookmakers_id_seq handed out
 --   lock: none; touches: ra_bookmakers_id_seq, ra_mst_bookmakers_id_seq
 SELECT setval('public.ra_bookmakers_id_seq', greatest(t.last_value, f.last_value), true) FROM public.ra_bookmakers_id_seq t, public.ra_mst_bookmakers_id_seq f;
 
--- Step 83: ra_mst_bookmakers.id takes its ids from ra_bookmakers_id_seq from now on
+-- Step 77: ra_mst_bookmakers.id takes its ids from ra_bookmakers_id_seq from now on
 --   lock: ACCESS EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_bookmakers_id_seq, ra_mst_bookmakers
 ALTER TABLE public.ra_mst_bookmakers ALTER COLUMN id SET DEFAULT nextval('public.ra_bookmakers_id_seq'::regclass);
 
--- Step 84: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture
+-- Step 78: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_bookmakers;
 
--- Step 85: drop ra_migrate.capture_ra_mst_bookmakers
+-- Step 79: drop ra_migrate.capture_ra_mst_bookmakers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_bookmakers();
 
--- Step 86: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture_truncate
+-- Step 80: stop recording changes to ra_mst_bookmakers: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_bookmakers;
 
--- Step 87: drop ra_migrate.capture_truncate_ra_mst_bookmakers
+-- Step 81: drop ra_migrate.capture_truncate_ra_mst_bookmakers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_bookmakers();
 
--- Step 88: stop recording changes to ra_mst_courses: drop ra_migrate_capture
+-- Step 82: stop recording changes to ra_mst_courses: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_courses;
 
--- Step 89: drop ra_migrate.capture_ra_mst_courses
+-- Step 83: drop ra_migrate.capture_ra_mst_courses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_courses();
 
--- Step 90: stop recording changes to ra_mst_courses: drop ra_migrate_capture_truncate
+-- Step 84: stop recording changes to ra_mst_courses: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_courses;
 
--- Step 91: drop ra_migrate.capture_truncate_ra_mst_courses
+-- Step 85: drop ra_migrate.capture_truncate_ra_mst_courses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_courses();
 
--- Step 92: stop recording changes to ra_mst_horses: drop ra_migrate_capture
+-- Step 86: stop recording changes to ra_mst_horses: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_horses;
 
--- Step 93: drop ra_migrate.capture_ra_mst_horses
+-- Step 87: drop ra_migrate.capture_ra_mst_horses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_horses();
 
--- Step 94: stop recording changes to ra_mst_horses: drop ra_migrate_capture_truncate
+-- Step 88: stop recording changes to ra_mst_horses: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_horses;
 
--- Step 95: drop ra_migrate.capture_truncate_ra_mst_horses
+-- Step 89: drop ra_migrate.capture_truncate_ra_mst_horses
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_horses();
 
--- Step 96: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture
+-- Step 90: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_jockeys;
 
--- Step 97: drop ra_migrate.capture_ra_mst_jockeys
+-- Step 91: drop ra_migrate.capture_ra_mst_jockeys
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_jockeys();
 
--- Step 98: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture_truncate
+-- Step 92: stop recording changes to ra_mst_jockeys: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_jockeys;
 
--- Step 99: drop ra_migrate.capture_truncate_ra_mst_jockeys
+-- Step 93: drop ra_migrate.capture_truncate_ra_mst_jockeys
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_jockeys();
 
--- Step 100: stop recording changes to ra_mst_trainers: drop ra_migrate_capture
+-- Step 94: stop recording changes to ra_mst_trainers: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_trainers;
 
--- Step 101: drop ra_migrate.capture_ra_mst_trainers
+-- Step 95: drop ra_migrate.capture_ra_mst_trainers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_trainers();
 
--- Step 102: stop recording changes to ra_mst_trainers: drop ra_migrate_capture_truncate
+-- Step 96: stop recording changes to ra_mst_trainers: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_trainers;
 
--- Step 103: drop ra_migrate.capture_truncate_ra_mst_trainers
+-- Step 97: drop ra_migrate.capture_truncate_ra_mst_trainers
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_trainers();
 
--- Step 104: stop recording changes to ra_mst_owners: drop ra_migrate_capture
+-- Step 98: stop recording changes to ra_mst_owners: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_owners;
 
--- Step 105: drop ra_migrate.capture_ra_mst_owners
+-- Step 99: drop ra_migrate.capture_ra_mst_owners
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_owners();
 
--- Step 106: stop recording changes to ra_mst_owners: drop ra_migrate_capture_truncate
+-- Step 100: stop recording changes to ra_mst_owners: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_owners;
 
--- Step 107: drop ra_migrate.capture_truncate_ra_mst_owners
+-- Step 101: drop ra_migrate.capture_truncate_ra_mst_owners
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_owners();
 
--- Step 108: stop recording changes to ra_mst_sires: drop ra_migrate_capture
+-- Step 102: stop recording changes to ra_mst_sires: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_sires;
 
--- Step 109: drop ra_migrate.capture_ra_mst_sires
+-- Step 103: drop ra_migrate.capture_ra_mst_sires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_sires();
 
--- Step 110: stop recording changes to ra_mst_sires: drop ra_migrate_capture_truncate
+-- Step 104: stop recording changes to ra_mst_sires: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_sires;
 
--- Step 111: drop ra_migrate.capture_truncate_ra_mst_sires
+-- Step 105: drop ra_migrate.capture_truncate_ra_mst_sires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_sires();
 
--- Step 112: stop recording changes to ra_mst_dams: drop ra_migrate_capture
+-- Step 106: stop recording changes to ra_mst_dams: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_dams;
 
--- Step 113: drop ra_migrate.capture_ra_mst_dams
+-- Step 107: drop ra_migrate.capture_ra_mst_dams
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_dams();
 
--- Step 114: stop recording changes to ra_mst_dams: drop ra_migrate_capture_truncate
+-- Step 108: stop recording changes to ra_mst_dams: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_dams;
 
--- Step 115: drop ra_migrate.capture_truncate_ra_mst_dams
+-- Step 109: drop ra_migrate.capture_truncate_ra_mst_dams
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_dams();
 
--- Step 116: stop recording changes to ra_mst_damsires: drop ra_migrate_capture
+-- Step 110: stop recording changes to ra_mst_damsires: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_damsires;
 
--- Step 117: drop ra_migrate.capture_ra_mst_damsires
+-- Step 111: drop ra_migrate.capture_ra_mst_damsires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_damsires();
 
--- Step 118: stop recording changes to ra_mst_damsires: drop ra_migrate_capture_truncate
+-- Step 112: stop recording changes to ra_mst_damsires: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_damsires;
 
--- Step 119: drop ra_migrate.capture_truncate_ra_mst_damsires
+-- Step 113: drop ra_migrate.capture_truncate_ra_mst_damsires
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_damsires();
 
--- Step 120: stop recording changes to ra_mst_races: drop ra_migrate_capture
+-- Step 114: stop recording changes to ra_mst_races: drop ra_migrate_capture
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 DROP TRIGGER ra_migrate_capture ON public.ra_mst_races;
 
--- Step 121: drop ra_migrate.capture_ra_mst_races
+-- Step 115: drop ra_migrate.capture_ra_mst_races
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_ra_mst_races();
 
--- Step 122: stop recording changes to ra_mst_races: drop ra_migrate_capture_truncate
+-- Step 116: stop recording changes to ra_mst_races: drop ra_migrate_capture_truncate
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 DROP TRIGGER ra_migrate_capture_truncate ON public.ra_mst_races;
 
--- Step 123: drop ra_migrate.capture_truncate_ra_mst_races
+-- Step 117: drop ra_migrate.capture_truncate_ra_mst_races
 --   lock: none; touches: -
 DROP FUNCTION IF EXISTS ra_migrate.capture_truncate_ra_mst_races();
 
--- Step 124: clear any reverse trigger left on ra_mst_bookmakers
+-- Step 118: clear any reverse trigger left on ra_mst_bookmakers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_bookmakers;
 
--- Step 125: clear any reverse trigger left on ra_mst_courses
+-- Step 119: clear any reverse trigger left on ra_mst_courses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_courses;
 
--- Step 126: clear any reverse trigger left on ra_mst_horses
+-- Step 120: clear any reverse trigger left on ra_mst_horses
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_horses;
 
--- Step 127: clear any reverse trigger left on ra_mst_jockeys
+-- Step 121: clear any reverse trigger left on ra_mst_jockeys
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_jockeys;
 
--- Step 128: clear any reverse trigger left on ra_mst_trainers
+-- Step 122: clear any reverse trigger left on ra_mst_trainers
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_trainers;
 
--- Step 129: clear any reverse trigger left on ra_mst_owners
+-- Step 123: clear any reverse trigger left on ra_mst_owners
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_owners;
 
--- Step 130: clear any reverse trigger left on ra_mst_sires
+-- Step 124: clear any reverse trigger left on ra_mst_sires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_sires;
 
--- Step 131: clear any reverse trigger left on ra_mst_dams
+-- Step 125: clear any reverse trigger left on ra_mst_dams
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_dams;
 
--- Step 132: clear any reverse trigger left on ra_mst_damsires
+-- Step 126: clear any reverse trigger left on ra_mst_damsires
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_damsires;
 
--- Step 133: clear any reverse trigger left on ra_mst_races
+-- Step 127: clear any reverse trigger left on ra_mst_races
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 DROP TRIGGER IF EXISTS ra_migrate_reverse_write ON public.ra_mst_races;
 
--- Step 134: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
+-- Step 128: reverse trigger on ra_mst_bookmakers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_bookmakers();
 
--- Step 135: refuse writers' statements on ra_mst_bookmakers until it is backfilled
+-- Step 129: refuse writers' statements on ra_mst_bookmakers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 136: writers of public.ra_bookmakers join the write gate before they lock a row
+-- Step 130: writers of public.ra_bookmakers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 137: writers of public.ra_mst_bookmakers join the write gate before they lock a row
+-- Step 131: writers of public.ra_mst_bookmakers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_bookmakers wait while it runs); touches: ra_mst_bookmakers
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 138: dual-write trigger on ra_bookmakers
+-- Step 132: dual-write trigger on ra_bookmakers
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_bookmakers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_bookmakers();
 
--- Step 139: refuse TRUNCATE on ra_bookmakers while dual-write runs
+-- Step 133: refuse TRUNCATE on ra_bookmakers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_bookmakers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_bookmakers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 140: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
+-- Step 134: reverse trigger on ra_mst_courses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_courses();
 
--- Step 141: refuse writers' statements on ra_mst_courses until it is backfilled
+-- Step 135: refuse writers' statements on ra_mst_courses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 142: writers of public.ra_courses join the write gate before they lock a row
+-- Step 136: writers of public.ra_courses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 143: writers of public.ra_mst_courses join the write gate before they lock a row
+-- Step 137: writers of public.ra_mst_courses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_courses wait while it runs); touches: ra_mst_courses
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 144: dual-write trigger on ra_courses
+-- Step 138: dual-write trigger on ra_courses
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_courses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_courses();
 
--- Step 145: refuse TRUNCATE on ra_courses while dual-write runs
+-- Step 139: refuse TRUNCATE on ra_courses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_courses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_courses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 146: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
+-- Step 140: reverse trigger on ra_mst_horses: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_horses();
 
--- Step 147: refuse writers' statements on ra_mst_horses until it is backfilled
+-- Step 141: refuse writers' statements on ra_mst_horses until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 148: writers of public.ra_horses join the write gate before they lock a row
+-- Step 142: writers of public.ra_horses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 149: writers of public.ra_mst_horses join the write gate before they lock a row
+-- Step 143: writers of public.ra_mst_horses join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_horses wait while it runs); touches: ra_mst_horses
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 150: dual-write trigger on ra_horses
+-- Step 144: dual-write trigger on ra_horses
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_horses FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_horses();
 
--- Step 151: refuse TRUNCATE on ra_horses while dual-write runs
+-- Step 145: refuse TRUNCATE on ra_horses while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_horses
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_horses FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 152: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
+-- Step 146: reverse trigger on ra_mst_jockeys: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_jockeys();
 
--- Step 153: refuse writers' statements on ra_mst_jockeys until it is backfilled
+-- Step 147: refuse writers' statements on ra_mst_jockeys until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 154: writers of public.ra_jockeys join the write gate before they lock a row
+-- Step 148: writers of public.ra_jockeys join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 155: writers of public.ra_mst_jockeys join the write gate before they lock a row
+-- Step 149: writers of public.ra_mst_jockeys join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_jockeys wait while it runs); touches: ra_mst_jockeys
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 156: dual-write trigger on ra_jockeys
+-- Step 150: dual-write trigger on ra_jockeys
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_jockeys FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_jockeys();
 
--- Step 157: refuse TRUNCATE on ra_jockeys while dual-write runs
+-- Step 151: refuse TRUNCATE on ra_jockeys while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_jockeys
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_jockeys FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 158: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
+-- Step 152: reverse trigger on ra_mst_trainers: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_trainers();
 
--- Step 159: refuse writers' statements on ra_mst_trainers until it is backfilled
+-- Step 153: refuse writers' statements on ra_mst_trainers until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 160: writers of public.ra_trainers join the write gate before they lock a row
+-- Step 154: writers of public.ra_trainers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 161: writers of public.ra_mst_trainers join the write gate before they lock a row
+-- Step 155: writers of public.ra_mst_trainers join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_trainers wait while it runs); touches: ra_mst_trainers
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 162: dual-write trigger on ra_trainers
+-- Step 156: dual-write trigger on ra_trainers
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_trainers FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_trainers();
 
--- Step 163: refuse TRUNCATE on ra_trainers while dual-write runs
+-- Step 157: refuse TRUNCATE on ra_trainers while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_trainers
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_trainers FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 164: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
+-- Step 158: reverse trigger on ra_mst_owners: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_owners();
 
--- Step 165: refuse writers' statements on ra_mst_owners until it is backfilled
+-- Step 159: refuse writers' statements on ra_mst_owners until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 166: writers of public.ra_owners join the write gate before they lock a row
+-- Step 160: writers of public.ra_owners join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 167: writers of public.ra_mst_owners join the write gate before they lock a row
+-- Step 161: writers of public.ra_mst_owners join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_owners wait while it runs); touches: ra_mst_owners
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 168: dual-write trigger on ra_owners
+-- Step 162: dual-write trigger on ra_owners
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_owners FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_owners();
 
--- Step 169: refuse TRUNCATE on ra_owners while dual-write runs
+-- Step 163: refuse TRUNCATE on ra_owners while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_owners
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_owners FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 170: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
+-- Step 164: reverse trigger on ra_mst_sires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_sires();
 
--- Step 171: refuse writers' statements on ra_mst_sires until it is backfilled
+-- Step 165: refuse writers' statements on ra_mst_sires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 172: writers of public.ra_sires join the write gate before they lock a row
+-- Step 166: writers of public.ra_sires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 173: writers of public.ra_mst_sires join the write gate before they lock a row
+-- Step 167: writers of public.ra_mst_sires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_sires wait while it runs); touches: ra_mst_sires
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 174: dual-write trigger on ra_sires
+-- Step 168: dual-write trigger on ra_sires
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_sires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_sires();
 
--- Step 175: refuse TRUNCATE on ra_sires while dual-write runs
+-- Step 169: refuse TRUNCATE on ra_sires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_sires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_sires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 176: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
+-- Step 170: reverse trigger on ra_mst_dams: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_dams();
 
--- Step 177: refuse writers' statements on ra_mst_dams until it is backfilled
+-- Step 171: refuse writers' statements on ra_mst_dams until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 178: writers of public.ra_dams join the write gate before they lock a row
+-- Step 172: writers of public.ra_dams join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 179: writers of public.ra_mst_dams join the write gate before they lock a row
+-- Step 173: writers of public.ra_mst_dams join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_dams wait while it runs); touches: ra_mst_dams
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 180: dual-write trigger on ra_dams
+-- Step 174: dual-write trigger on ra_dams
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_dams FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_dams();
 
--- Step 181: refuse TRUNCATE on ra_dams while dual-write runs
+-- Step 175: refuse TRUNCATE on ra_dams while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_dams
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_dams FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 182: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
+-- Step 176: reverse trigger on ra_mst_damsires: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_damsires();
 
--- Step 183: refuse writers' statements on ra_mst_damsires until it is backfilled
+-- Step 177: refuse writers' statements on ra_mst_damsires until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 184: writers of public.ra_damsires join the write gate before they lock a row
+-- Step 178: writers of public.ra_damsires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 185: writers of public.ra_mst_damsires join the write gate before they lock a row
+-- Step 179: writers of public.ra_mst_damsires join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_damsires wait while it runs); touches: ra_mst_damsires
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 186: dual-write trigger on ra_damsires
+-- Step 180: dual-write trigger on ra_damsires
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_damsires FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_damsires();
 
--- Step 187: refuse TRUNCATE on ra_damsires while dual-write runs
+-- Step 181: refuse TRUNCATE on ra_damsires while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_damsires
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_damsires FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 188: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
+-- Step 182: reverse trigger on ra_mst_races: writers already moved to the new name keep the old table whole
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_reverse_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH ROW WHEN (current_setting('ra_migrate.replicating', true) IS DISTINCT FROM 'on' AND current_setting('ra_migrate.app_dual_write', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ra_migrate.reverse_write_ra_races();
 
--- Step 189: refuse writers' statements on ra_mst_races until it is backfilled
+-- Step 183: refuse writers' statements on ra_mst_races until it is backfilled
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_no_early_write BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_write_before_backfill();
 
--- Step 190: writers of public.ra_races join the write gate before they lock a row
+-- Step 184: writers of public.ra_races join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_races
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_old();
 
--- Step 191: writers of public.ra_mst_races join the write gate before they lock a row
+-- Step 185: writers of public.ra_mst_races join the write gate before they lock a row
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_mst_races wait while it runs); touches: ra_mst_races
 CREATE TRIGGER ra_migrate_write_gate BEFORE INSERT OR UPDATE OR DELETE ON public.ra_mst_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.write_gate_new();
 
--- Step 192: dual-write trigger on ra_races
+-- Step 186: dual-write trigger on ra_races
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_races
 CREATE TRIGGER ra_migrate_dual_write AFTER INSERT OR UPDATE OR DELETE ON public.ra_races FOR EACH ROW EXECUTE FUNCTION ra_migrate.dual_write_ra_races();
 
--- Step 193: refuse TRUNCATE on ra_races while dual-write runs
+-- Step 187: refuse TRUNCATE on ra_races while dual-write runs
 --   lock: SHARE ROW EXCLUSIVE; touches: ra_races
 CREATE TRIGGER ra_migrate_no_truncate BEFORE TRUNCATE ON public.ra_races FOR EACH STATEMENT EXECUTE FUNCTION ra_migrate.refuse_truncate_during_migration();
 
--- Step 194: stop enforcing ra_horse_pedigree_sire_id_mst_fkey on ra_horse_pedigree (added by the archive)
---   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+-- Step 188: stop enforcing ra_horse_pedigree_sire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_sires wait while it runs); touches: ra_horse_pedigree, ra_mst_sires
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_sire_id_mst_fkey;
 
--- Step 195: stop enforcing ra_horse_pedigree_dam_id_mst_fkey on ra_horse_pedigree (added by the archive)
---   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+-- Step 189: stop enforcing ra_horse_pedigree_dam_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_dams wait while it runs); touches: ra_horse_pedigree, ra_mst_dams
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_dam_id_mst_fkey;
 
--- Step 196: stop enforcing ra_horse_pedigree_damsire_id_mst_fkey on ra_horse_pedigree (added by the archive)
---   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+-- Step 190: stop enforcing ra_horse_pedigree_damsire_id_mst_fkey on ra_horse_pedigree (added by the archive)
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_mst_damsires wait while it runs); touches: ra_horse_pedigree, ra_mst_damsires
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_damsire_id_mst_fkey;
 
--- Step 197: restore ra_horse_pedigree_horse_id_fkey on ra_horse_pedigree (NOT VALID; validated below)
+-- Step 191: restore ra_horse_pedigree_horse_id_fkey on ra_horse_pedigree (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree, ra_horses
 ALTER TABLE public.ra_horse_pedigree ADD CONSTRAINT ra_horse_pedigree_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 198: restore ra_runner_odds_bookmaker_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 192: restore ra_runner_odds_bookmaker_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_bookmakers, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_bookmaker_id_fkey FOREIGN KEY (bookmaker_id) REFERENCES ra_bookmakers(id) NOT VALID;
 
--- Step 199: restore ra_runner_odds_horse_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 193: restore ra_runner_odds_horse_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_horses, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 200: restore ra_runner_odds_race_id_fkey on ra_runner_odds (NOT VALID; validated below)
+-- Step 194: restore ra_runner_odds_race_id_fkey on ra_runner_odds (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_races, ra_runner_odds
 ALTER TABLE public.ra_runner_odds ADD CONSTRAINT ra_runner_odds_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
 
--- Step 201: restore ra_runners_dam_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 195: restore ra_runners_dam_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_dams, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_dam_id_fkey FOREIGN KEY (dam_id) REFERENCES ra_dams(id) NOT VALID;
 
--- Step 202: restore ra_runners_damsire_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 196: restore ra_runners_damsire_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_damsires, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_damsire_id_fkey FOREIGN KEY (damsire_id) REFERENCES ra_damsires(id) NOT VALID;
 
--- Step 203: restore ra_runners_horse_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 197: restore ra_runners_horse_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_horses, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_horse_id_fkey FOREIGN KEY (horse_id) REFERENCES ra_horses(id) NOT VALID;
 
--- Step 204: restore ra_runners_jockey_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 198: restore ra_runners_jockey_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_jockeys, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_jockey_id_fkey FOREIGN KEY (jockey_id) REFERENCES ra_jockeys(id) NOT VALID;
 
--- Step 205: restore ra_runners_owner_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 199: restore ra_runners_owner_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_owners, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES ra_owners(id) NOT VALID;
 
--- Step 206: restore ra_runners_race_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 200: restore ra_runners_race_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_races, ra_runners
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_race_id_fkey FOREIGN KEY (race_id) REFERENCES ra_races(id) NOT VALID;
 
--- Step 207: restore ra_runners_sire_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 201: restore ra_runners_sire_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_sires
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_sire_id_fkey FOREIGN KEY (sire_id) REFERENCES ra_sires(id) NOT VALID;
 
--- Step 208: restore ra_runners_trainer_id_fkey on ra_runners (NOT VALID; validated below)
+-- Step 202: restore ra_runners_trainer_id_fkey on ra_runners (NOT VALID; validated below)
 --   lock: SHARE ROW EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners, ra_trainers
 ALTER TABLE public.ra_runners ADD CONSTRAINT ra_runners_trainer_id_fkey FOREIGN KEY (trainer_id) REFERENCES ra_trainers(id) NOT VALID;
 
--- Step 209: forget the recorded changes
+-- Step 203: forget the recorded changes
 --   lock: ROW EXCLUSIVE; touches: archive_changes
 DELETE FROM ra_migrate.archive_changes;
 
--- ==== part 2 of 24: step 210, its own transaction, without the phase lock ====
+-- ==== part 2 of 24: step 204, its own transaction, without the phase lock ====
 
--- Step 210: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
+-- Step 204: validate ra_horse_pedigree_horse_id_fkey without blocking writers of ra_horse_pedigree
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horse_pedigree
 ALTER TABLE public.ra_horse_pedigree VALIDATE CONSTRAINT ra_horse_pedigree_horse_id_fkey;
 
--- ==== part 3 of 24: step 211, its own transaction, without the phase lock ====
+-- ==== part 3 of 24: step 205, its own transaction, without the phase lock ====
 
--- Step 211: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
+-- Step 205: validate ra_runner_odds_bookmaker_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
 
--- ==== part 4 of 24: step 212, its own transaction, without the phase lock ====
+-- ==== part 4 of 24: step 206, its own transaction, without the phase lock ====
 
--- Step 212: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
+-- Step 206: validate ra_runner_odds_horse_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_horse_id_fkey;
 
--- ==== part 5 of 24: step 213, its own transaction, without the phase lock ====
+-- ==== part 5 of 24: step 207, its own transaction, without the phase lock ====
 
--- Step 213: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
+-- Step 207: validate ra_runner_odds_race_id_fkey without blocking writers of ra_runner_odds
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runner_odds
 ALTER TABLE public.ra_runner_odds VALIDATE CONSTRAINT ra_runner_odds_race_id_fkey;
 
--- ==== part 6 of 24: step 214, its own transaction, without the phase lock ====
+-- ==== part 6 of 24: step 208, its own transaction, without the phase lock ====
 
--- Step 214: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
+-- Step 208: validate ra_runners_dam_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_dam_id_fkey;
 
--- ==== part 7 of 24: step 215, its own transaction, without the phase lock ====
+-- ==== part 7 of 24: step 209, its own transaction, without the phase lock ====
 
--- Step 215: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
+-- Step 209: validate ra_runners_damsire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_damsire_id_fkey;
 
--- ==== part 8 of 24: step 216, its own transaction, without the phase lock ====
+-- ==== part 8 of 24: step 210, its own transaction, without the phase lock ====
 
--- Step 216: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
+-- Step 210: validate ra_runners_horse_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_horse_id_fkey;
 
--- ==== part 9 of 24: step 217, its own transaction, without the phase lock ====
+-- ==== part 9 of 24: step 211, its own transaction, without the phase lock ====
 
--- Step 217: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
+-- Step 211: validate ra_runners_jockey_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_jockey_id_fkey;
 
--- ==== part 10 of 24: step 218, its own transaction, without the phase lock ====
+-- ==== part 10 of 24: step 212, its own transaction, without the phase lock ====
 
--- Step 218: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
+-- Step 212: validate ra_runners_owner_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_owner_id_fkey;
 
--- ==== part 11 of 24: step 219, its own transaction, without the phase lock ====
+-- ==== part 11 of 24: step 213, its own transaction, without the phase lock ====
 
--- Step 219: validate ra_runners_race_id_fkey without blocking writers of ra_runners
+-- Step 213: validate ra_runners_race_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_race_id_fkey;
 
--- ==== part 12 of 24: step 220, its own transaction, without the phase lock ====
+-- ==== part 12 of 24: step 214, its own transaction, without the phase lock ====
 
--- Step 220: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
+-- Step 214: validate ra_runners_sire_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_sire_id_fkey;
 
--- ==== part 13 of 24: step 221, its own transaction, without the phase lock ====
+-- ==== part 13 of 24: step 215, its own transaction, without the phase lock ====
 
--- Step 221: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
+-- Step 215: validate ra_runners_trainer_id_fkey without blocking writers of ra_runners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_runners
 ALTER TABLE public.ra_runners VALIDATE CONSTRAINT ra_runners_trainer_id_fkey;
 
--- ==== part 14 of 24: step 222, its own transaction, without the phase lock ====
+-- ==== part 14 of 24: step 216, its own transaction, without the phase lock ====
 
--- Step 222: gather planner statistics of ra_bookmakers
+-- Step 216: gather planner statistics of ra_bookmakers
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_bookmakers
 ANALYZE public.ra_bookmakers;
 
--- ==== part 15 of 24: step 223, its own transaction, without the phase lock ====
+-- ==== part 15 of 24: step 217, its own transaction, without the phase lock ====
 
--- Step 223: gather planner statistics of ra_courses
+-- Step 217: gather planner statistics of ra_courses
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_courses
 ANALYZE public.ra_courses;
 
--- ==== part 16 of 24: step 224, its own transaction, without the phase lock ====
+-- ==== part 16 of 24: step 218, its own transaction, without the phase lock ====
 
--- Step 224: gather planner statistics of ra_horses
+-- Step 218: gather planner statistics of ra_horses
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_horses
 ANALYZE public.ra_horses;
 
--- ==== part 17 of 24: step 225, its own transaction, without the phase lock ====
+-- ==== part 17 of 24: step 219, its own transaction, without the phase lock ====
 
--- Step 225: gather planner statistics of ra_jockeys
+-- Step 219: gather planner statistics of ra_jockeys
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_jockeys
 ANALYZE public.ra_jockeys;
 
--- ==== part 18 of 24: step 226, its own transaction, without the phase lock ====
+-- ==== part 18 of 24: step 220, its own transaction, without the phase lock ====
 
--- Step 226: gather planner statistics of ra_trainers
+-- Step 220: gather planner statistics of ra_trainers
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_trainers
 ANALYZE public.ra_trainers;
 
--- ==== part 19 of 24: step 227, its own transaction, without the phase lock ====
+-- ==== part 19 of 24: step 221, its own transaction, without the phase lock ====
 
--- Step 227: gather planner statistics of ra_owners
+-- Step 221: gather planner statistics of ra_owners
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_owners
 ANALYZE public.ra_owners;
 
--- ==== part 20 of 24: step 228, its own transaction, without the phase lock ====
+-- ==== part 20 of 24: step 222, its own transaction, without the phase lock ====
 
--- Step 228: gather planner statistics of ra_sires
+-- Step 222: gather planner statistics of ra_sires
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_sires
 ANALYZE public.ra_sires;
 
--- ==== part 21 of 24: step 229, its own transaction, without the phase lock ====
+-- ==== part 21 of 24: step 223, its own transaction, without the phase lock ====
 
--- Step 229: gather planner statistics of ra_dams
+-- Step 223: gather planner statistics of ra_dams
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_dams
 ANALYZE public.ra_dams;
 
--- ==== part 22 of 24: step 230, its own transaction, without the phase lock ====
+-- ==== part 22 of 24: step 224, its own transaction, without the phase lock ====
 
--- Step 230: gather planner statistics of ra_damsires
+-- Step 224: gather planner statistics of ra_damsires
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_damsires
 ANALYZE public.ra_damsires;
 
--- ==== part 23 of 24: step 231, its own transaction, without the phase lock ====
+-- ==== part 23 of 24: step 225, its own transaction, without the phase lock ====
 
--- Step 231: gather planner statistics of ra_races
+-- Step 225: gather planner statistics of ra_races
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_races
 ANALYZE public.ra_races;
 
--- ==== part 24 of 24: step 232, its own transaction, without the phase lock ====
+-- ==== part 24 of 24: step 226, its own transaction, without the phase lock ====
 
--- Step 232: gather planner statistics of ra_race_results
+-- Step 226: gather planner statistics of ra_race_results
 --   lock: SHARE UPDATE EXCLUSIVE; touches: ra_race_results
 ANALYZE public.ra_race_results;

@@ -1,6 +1,7 @@
 -- ra-migrate plan: apply phase 5 (archive)
 -- 175 steps in 4 parts, each one transaction or, for a copy, one transaction per keyset batch (checkpointed); resumable: after a crash run the same command again.
 -- Each try waits at most lock_timeout = 200ms for a lock; 10 retries on lock timeouts only.
+-- Each try first asks for its up-front locks with NOWAIT, again every few ms for up to 1000ms, so writers never queue behind a waiting request; only then does it queue for them.
 -- Writers of these tables wait while a step holds its lock: ra_bookmakers, ra_courses, ra_dams, ra_damsires, ra_horse_pedigree, ra_horses, ra_jockeys, ra_mst_bookmakers, ra_mst_courses, ra_mst_dams, ra_mst_damsires, ra_mst_horses, ra_mst_jockeys, ra_mst_owners, ra_mst_races, ra_mst_sires, ra_mst_trainers, ra_owners, ra_race_results, ra_races, ra_runner_odds, ra_runners, ra_sires, ra_trainers.
 --
 -- Notes:
@@ -644,51 +645,51 @@ DROP TRIGGER ra_migrate_write_gate ON public.ra_mst_races;
 DROP FUNCTION IF EXISTS ra_migrate.reverse_write_ra_races();
 
 -- Step 121: drop ra_horse_pedigree_horse_id_fkey (ra_horse_pedigree -> old ra_horses)
---   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree wait while it runs); touches: ra_horse_pedigree
+--   lock: ACCESS EXCLUSIVE (writers of ra_horse_pedigree, ra_horses wait while it runs); touches: ra_horse_pedigree, ra_horses
 ALTER TABLE public.ra_horse_pedigree DROP CONSTRAINT ra_horse_pedigree_horse_id_fkey;
 
 -- Step 122: drop ra_runner_odds_bookmaker_id_fkey (ra_runner_odds -> old ra_bookmakers)
---   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
+--   lock: ACCESS EXCLUSIVE (writers of ra_bookmakers, ra_runner_odds wait while it runs); touches: ra_bookmakers, ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_bookmaker_id_fkey;
 
 -- Step 123: drop ra_runner_odds_horse_id_fkey (ra_runner_odds -> old ra_horses)
---   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
+--   lock: ACCESS EXCLUSIVE (writers of ra_horses, ra_runner_odds wait while it runs); touches: ra_horses, ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_horse_id_fkey;
 
 -- Step 124: drop ra_runner_odds_race_id_fkey (ra_runner_odds -> old ra_races)
---   lock: ACCESS EXCLUSIVE (writers of ra_runner_odds wait while it runs); touches: ra_runner_odds
+--   lock: ACCESS EXCLUSIVE (writers of ra_races, ra_runner_odds wait while it runs); touches: ra_races, ra_runner_odds
 ALTER TABLE public.ra_runner_odds DROP CONSTRAINT ra_runner_odds_race_id_fkey;
 
 -- Step 125: drop ra_runners_dam_id_fkey (ra_runners -> old ra_dams)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_dams, ra_runners wait while it runs); touches: ra_dams, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_dam_id_fkey;
 
 -- Step 126: drop ra_runners_damsire_id_fkey (ra_runners -> old ra_damsires)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_damsires, ra_runners wait while it runs); touches: ra_damsires, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_damsire_id_fkey;
 
 -- Step 127: drop ra_runners_horse_id_fkey (ra_runners -> old ra_horses)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_horses, ra_runners wait while it runs); touches: ra_horses, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_horse_id_fkey;
 
 -- Step 128: drop ra_runners_jockey_id_fkey (ra_runners -> old ra_jockeys)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_jockeys, ra_runners wait while it runs); touches: ra_jockeys, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_jockey_id_fkey;
 
 -- Step 129: drop ra_runners_owner_id_fkey (ra_runners -> old ra_owners)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_owners, ra_runners wait while it runs); touches: ra_owners, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_owner_id_fkey;
 
 -- Step 130: drop ra_runners_race_id_fkey (ra_runners -> old ra_races)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_races, ra_runners wait while it runs); touches: ra_races, ra_runners
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_race_id_fkey;
 
 -- Step 131: drop ra_runners_sire_id_fkey (ra_runners -> old ra_sires)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_runners, ra_sires wait while it runs); touches: ra_runners, ra_sires
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_sire_id_fkey;
 
 -- Step 132: drop ra_runners_trainer_id_fkey (ra_runners -> old ra_trainers)
---   lock: ACCESS EXCLUSIVE (writers of ra_runners wait while it runs); touches: ra_runners
+--   lock: ACCESS EXCLUSIVE (writers of ra_runners, ra_trainers wait while it runs); touches: ra_runners, ra_trainers
 ALTER TABLE public.ra_runners DROP CONSTRAINT ra_runners_trainer_id_fkey;
 
 -- Step 133: move ra_mst_bookmakers_id_seq past every id ra_bookmakers_id_seq handed out
