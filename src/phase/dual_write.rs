@@ -801,7 +801,7 @@ pub fn verify_apply(client: &mut Client, cat: &Catalog, mapping: &Mapping) -> Re
             continue;
         }
         problems.extend(
-            prove_write(client, cat, &p)
+            prove_write(client, cat, &p, true)
                 .with_context(|| format!("proving dual-write on {}", p.old.name))?,
         );
     }
@@ -817,10 +817,22 @@ pub fn prove_before_commit(
     mapping: &Mapping,
 ) -> Result<()> {
     let mut problems = Vec::new();
+    // A delete of a row other tables reference runs their foreign-key checks, a scan of the
+    // referencing table where its column has no index (135 ms for one master at production size),
+    // while every writer waits for this transaction; it mostly ends in a violation that proves
+    // nothing. Those masters' delete path is proved by `verify` right after the commit instead.
+    let referenced: std::collections::BTreeSet<&str> = cat
+        .tables
+        .values()
+        .flat_map(|t| t.constraints.iter())
+        .filter(|c| c.kind == "f")
+        .filter_map(|c| c.ref_table.as_deref())
+        .collect();
     // `cat` was read before the phase's steps: every pair it has gets the copy triggers.
     for p in pairs(cat, mapping)? {
+        let delete = !referenced.contains(p.old.name.as_str());
         problems.extend(
-            prove_write(client, cat, &p).with_context(|| {
+            prove_write(client, cat, &p, delete).with_context(|| {
                 format!(
                     "proving dual-write on {} before committing: a plain UPDATE or DELETE of {} failed in the copy triggers",
                     p.old.name, p.old.name
@@ -838,10 +850,16 @@ pub fn prove_before_commit(
 }
 
 /// Live writers may hold the row being proved: a few tries on rows nobody has locked.
-fn prove_write(client: &mut impl GenericClient, cat: &Catalog, p: &Pair) -> Result<Vec<String>> {
+/// `delete`: also prove that a plain DELETE reaches the new master.
+fn prove_write(
+    client: &mut impl GenericClient,
+    cat: &Catalog,
+    p: &Pair,
+    delete: bool,
+) -> Result<Vec<String>> {
     let mut last = None;
     for _ in 0..5 {
-        match prove_write_once(client, cat, p) {
+        match prove_write_once(client, cat, p, delete) {
             Err(e) if crate::pg::db::is_lock_timeout(&e) => last = Some(e),
             other => return other,
         }
@@ -855,6 +873,7 @@ fn prove_write_once(
     client: &mut impl GenericClient,
     cat: &Catalog,
     p: &Pair,
+    delete: bool,
 ) -> Result<Vec<String>> {
     let old_q = cat.qualified(&p.old.name);
     let new_q = cat.qualified(&p.new_name);
@@ -929,6 +948,10 @@ fn prove_write_once(
             "{}: a plain UPDATE of key {k} did not reach {} (old {:?}, new {:?})",
             p.old.name, p.new_name, old_row, new_row
         ));
+    }
+    if !delete {
+        tx.rollback()?;
+        return Ok(problems);
     }
     match tx.simple_query(&format!(
         "SAVEPOINT del; DELETE FROM {old_q} WHERE {at_key}; SELECT {}",
