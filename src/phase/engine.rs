@@ -519,15 +519,16 @@ fn needs(step: &Step, schema: &str) -> Vec<db::Need> {
 }
 
 /// When `steps` begins with a run of up-front `LOCK TABLE` steps: takes them without queueing if
-/// they come free within the policy's polling time ([`db::lock_without_queueing`]) and says how
-/// many steps that covered; 0 when they must run (and queue) as usual.
+/// they come free within the policy's polling time ([`db::lock_without_queueing`]). Says how many
+/// steps the run has (0 when `steps` does not begin with one) and whether they were taken; when
+/// not, they must run (and queue) as usual, without polling again.
 fn lock_without_queueing(
     tx: &mut postgres::Transaction,
     steps: &[Step],
     attempt: u32,
     lock: &LockPolicy,
     sent: &mut Vec<String>,
-) -> Result<usize> {
+) -> Result<(usize, bool)> {
     let run: Vec<String> = steps
         .iter()
         .map(|s| s.for_try(attempt))
@@ -536,7 +537,7 @@ fn lock_without_queueing(
         .collect();
     let (polls, taken) = db::lock_without_queueing(tx, &run, lock)?;
     sent.extend(polls);
-    Ok(if taken { run.len() } else { 0 })
+    Ok((run.len(), taken))
 }
 
 /// The locks of try `attempt` of `steps` that make writers wait.
@@ -594,21 +595,24 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         );
         statements.clear();
         let mut tx = begin(client, &lock, true, statements)?;
-        let mut polled = 0;
+        let (mut polled, mut locked) = (0, 0);
         for (i, step) in plan.steps.iter().enumerate() {
             crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
             running.set(Running {
                 step: Some(i),
                 attempt,
             });
-            if i < polled {
+            if i < locked {
                 continue;
             }
-            let taken =
-                lock_without_queueing(&mut tx, &plan.steps[i..], attempt, &lock, statements)?;
-            if taken > 0 {
-                polled = i + taken;
-                continue;
+            if i >= polled {
+                let (n, taken) =
+                    lock_without_queueing(&mut tx, &plan.steps[i..], attempt, &lock, statements)?;
+                polled = i + n;
+                if taken {
+                    locked = polled;
+                    continue;
+                }
             }
             let step = step.for_try(attempt);
             statements.push(step.sql.clone());
@@ -769,20 +773,23 @@ fn run_resumable(
                 );
                 sent.clear();
                 let mut tx = begin(client, &lock, phase_lock, &mut sent)?;
-                let mut polled = 0;
+                let (mut polled, mut locked) = (0, 0);
                 for (k, s) in group.iter().enumerate() {
                     running.set(Running {
                         step: Some(k),
                         attempt,
                     });
-                    if k < polled {
+                    if k < locked {
                         continue;
                     }
-                    let taken =
-                        lock_without_queueing(&mut tx, &group[k..], attempt, &lock, &mut sent)?;
-                    if taken > 0 {
-                        polled = k + taken;
-                        continue;
+                    if k >= polled {
+                        let (n, taken) =
+                            lock_without_queueing(&mut tx, &group[k..], attempt, &lock, &mut sent)?;
+                        polled = k + n;
+                        if taken {
+                            locked = polled;
+                            continue;
+                        }
                     }
                     let s = s.for_try(attempt);
                     sent.push(s.sql.clone());
