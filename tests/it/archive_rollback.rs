@@ -1,31 +1,11 @@
 //! Issue 17, archive side: one id space for both layouts, TRUNCATE after the archive, rollback 5 that always completes (killed mid-validation, reused unique values).
 
-use crate::common::{bin, ok, ra, TestDb};
+use crate::common::{apply, bin, ok, ra, wait_for, TestDb};
 use postgres::Client;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn apply(db: &TestDb, phase: u8) {
-    if phase == 4 {
-        // the gate: a passing validation report newer than the last phase change
-        let dir = std::env::temp_dir().join("ra-migrate-test-reports");
-        ok(db, &["validate", "--report-dir", dir.to_str().unwrap()]);
-    }
-    let out = ok(
-        db,
-        &[
-            "apply",
-            &phase.to_string(),
-            "--yes",
-            "--soak",
-            "0s",
-            "--functions",
-        ],
-    );
-    assert!(out.contains("verified: no problems found"), "{out}");
-}
 
 fn status(c: &mut Client, phase: i16) -> String {
     c.query_opt(
@@ -349,17 +329,6 @@ fn waiting(c: &mut Client, query_like: &str) -> Vec<i32> {
     .iter()
     .map(|r| r.get(0))
     .collect()
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn not_valid_fks(c: &mut Client) -> Vec<String> {

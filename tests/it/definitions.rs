@@ -4,36 +4,8 @@
 //! schema; a second fresh database with the same variation, written by the same statements
 //! through the old names only and never migrated, is the oracle the rows are compared with.
 
-use crate::common::{data_fingerprint, ok, pg_dump_schema, ra, TestDb};
+use crate::common::{apply, data_fingerprint, ok, pg_dump_schema, ra, report_dir, TestDb};
 use postgres::Client;
-
-fn report_dir() -> String {
-    std::env::temp_dir()
-        .join("ra-migrate-test-reports")
-        .display()
-        .to_string()
-}
-
-fn apply(db: &TestDb, phase: u8) {
-    if phase == 4 {
-        ok(db, &["validate", "--report-dir", &report_dir()]);
-    }
-    let out = ok(
-        db,
-        &[
-            "apply",
-            &phase.to_string(),
-            "--yes",
-            "--soak",
-            "0s",
-            "--functions",
-        ],
-    );
-    assert!(
-        out.contains("verified: no problems found"),
-        "apply {phase}: {out}"
-    );
-}
 
 /// A writer's statement, in its own transaction, with the time the variation's triggers stamp
 /// (`ra_test.now`): the same in the migrated database and the oracle, absent in any other

@@ -2,7 +2,7 @@
 //! applied and rolled back while an outside writer keeps inserting, updating and deleting; kill -9
 //! during the backfill; readers switched and restored; archive, lossless rollback and purge.
 
-use crate::common::{bin, ok, pg_dump_schema, ra, table_fingerprint, TestDb};
+use crate::common::{apply, bin, ok, pg_dump_schema, ra, report_dir, table_fingerprint, TestDb};
 use postgres::Client;
 use std::collections::BTreeSet;
 use std::process::Stdio;
@@ -157,25 +157,6 @@ impl Fetcher {
     }
 }
 
-fn apply(db: &TestDb, phase: u8) {
-    if phase == 4 {
-        // the gate: a passing validation report newer than the last phase change
-        ok(db, &["validate", "--report-dir", &report_dir()]);
-    }
-    let out = ok(
-        db,
-        &[
-            "apply",
-            &phase.to_string(),
-            "--yes",
-            "--soak",
-            "0s",
-            "--functions",
-        ],
-    );
-    assert!(out.contains("verified: no problems found"), "{out}");
-}
-
 /// `pg_restore` of every table dump `purge --dump` wrote into `dir`, in three passes (tables and
 /// rows; indexes and keys; foreign keys, which name each other's keys), each required to succeed.
 fn restore_dumps(db: &TestDb, dir: &std::path::Path, tables: &BTreeSet<String>) {
@@ -222,13 +203,6 @@ fn restore_dumps(db: &TestDb, dir: &std::path::Path, tables: &BTreeSet<String>) 
             pg_restore(&args, f);
         }
     }
-}
-
-fn report_dir() -> String {
-    std::env::temp_dir()
-        .join("ra-migrate-test-reports")
-        .display()
-        .to_string()
 }
 
 /// Every table the built-in fetchers write (`src/fetch`): the masters, the facts and the runners'

@@ -1,34 +1,11 @@
 //! Issue 17, locks: a refused rollback leaves the state as it was, locks taken in the order writers take them, autovacuum named and cancelled.
 
-use crate::common::{ok, ra, TestDb};
+use crate::common::{apply, ok, ra, TestDb};
 use postgres::{Client, NoTls};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn apply(db: &TestDb, phase: u8) {
-    if phase == 4 {
-        // the gate: a passing validation report newer than the last phase change
-        let dir = std::env::temp_dir().join("ra-migrate-test-reports");
-        ok(
-            db,
-            &["validate", "--report-dir", &dir.display().to_string()],
-        );
-    }
-    let out = ok(
-        db,
-        &[
-            "apply",
-            &phase.to_string(),
-            "--yes",
-            "--soak",
-            "0s",
-            "--functions",
-        ],
-    );
-    assert!(out.contains("verified: no problems found"), "{out}");
-}
 
 fn status(c: &mut Client, phase: i16) -> Option<String> {
     c.query_opt(

@@ -1,7 +1,7 @@
 //! Issue 17, dual-write side: writes on the new names before the backfill, REPEATABLE READ writers,
 //! re-applying phases 2 and 3, implicit relationships reported not enforced.
 
-use crate::common::{bin, ok, ra, TestDb};
+use crate::common::{bin, ok, ra, wait_for, TestDb};
 use postgres::error::SqlState;
 use postgres::Client;
 
@@ -602,26 +602,17 @@ fn a_row_the_dual_write_commits_into_a_fresh_batch_range_is_kept() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let waiting: i64 = c
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple') \
-                 AND query LIKE '%ra_mst_horses%'",
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the backfill never waited for the writer's row"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for("the backfill to wait for the writer's row", || {
+        c.query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple') \
+             AND query LIKE '%ra_mst_horses%'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+            > 0
+    });
     tx.commit().unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -679,25 +670,16 @@ fn a_fetch_waiting_for_another_writers_row_mirrors_that_writers_version() {
         .unwrap();
     let url = db.url.clone();
     let fetch = std::thread::spawn(move || crate::common::ra_url(&url, &fetch_day));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let waiting: i64 = c
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                 AND application_name LIKE 'ra-migrate %' AND wait_event_type = 'Lock'",
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the fetch never waited for the writer's row"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for("the fetch to wait for the writer's row", || {
+        c.query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+             AND application_name LIKE 'ra-migrate %' AND wait_event_type = 'Lock'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+            > 0
+    });
     writer.batch_execute("COMMIT").unwrap();
     let out = fetch.join().unwrap();
     assert!(

@@ -156,6 +156,18 @@ fn rand_suffix() -> u64 {
     N.fetch_add(1, Ordering::SeqCst)
 }
 
+/// A file of this test's own for the failure hook to write, and the `--on-failure` command that
+/// writes its standard input there.
+fn hook_file(name: &str) -> (std::path::PathBuf, String) {
+    let file = std::env::temp_dir().join(format!(
+        "ra-{name}-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let hook = format!("cat > '{}'", file.display());
+    (file, hook)
+}
+
 impl Setup {
     fn command(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = bin();
@@ -586,12 +598,7 @@ fn a_row_changed_behind_the_tools_back_fails_the_next_consistency_check_wakes_th
          RESET session_replication_role;",
     )
     .unwrap();
-    let hook_file = std::env::temp_dir().join(format!(
-        "ra-worker-hook-{}-{}.json",
-        std::process::id(),
-        rand_suffix()
-    ));
-    let hook = format!("cat > '{}'", hook_file.display());
+    let (hook_file, hook) = hook_file("worker-hook");
     let out = s.worker(
         "2025-10-13 08:30",
         &["--catch-up-days", "0", "--on-failure", &hook],
@@ -660,12 +667,7 @@ fn a_row_changed_behind_the_tools_back_before_any_check_is_found_by_the_first_on
         count(&mut c, "SELECT count(*) FROM ra_migrate.consistency_check"),
         0
     );
-    let hook_file = std::env::temp_dir().join(format!(
-        "ra-worker-first-hook-{}-{}.json",
-        std::process::id(),
-        rand_suffix()
-    ));
-    let hook = format!("cat > '{}'", hook_file.display());
+    let (hook_file, hook) = hook_file("worker-first-hook");
     let out = s.worker(
         "2025-10-13 08:30",
         &["--catch-up-days", "0", "--on-failure", &hook],
@@ -1043,11 +1045,7 @@ fn a_phase_that_fails_runs_the_failure_hook_with_its_error() {
     let mut tx = holder.transaction().unwrap();
     tx.batch_execute("LOCK TABLE ra_horses IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let hook_file = std::env::temp_dir().join(format!(
-        "ra-phase-hook-{}-{}.json",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let (hook_file, hook) = hook_file("phase-hook");
     let out = bin()
         .arg("--database-url")
         .arg(&db.url)
@@ -1060,10 +1058,7 @@ fn a_phase_that_fails_runs_the_failure_hook_with_its_error() {
             "--lock-timeout-ms",
             "50",
         ])
-        .env(
-            "RA_MIGRATE_ON_FAILURE",
-            format!("cat > '{}'", hook_file.display()),
-        )
+        .env("RA_MIGRATE_ON_FAILURE", hook)
         .stdin(Stdio::null())
         .output()
         .unwrap();

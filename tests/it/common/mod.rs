@@ -614,3 +614,46 @@ pub fn ok(db: &TestDb, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).to_string()
 }
+
+/// Where tests write validation reports (phase 4's gate reads the latest passing one).
+pub fn report_dir() -> String {
+    std::env::temp_dir()
+        .join("ra-migrate-test-reports")
+        .display()
+        .to_string()
+}
+
+/// `apply PHASE` the way a runbook does, asserting it verified; before phase 4, the passing
+/// validation its gate needs.
+pub fn apply(db: &TestDb, phase: u8) {
+    if phase == 4 {
+        ok(db, &["validate", "--report-dir", &report_dir()]);
+    }
+    let out = ok(
+        db,
+        &[
+            "apply",
+            &phase.to_string(),
+            "--yes",
+            "--soak",
+            "0s",
+            "--functions",
+        ],
+    );
+    assert!(
+        out.contains("verified: no problems found"),
+        "apply {phase}: {out}"
+    );
+}
+
+/// Polls `done` until it holds; fails the test naming `what` after two minutes.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
