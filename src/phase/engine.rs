@@ -87,8 +87,7 @@ pub fn plan_from(
         Phase::SwitchReaders => switch_readers::plan(facts, mapping, direction)?,
         Phase::Archive => archive::plan(facts, mapping, direction)?,
     };
-    check_plan(&mut plan, mapping)?;
-    lock_referenced_tables(&mut plan, cat);
+    check_plan(&mut plan, mapping, cat)?;
     for step in plan.steps.iter_mut().filter(|s| s.lock.blocks_writers()) {
         step.waits = step
             .locks_only
@@ -100,25 +99,8 @@ pub fn plan_from(
             .collect();
     }
     lock_up_front(&mut plan, cat, mapping);
-    check_plan(&mut plan, mapping)?;
-    lock_referenced_tables(&mut plan, cat);
+    check_plan(&mut plan, mapping, cat)?;
     Ok(plan)
-}
-
-/// Dropping a foreign key also takes ACCESS EXCLUSIVE on the table it references, which the
-/// statement does not name. Counted among the step's tables, that table is locked up front with
-/// the others; otherwise the drop would queue for it mid-transaction, while writers of every
-/// table already locked queue behind the transaction.
-fn lock_referenced_tables(plan: &mut Plan, cat: &Catalog) {
-    for step in plan.steps.iter_mut() {
-        for (table, name) in crate::schema::sql::dropped_constraints(&step.sql) {
-            let referenced = cat
-                .table(&table)
-                .and_then(|t| t.constraints.iter().find(|c| c.name == name))
-                .and_then(|c| c.ref_table.clone());
-            step.tables.extend(referenced);
-        }
-    }
 }
 
 /// Every transaction of the plan first takes, in one go, the strongest lock each existing table
@@ -233,8 +215,11 @@ fn lock_steps(order: &[(&str, super::Lock)], cat: &Catalog) -> Vec<Step> {
 }
 
 /// Parses every statement of the plan, fills in the tables each one touches, and refuses a plan
-/// that references a protected table.
-pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
+/// that references a protected table. A dropped foreign key touches the table it references too
+/// (PostgreSQL locks it ACCESS EXCLUSIVE though the statement does not name it), looked up in
+/// `cat`: counted among the step's tables, it is locked up front with the others, instead of the
+/// drop queueing for it mid-transaction with writers of every table already locked behind it.
+pub fn check_plan(plan: &mut Plan, mapping: &Mapping, cat: &Catalog) -> Result<()> {
     let protected = crate::schema::sql::Protected::new(mapping.protected.iter().cloned());
     for (i, step) in plan.steps.iter_mut().enumerate() {
         let checked = crate::schema::sql::check(&step.sql, &protected).with_context(|| {
@@ -246,6 +231,13 @@ pub fn check_plan(plan: &mut Plan, mapping: &Mapping) -> Result<()> {
             )
         })?;
         step.tables = checked.tables;
+        for (table, name) in &checked.dropped_constraints {
+            let referenced = cat
+                .table(table)
+                .and_then(|t| t.constraints.iter().find(|c| &c.name == name))
+                .and_then(|c| c.ref_table.clone());
+            step.tables.extend(referenced);
+        }
         if let Some(alt) = step.alternate.as_deref_mut() {
             alt.tables = crate::schema::sql::check(&alt.sql, &protected)
                 .with_context(|| {

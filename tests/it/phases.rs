@@ -152,13 +152,16 @@ fn a_plan_that_references_a_protected_table_is_refused() {
     let mut c = db.client();
     let cat = ra_migrate::schema::catalog::Catalog::read(&mut c, "public").unwrap();
     let mut plan = ra_migrate::phase::create::plan_apply(&cat, &mapping).unwrap();
-    engine::check_plan(&mut plan, &mapping).expect("the real plan passes");
+    engine::check_plan(&mut plan, &mapping, &cat).expect("the real plan passes");
     plan.steps.push(Step::new(
         "injected",
         "INSERT INTO ra_mst_horses (id, name) SELECT horse_id, horse_name FROM public.ra_odds_live",
         Lock::RowExclusive,
     ));
-    let err = format!("{:#}", engine::check_plan(&mut plan, &mapping).unwrap_err());
+    let err = format!(
+        "{:#}",
+        engine::check_plan(&mut plan, &mapping, &cat).unwrap_err()
+    );
     assert!(err.contains("ra_odds_live"), "{err}");
     assert!(err.contains("injected"), "{err}");
 }

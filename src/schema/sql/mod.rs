@@ -84,6 +84,9 @@ pub struct Checked {
     pub sql: String,
     /// Unqualified, normalised names of every relation the statement references.
     pub tables: BTreeSet<String>,
+    /// The constraints an `ALTER TABLE ... DROP CONSTRAINT` drops, as (table, constraint). A
+    /// dropped foreign key also locks the table it references, which the statement does not name.
+    pub dropped_constraints: Vec<(String, String)>,
 }
 
 /// Parses `sql` (exactly one statement), extracts its relation references and refuses it if any
@@ -101,6 +104,7 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
         return Ok(Checked {
             sql: sql.to_string(),
             tables,
+            dropped_constraints: vec![],
         });
     }
     let mut statements = parse_located(sql)?;
@@ -112,6 +116,7 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
         );
     }
     let (_, mut statement) = statements.remove(0);
+    let dropped_constraints = dropped_constraints(&statement);
     let walk = Walker::run(&mut statement, None);
     if let Some(table) = walk.found.iter().find(|t| protected.matches_name(t)) {
         bail!(
@@ -132,6 +137,7 @@ pub fn check(sql: &str, protected: &Protected) -> Result<Checked> {
     Ok(Checked {
         sql: sql.to_string(),
         tables: walk.found,
+        dropped_constraints,
     })
 }
 
@@ -143,30 +149,25 @@ pub fn table_refs(stmt: &Statement) -> BTreeSet<String> {
     Walker::run(&mut stmt, None).found
 }
 
-/// The constraints an `ALTER TABLE ... DROP CONSTRAINT` statement drops, as (table, constraint),
-/// both unqualified and folded as PostgreSQL folds them. Dropping a foreign key also takes
-/// ACCESS EXCLUSIVE on the table it references, which the statement does not name: the planner
-/// looks the constraint up to lock that table up front too. A statement that does not parse, or
-/// is not such a statement, drops nothing.
-pub fn dropped_constraints(sql: &str) -> Vec<(String, String)> {
-    let Ok(statements) = split_and_parse(sql) else {
+/// The constraints `statement` drops, as (table, constraint), both unqualified and folded as
+/// PostgreSQL folds them.
+fn dropped_constraints(statement: &Statement) -> Vec<(String, String)> {
+    let Statement::AlterTable(alter) = statement else {
         return vec![];
     };
-    let mut out = Vec::new();
-    for statement in statements {
-        let Statement::AlterTable(alter) = statement else {
-            continue;
-        };
-        let Some(table) = alter.name.0.last().map(names::part_name) else {
-            continue;
-        };
-        for op in &alter.operations {
-            if let sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } = op {
-                out.push((table.clone(), names::ident_name(name)));
+    let Some(table) = alter.name.0.last().map(names::part_name) else {
+        return vec![];
+    };
+    alter
+        .operations
+        .iter()
+        .filter_map(|op| match op {
+            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => {
+                Some((table.clone(), names::ident_name(name)))
             }
-        }
-    }
-    out
+            _ => None,
+        })
+        .collect()
 }
 
 /// Parses a script of any number of statements; any parse failure is an error.
@@ -342,6 +343,7 @@ mod tests {
 
     #[test]
     fn dropped_constraints_are_named_with_their_table() {
+        let dropped_constraints = |sql: &str| check(sql, &odds()).unwrap().dropped_constraints;
         assert_eq!(
             dropped_constraints(
                 r#"ALTER TABLE public."Ra_Runners" DROP CONSTRAINT Ra_Runners_Jockey_FKey"#
