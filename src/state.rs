@@ -607,6 +607,18 @@ pub struct Targets {
 }
 
 impl Targets {
+    /// While a rollback of the archive is under way, its first transaction has renamed the old
+    /// tables back and it is carrying rows back: both layouts are written, as in phase 4.
+    /// Writing only the new names would put the fetchers on the other side of the write gate
+    /// from every writer of the old names, each batch holding them all up.
+    pub fn for_state(phase: Option<Phase>, rolling_back: bool) -> Targets {
+        let mut t = Targets::for_phase(phase);
+        if rolling_back && phase == Some(Phase::Archive) {
+            t.old = true;
+        }
+        t
+    }
+
     pub fn for_phase(phase: Option<Phase>) -> Targets {
         let n = phase.map(|p| p.number()).unwrap_or(0);
         Targets {
@@ -641,14 +653,8 @@ pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
         )
         .context("reading the phase (has `ra-migrate init` run?)")?;
     let phase: Option<i16> = row.as_ref().map(|r| r.get(0));
-    let mut targets = Targets::for_phase(phase.map(Phase::from_number).transpose()?);
-    if phase == Some(5) && row.is_some_and(|r| r.get::<_, bool>(1)) {
-        // A rollback of the archive has renamed the old tables back (in the transaction that
-        // recorded it as rolling back) and is carrying rows back: write both layouts, as in phase
-        // 4. Writing only the new names would put the fetchers on the other side of the write
-        // gate from every writer of the old names, each batch holding them all up.
-        targets.old = true;
-    }
+    let rolling_back = row.is_some_and(|r| r.get::<_, bool>(1));
+    let targets = Targets::for_state(phase.map(Phase::from_number).transpose()?, rolling_back);
     if targets.old && targets.new {
         tx.batch_execute(&format!(
             "SET LOCAL {} = 'on'",
@@ -661,6 +667,19 @@ pub fn write_targets(tx: &mut impl GenericClient) -> Result<Targets> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rollback_of_the_archive_under_way_writes_both_layouts() {
+        let t = Targets::for_state(Some(Phase::Archive), true);
+        assert!(t.old && t.new && t.read_new, "{t:?}");
+        let t = Targets::for_state(Some(Phase::Archive), false);
+        assert!(!t.old && t.new, "{t:?}");
+        // only the archive's rollback renames tables back
+        assert_eq!(
+            Targets::for_state(Some(Phase::Backfill), true),
+            Targets::for_phase(Some(Phase::Backfill))
+        );
+    }
 
     #[test]
     fn a_record_that_does_not_decode_is_an_error_naming_the_phase_and_the_field() {
