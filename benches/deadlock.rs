@@ -672,6 +672,7 @@ fn run_phase(client: &mut Client, mapping: &Mapping, phase: Phase) -> Result<()>
         tuning: Default::default(),
         progress: &ra_migrate::progress::Silent,
         switch_functions: false,
+        url: None,
     };
     engine::check_order(ctx.client, phase, Direction::Apply)?;
     let plan = engine::plan(&mut ctx, phase, Direction::Apply)?;

@@ -87,7 +87,7 @@ fn main() -> Result<()> {
         let t = Instant::now();
         {
             let lock = LockPolicy::default();
-            let mut ctx = ctx(&mut c, &mapping, &lock);
+            let mut ctx = ctx(&mut c, &mapping, &lock, Some(&url));
             engine::check_order(ctx.client, Phase::Backfill, Direction::Apply)?;
             let plan = engine::plan(&mut ctx, Phase::Backfill, Direction::Apply)?;
             let outcome = engine::execute(&mut ctx, &plan)?;

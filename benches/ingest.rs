@@ -84,6 +84,7 @@ fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) 
             tuning: Default::default(),
             progress: &ra_migrate::progress::Silent,
             switch_functions: false,
+            url: None,
         };
         let plan = engine::plan(&mut ctx, *phase, Direction::Apply)?;
         let outcome = engine::execute(&mut ctx, &plan)?;

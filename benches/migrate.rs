@@ -133,7 +133,7 @@ fn main() -> Result<()> {
                 )?;
             }
             let lock = LockPolicy::default();
-            let mut ctx = ctx(&mut migrated, &mapping, &lock);
+            let mut ctx = ctx(&mut migrated, &mapping, &lock, Some(&phase3_url));
             let t = Instant::now();
             engine::check_order(ctx.client, Phase::Backfill, Direction::Apply)?;
             let plan = engine::plan(&mut ctx, Phase::Backfill, Direction::Apply)?;
@@ -179,7 +179,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     {
         let lock = LockPolicy::default();
-        let mut ctx = ctx(&mut migrated, &mapping, &lock);
+        let mut ctx = ctx(&mut migrated, &mapping, &lock, None);
         engine::verify(&mut ctx, Phase::Backfill, Direction::Apply)?;
     }
     let t_verify = t.elapsed();

@@ -73,8 +73,14 @@ pub fn connect(url: &str) -> Result<Client> {
     Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
 }
 
-/// A phase context on `client` with the defaults the tool's commands use, output silenced.
-pub fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolicy) -> Ctx<'a> {
+/// A phase context on `client` with the defaults the tool's commands use, output silenced; `url`
+/// (the same database) gives it the second session the tool's commands have.
+pub fn ctx<'a>(
+    client: &'a mut Client,
+    mapping: &'a Mapping,
+    lock: &'a LockPolicy,
+    url: Option<&'a str>,
+) -> Ctx<'a> {
     Ctx {
         client,
         mapping,
@@ -84,6 +90,7 @@ pub fn ctx<'a>(client: &'a mut Client, mapping: &'a Mapping, lock: &'a LockPolic
         tuning: Tuning::default(),
         progress: &ra_migrate::progress::Silent,
         switch_functions: false,
+        url,
     }
 }
 
@@ -95,7 +102,7 @@ pub fn run_phase(
     direction: Direction,
 ) -> Result<()> {
     let lock = LockPolicy::default();
-    let mut ctx = ctx(client, mapping, &lock);
+    let mut ctx = ctx(client, mapping, &lock, None);
     engine::check_order(ctx.client, phase, direction)?;
     let plan = engine::plan(&mut ctx, phase, direction)?;
     let outcome = engine::execute(&mut ctx, &plan)?;

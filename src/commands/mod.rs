@@ -203,5 +203,6 @@ fn ctx<'a>(
         tuning: Default::default(),
         progress: &crate::progress::Silent,
         switch_functions: false,
+        url: g.database_url.as_deref(),
     }
 }

@@ -97,15 +97,18 @@ pub fn plan(facts: &Facts, mapping: &Mapping, direction: Direction) -> Result<Pl
 }
 
 /// Checks phase 3's result (or its rollback's) against the catalog in `facts`, read after it ran.
+/// `compared`: the content comparison's problems when the run already made it (beside its last
+/// steps, [`super::beside`]); otherwise it is made here.
 pub fn verify(
     client: &mut Client,
     facts: &Facts,
     mapping: &Mapping,
     direction: Direction,
+    compared: Option<Vec<String>>,
 ) -> Result<Vec<String>> {
     let record = facts.record::<Record>()?;
     match direction {
-        Direction::Apply => verify_apply(client, &facts.catalog, mapping, &record),
+        Direction::Apply => verify_apply(client, &facts.catalog, mapping, &record, compared),
         Direction::Rollback => Ok(verify_rollback(&facts.catalog, &record)),
     }
 }
@@ -162,6 +165,7 @@ pub fn plan_apply(
         steps.push(step);
         record.copied.push(p.new_name.clone());
     }
+    share_copies(&mut steps, &pairs);
     // The NOT VALID checks phase 1 left for now: legacy rows that break them are copied above.
     for (table, constraint, title, sql) in &phase1.after_backfill {
         let present = cat
@@ -180,6 +184,9 @@ pub fn plan_apply(
             record.checks.push((table.clone(), constraint.clone()));
         }
     }
+    // Every NOT VALID constraint is added before the statistics and the validations start: an
+    // `ADD` (SHARE ROW EXCLUSIVE) would queue behind an `ANALYZE` on the second session.
+    let mut validates = Vec::new();
     for fk in relationships(cat, mapping, phase1) {
         if fk.from_constraint == IMPLICIT {
             // The legacy schema never enforced these: writers that rely on that (a pedigree row
@@ -247,12 +254,13 @@ pub fn plan_apply(
             );
             validate.tx = super::Tx::Own;
             validate.tolerate_fk_violation = true;
-            steps.push(validate);
+            validates.push(validate);
         }
         record.constraints.push(fk);
     }
     // Planner statistics before phase 4 points readers at the new masters: without them the first
-    // queries after the switch are planned for an empty table.
+    // queries after the switch are planned for an empty table. They and verification's content
+    // comparison run on a second session while this one validates the constraints.
     for p in &pairs {
         let mut analyze = Step::new(
             format!("gather planner statistics of {}", p.new_name),
@@ -260,8 +268,15 @@ pub fn plan_apply(
             Lock::ShareUpdateExclusive,
         );
         analyze.tx = super::Tx::Own;
+        analyze.beside = true;
         steps.push(analyze);
     }
+    steps.extend(validates);
+    // Nothing after the copies may start before they are all done, on both sessions.
+    if let Some(first) = steps.get_mut(pairs.len()) {
+        first.joins = true;
+    }
+    notes.push("a second session gathers the new masters' statistics and makes verification's content comparison (in one snapshot, after the last copy) while this one validates the foreign keys; the phase is recorded when both are done".into());
     Ok(Plan {
         phase: Phase::Backfill,
         direction: Direction::Apply,
@@ -270,6 +285,23 @@ pub fn plan_apply(
         deferred: vec![],
         record: record.into(),
     })
+}
+
+/// Gives the second session the copies that even out the two sessions' work, largest first
+/// (estimated rows times columns): the order within each session stays the plan's.
+fn share_copies(steps: &mut [Step], pairs: &[dual_write::Pair]) {
+    let cost = |p: &dual_write::Pair| p.old.estimated_rows.max(0) as u128 * p.columns.len() as u128;
+    let mut by_cost: Vec<usize> = (0..pairs.len()).collect();
+    by_cost.sort_by_key(|&k| std::cmp::Reverse(cost(&pairs[k])));
+    let (mut own, mut second) = (0u128, 0u128);
+    for k in by_cost {
+        if second < own {
+            second += cost(&pairs[k]);
+            steps[k].beside = true;
+        } else {
+            own += cost(&pairs[k]);
+        }
+    }
 }
 
 /// Which relationships phase 3's plan gives an orphan count for: the implicit ones (reported), and
@@ -429,13 +461,15 @@ pub fn plan_rollback(cat: &Catalog, record: &Record) -> Result<Plan> {
     })
 }
 
-/// Every repointed constraint exists and is validated, and every new master holds as many rows
-/// as its old table. The full content comparison is `ra-migrate validate`.
+/// Every repointed constraint exists and is validated, every new master has planner statistics,
+/// and every new master holds what its old table holds ([`compare_masters`], unless `compared`
+/// brings its result). `ra-migrate validate` reports more: samples, relationships, readers.
 pub fn verify_apply(
     client: &mut Client,
     cat: &Catalog,
     mapping: &Mapping,
     record: &Record,
+    compared: Option<Vec<String>>,
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     for fk in &record.constraints {
@@ -490,6 +524,20 @@ pub fn verify_apply(
             "{t}: no planner statistics yet (run `ANALYZE {t}` or apply phase 3 again)"
         ));
     }
+    match compared {
+        Some(found) => problems.extend(found),
+        None => problems.extend(compare_masters(client, cat, mapping)?),
+    }
+    Ok(problems)
+}
+
+/// Compares every master with its new table, content and count, in one snapshot: what is wrong.
+pub fn compare_masters(
+    client: &mut Client,
+    cat: &Catalog,
+    mapping: &Mapping,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     // One snapshot for both sides: the dual-write writes both in the same transaction, so a
     // consistent view shows equal content even while writers run. Content, not counts: a stale
     // copy (a row changed while dual-write was off) has the right count and the wrong values.

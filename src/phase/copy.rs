@@ -61,11 +61,47 @@ impl Default for Tuning {
     }
 }
 
-/// Where progress goes: bars on a terminal, log lines otherwise (see `progress`).
-pub trait CopyProgress {
+/// Where progress goes: bars on a terminal, log lines otherwise (see `progress`). `Sync`: copies
+/// on the second session report too.
+pub trait CopyProgress: Sync {
     fn start(&self, table: &str, total: u64, done: u64);
     fn advance(&self, table: &str, rows: u64);
     fn finish(&self, table: &str);
+}
+
+/// Progress passed on, noting whether a batch was committed.
+pub struct Watched<'a> {
+    pub inner: &'a dyn CopyProgress,
+    pub advanced: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> Watched<'a> {
+    pub fn new(inner: &'a dyn CopyProgress) -> Watched<'a> {
+        Watched {
+            inner,
+            advanced: false.into(),
+        }
+    }
+
+    pub fn advanced(&self) -> bool {
+        self.advanced.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl CopyProgress for Watched<'_> {
+    fn start(&self, table: &str, total: u64, done: u64) {
+        self.inner.start(table, total, done)
+    }
+
+    fn advance(&self, table: &str, rows: u64) {
+        self.advanced
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.advance(table, rows)
+    }
+
+    fn finish(&self, table: &str) {
+        self.inner.finish(table)
+    }
 }
 
 /// Builds the statements that copy `old` into `new` over their common columns, keyed by the old

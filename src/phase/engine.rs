@@ -4,7 +4,8 @@
 //! Domain code never prints: the caller renders plans and outcomes.
 
 use super::{
-    archive, backfill, create, dual_write, switch_readers, Direction, Facts, Phase, Plan, Step, Tx,
+    archive, backfill, beside, create, dual_write, switch_readers, Direction, Facts, Phase, Plan,
+    Step, Tx,
 };
 use crate::pg::db::{self, LockPolicy};
 use crate::schema::catalog::Catalog;
@@ -27,6 +28,9 @@ pub struct Ctx<'a> {
     pub progress: &'a dyn crate::phase::copy::CopyProgress,
     /// Phase 4: switch functions as well as views.
     pub switch_functions: bool,
+    /// Where to open a second session for the steps that run beside the phase's own
+    /// ([`Step::beside`]); without one they run in turn on `client`.
+    pub url: Option<&'a str>,
 }
 
 /// A gate or verification found a problem: exit code 1, not an error.
@@ -403,7 +407,10 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
         run_resumable(ctx, plan, &mut statements)
     } else {
         run_steps(ctx, plan, &mut statements)
-            .map(|t| (t, vec![]))
+            .map(|tries| StepsRan {
+                tries,
+                ..StepsRan::default()
+            })
             .map_err(|error| Stopped {
                 error,
                 changed: false,
@@ -411,7 +418,11 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     };
     // A try that timed out leaves the fetchers' gate closed for the next: open it now.
     db::open_phase_gate(ctx.client);
-    let (tries, warnings) = match result {
+    let StepsRan {
+        tries,
+        warnings,
+        compared,
+    } = match result {
         Ok(r) => r,
         Err(Stopped { error: e, changed }) => {
             let msg = format!("{e:#}");
@@ -432,7 +443,7 @@ pub fn execute(ctx: &mut Ctx, plan: &Plan) -> Result<Outcome> {
     };
     let mut problems = warnings;
     crate::interrupt::point(|| format!("{}: before verify", command(plan)));
-    problems.extend(verify(ctx, phase, direction)?);
+    problems.extend(verify_after(ctx, phase, direction, compared)?);
     if phase == Phase::Archive && direction == Direction::Apply {
         // The archive is committed: a failure here must not read as a failed apply.
         if let Err(e) = crate::purge::record_baseline(ctx.client) {
@@ -494,7 +505,7 @@ fn pg_mode(lock: super::Lock) -> Option<&'static str> {
 }
 
 /// The locks a step asks for: its mode on the relations it locks.
-fn needs(step: &Step, schema: &str) -> Vec<db::Need> {
+pub(super) fn needs(step: &Step, schema: &str) -> Vec<db::Need> {
     let Some(mode) = pg_mode(step.lock) else {
         return vec![];
     };
@@ -649,25 +660,13 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
     Ok(tries)
 }
 
-/// The backfill's progress, passed on, noting whether a batch was committed.
-struct Watched<'a> {
-    inner: &'a dyn crate::phase::copy::CopyProgress,
-    advanced: std::cell::Cell<bool>,
-}
-
-impl crate::phase::copy::CopyProgress for Watched<'_> {
-    fn start(&self, table: &str, total: u64, done: u64) {
-        self.inner.start(table, total, done)
-    }
-
-    fn advance(&self, table: &str, rows: u64) {
-        self.advanced.set(true);
-        self.inner.advance(table, rows)
-    }
-
-    fn finish(&self, table: &str) {
-        self.inner.finish(table)
-    }
+/// What running a plan's steps gave: its tries, its warnings, and the problems of phase 3's content
+/// comparison when the run made it.
+#[derive(Default)]
+struct StepsRan {
+    tries: u32,
+    warnings: Vec<String>,
+    compared: Option<Vec<String>>,
 }
 
 /// A phase too long for one transaction (the backfill): each step in its own short transaction
@@ -679,157 +678,250 @@ impl crate::phase::copy::CopyProgress for Watched<'_> {
 /// batched copy, a VALIDATE that must not hold the phase lock), just before it, and then put back
 /// as it was if that step commits nothing. A run refused before any change (a lock timeout on the
 /// first step, say) leaves the phase state as it was, like an atomic phase.
+///
+/// Steps marked [`Step::beside`] are queued to a second session when `ctx.url` allows one; a step
+/// marked [`Step::joins`] and the phase's record wait for it. Phase 3's content comparison starts
+/// on the first second session opened after such a wait. What it returns: the tries, the
+/// warnings, and that comparison's problems when it ran (verification then does not repeat it).
 fn run_resumable(
     ctx: &mut Ctx,
     plan: &Plan,
     statements: &mut Vec<String>,
-) -> std::result::Result<(u32, Vec<String>), Stopped> {
+) -> std::result::Result<StepsRan, Stopped> {
     let lock = ctx.lock.clone();
     let force = ctx.force;
     let schema = ctx.schema;
+    let (mut url, mapping, progress) = (ctx.url, ctx.mapping, ctx.progress);
+    let tuning = &ctx.tuning.clone();
+    // Phase 3's verification compares every master with its new table: on the second session it
+    // does so beside the foreign keys' validation, in a snapshot taken after the last copy.
+    let mut compare = (plan.phase, plan.direction) == (Phase::Backfill, Direction::Apply);
+    let mut joined = false;
     let (running_status, done) = match plan.direction {
         Direction::Apply => (Status::Applying, Status::Applied),
         Direction::Rollback => (Status::RollingBack, Status::RolledBack),
     };
-    let mut recorded = false;
-    let mut changed = false;
-    // What to put back when the phase was recorded as running ahead of a step that changed nothing.
-    let mut before: Option<Option<serde_json::Value>> = None;
-    let mut warnings = Vec::new();
-    let mut tries = 1;
-    for transaction in super::transactions(&plan.steps) {
-        let i = transaction.steps.start;
-        let step = &plan.steps[i];
-        let what = format!("step {} ({})", i + 1, step.title);
-        if let (Tx::Batched, Some(copy)) = (transaction.tx, &step.copy) {
-            statements.push(format!(
-                "-- backfill {} -> {}: {}",
-                copy.old, copy.new, copy.statements[3]
-            ));
-            if !recorded {
+    std::thread::scope(|scope| {
+        let mut second: Option<beside::Session> = None;
+        let mut recorded = false;
+        let mut changed = false;
+        // What to put back when the phase was recorded as running ahead of a step that changed nothing.
+        let mut before: Option<Option<serde_json::Value>> = None;
+        let mut warnings = Vec::new();
+        let mut tries = 1;
+        // A failure on this session: the second one stops after its step, and what it committed
+        // counts as a change.
+        macro_rules! stop {
+            ($error:expr) => {{
+                if let Some(session) = second.take() {
+                    let ran = session.abandon();
+                    statements.extend(ran.statements);
+                    changed |= ran.advanced;
+                }
+                return Err(stop_unchanged(ctx, plan, $error, changed, before.as_ref()));
+            }};
+        }
+        for transaction in super::transactions(&plan.steps) {
+            let i = transaction.steps.start;
+            let step = &plan.steps[i];
+            let what = format!("step {} ({})", i + 1, step.title);
+            if transaction.joins(&plan.steps) {
+                if let Some(session) = second.take() {
+                    let ran = session.finish();
+                    statements.extend(ran.statements);
+                    changed |= ran.advanced;
+                    if let Some(error) = ran.error {
+                        return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
+                    }
+                }
+                joined = true;
+            }
+            if let (true, Some(to), None) = (step.beside, url, &second) {
+                // A role at its connection limit, say: the steps run in turn on this session.
+                match db::connect(to, &format!("{} (second session)", command(plan))) {
+                    Ok(client) => {
+                        let compare_now = compare && joined;
+                        compare &= !compare_now;
+                        let work = beside::Work {
+                            plan,
+                            schema,
+                            mapping,
+                            lock: lock.clone(),
+                            tuning,
+                            progress,
+                            compare: compare_now,
+                        };
+                        second = Some(beside::Session::start(scope, client, work));
+                    }
+                    Err(e) => {
+                        tracing::warn!("{what}: no second session, so it runs on this one: {e:#}");
+                        statements.push(format!(
+                            "-- no second session ({e:#}): {what} and the rest run on this one"
+                        ));
+                        url = None;
+                    }
+                }
+            }
+            if let (true, Some(session)) = (step.beside, &second) {
+                if !recorded {
+                    before = Some(
+                        record_running(ctx, plan, running_status, &lock)
+                            .map_err(|error| Stopped { error, changed })?,
+                    );
+                    recorded = true;
+                }
+                crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
+                session.queue(i);
+                let end = transaction.steps.end;
+                crate::interrupt::point(|| format!("{}: after step {end}", command(plan)));
+                continue;
+            }
+            if let (Tx::Batched, Some(copy)) = (transaction.tx, &step.copy) {
+                statements.push(format!(
+                    "-- backfill {} -> {}: {}",
+                    copy.old, copy.new, copy.statements[3]
+                ));
+                if !recorded {
+                    before = Some(
+                        record_running(ctx, plan, running_status, &lock)
+                            .map_err(|error| Stopped { error, changed })?,
+                    );
+                    recorded = true;
+                }
+                let watched = crate::phase::copy::Watched::new(progress);
+                let result = crate::phase::copy::run(ctx.client, copy, tuning, &lock, &watched)
+                    .with_context(|| what.clone());
+                changed |= watched.advanced();
+                if let Err(error) = result {
+                    stop!(error);
+                }
+                continue;
+            }
+            // Consecutive steps of the phase's transaction change what writers see together: one
+            // transaction, taken under the exclusive phase lock.
+            let group = &plan.steps[transaction.steps.clone()];
+            let together = transaction.tx == Tx::Phase;
+            let phase_lock = transaction.phase_lock(&plan.steps);
+            let what = if group.len() > 1 {
+                format!("steps {} to {} (one transaction)", i + 1, i + group.len())
+            } else {
+                what
+            };
+            // A step outside the phase's transactions (a long VALIDATE) must not hold the phase lock
+            // for its whole run: the phase is recorded just before it instead, like before a copy.
+            if !together && !recorded {
                 before = Some(
                     record_running(ctx, plan, running_status, &lock)
                         .map_err(|error| Stopped { error, changed })?,
                 );
                 recorded = true;
             }
-            let watched = Watched {
-                inner: ctx.progress,
-                advanced: std::cell::Cell::new(false),
+            let record_here = !recorded;
+            let running = std::cell::Cell::new(Running::default());
+            let needs_now = || {
+                let r = running.get();
+                r.step
+                    .and_then(|k| group.get(k))
+                    .map(|s| needs(s.for_try(r.attempt), schema))
+                    .unwrap_or_default()
             };
-            let result = crate::phase::copy::run(ctx.client, copy, &ctx.tuning, &lock, &watched)
-                .with_context(|| what.clone());
-            changed |= watched.advanced.get();
-            if let Err(error) = result {
-                return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
-            }
-            continue;
-        }
-        // Consecutive steps of the phase's transaction change what writers see together: one
-        // transaction, taken under the exclusive phase lock.
-        let group = &plan.steps[transaction.steps.clone()];
-        let together = transaction.tx == Tx::Phase;
-        let phase_lock = transaction.phase_lock(&plan.steps);
-        let what = if group.len() > 1 {
-            format!("steps {} to {} (one transaction)", i + 1, i + group.len())
-        } else {
-            what
-        };
-        // A step outside the phase's transactions (a long VALIDATE) must not hold the phase lock
-        // for its whole run: the phase is recorded just before it instead, like before a copy.
-        if !together && !recorded {
-            before = Some(
-                record_running(ctx, plan, running_status, &lock)
-                    .map_err(|error| Stopped { error, changed })?,
-            );
-            recorded = true;
-        }
-        let record_here = !recorded;
-        let running = std::cell::Cell::new(Running::default());
-        let needs_now = || {
-            let r = running.get();
-            r.step
-                .and_then(|k| group.get(k))
-                .map(|s| needs(s.for_try(r.attempt), schema))
-                .unwrap_or_default()
-        };
-        let mut sent = Vec::new();
-        crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
-        let result =
-            db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
-                tries = tries.max(attempt + 1);
-                db::cancel_autovacuums_in_the_way(
-                    client,
-                    &what,
-                    &blocking_needs(group, attempt, schema),
-                );
-                sent.clear();
-                let mut tx = begin(client, &lock, phase_lock, &mut sent)?;
-                let (mut polled, mut locked) = (0, 0);
-                for (k, s) in group.iter().enumerate() {
-                    running.set(Running {
-                        step: Some(k),
-                        attempt,
-                    });
-                    if k < locked {
-                        continue;
-                    }
-                    if k >= polled {
-                        let (n, taken) =
-                            lock_without_queueing(&mut tx, &group[k..], attempt, &lock, &mut sent)?;
-                        polled = k + n;
-                        if taken {
-                            locked = polled;
+            let mut sent = Vec::new();
+            crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
+            let result =
+                db::with_lock_retry_on(ctx.client, &lock, &what, &needs_now, |client, attempt| {
+                    tries = tries.max(attempt + 1);
+                    db::cancel_autovacuums_in_the_way(
+                        client,
+                        &what,
+                        &blocking_needs(group, attempt, schema),
+                    );
+                    sent.clear();
+                    let mut tx = begin(client, &lock, phase_lock, &mut sent)?;
+                    let (mut polled, mut locked) = (0, 0);
+                    for (k, s) in group.iter().enumerate() {
+                        running.set(Running {
+                            step: Some(k),
+                            attempt,
+                        });
+                        if k < locked {
                             continue;
                         }
+                        if k >= polled {
+                            let (n, taken) = lock_without_queueing(
+                                &mut tx,
+                                &group[k..],
+                                attempt,
+                                &lock,
+                                &mut sent,
+                            )?;
+                            polled = k + n;
+                            if taken {
+                                locked = polled;
+                                continue;
+                            }
+                        }
+                        let s = s.for_try(attempt);
+                        sent.push(s.sql.clone());
+                        tx.batch_execute(&s.sql)
+                            .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
                     }
-                    let s = s.for_try(attempt);
-                    sent.push(s.sql.clone());
-                    tx.batch_execute(&s.sql)
-                        .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
-                }
-                running.set(Running {
-                    step: None,
-                    attempt,
+                    running.set(Running {
+                        step: None,
+                        attempt,
+                    });
+                    if record_here {
+                        state::set_phase(
+                            &mut tx,
+                            plan.phase,
+                            running_status,
+                            false,
+                            force,
+                            &plan.record,
+                        )?;
+                    }
+                    tx.commit()?;
+                    Ok(())
                 });
-                if record_here {
-                    state::set_phase(
-                        &mut tx,
-                        plan.phase,
-                        running_status,
-                        false,
-                        force,
-                        &plan.record,
-                    )?;
+            statements.extend(sent);
+            match result {
+                Ok(()) => {
+                    recorded = true;
+                    changed = true;
                 }
-                tx.commit()?;
-                Ok(())
-            });
-        statements.extend(sent);
-        match result {
-            Ok(()) => {
-                recorded = true;
-                changed = true;
-            }
-            Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
-                // `e` already names the step.
-                warnings.push(format!(
+                Err(e) if step.tolerate_fk_violation && is_fk_violation(&e) => {
+                    // `e` already names the step.
+                    warnings.push(format!(
                     "{e:#}: the constraint stays NOT VALID (`ra-migrate orphans` lists and resolves the rows it refuses)"
                 ));
+                }
+                Err(error) => {
+                    stop!(error);
+                }
             }
-            Err(error) => {
+            let i = transaction.steps.end;
+            crate::interrupt::point(|| format!("{}: after step {i}", command(plan)));
+        }
+        let mut compared = None;
+        if let Some(session) = second.take() {
+            let ran = session.finish();
+            statements.extend(ran.statements);
+            changed |= ran.advanced;
+            if let Some(error) = ran.error {
                 return Err(stop_unchanged(ctx, plan, error, changed, before.as_ref()));
             }
+            compared = ran.compared;
         }
-        let i = transaction.steps.end;
-        crate::interrupt::point(|| format!("{}: after step {i}", command(plan)));
-    }
-    crate::interrupt::point(|| format!("{}: recording", command(plan)));
-    transition(ctx, plan, done, &lock).map_err(|error| Stopped {
-        error,
-        changed: true,
-    })?;
-    Ok((tries, warnings))
+        crate::interrupt::point(|| format!("{}: recording", command(plan)));
+        transition(ctx, plan, done, &lock).map_err(|error| Stopped {
+            error,
+            changed: true,
+        })?;
+        Ok(StepsRan {
+            tries,
+            warnings,
+            compared,
+        })
+    })
 }
 
 /// Records the phase as running ahead of a step that commits on its own, returning the state it
@@ -893,7 +985,7 @@ fn transition(ctx: &mut Ctx, plan: &Plan, status: Status, lock: &LockPolicy) -> 
 /// Opens one transaction of a plan: this try's `lock_timeout`, and for the phase's own
 /// transactions the exclusive phase lock (writers hold it shared while they read the phase, so no
 /// write straddles the change). What it sends is added to `sent`.
-fn begin<'c>(
+pub(super) fn begin<'c>(
     client: &'c mut Client,
     lock: &LockPolicy,
     phase_lock: bool,
@@ -927,6 +1019,17 @@ pub fn is_copy(step: &Step) -> bool {
 
 /// Checks the result of a phase (or of its rollback) against the live catalog.
 pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<String>> {
+    verify_after(ctx, phase, direction, None)
+}
+
+/// [`verify`], given the problems of phase 3's content comparison when the run already made it
+/// (beside its last steps).
+fn verify_after(
+    ctx: &mut Ctx,
+    phase: Phase,
+    direction: Direction,
+    compared: Option<Vec<String>>,
+) -> Result<Vec<String>> {
     let facts = Facts::gather(
         ctx.client,
         ctx.schema,
@@ -938,7 +1041,7 @@ pub fn verify(ctx: &mut Ctx, phase: Phase, direction: Direction) -> Result<Vec<S
     match phase {
         Phase::Create => create::verify(client, &facts, mapping, direction),
         Phase::DualWrite => dual_write::verify(client, &facts, mapping, direction),
-        Phase::Backfill => backfill::verify(client, &facts, mapping, direction),
+        Phase::Backfill => backfill::verify(client, &facts, mapping, direction, compared),
         Phase::SwitchReaders => switch_readers::verify(client, &facts, mapping, direction),
         Phase::Archive => archive::verify(client, &facts, mapping, direction),
     }

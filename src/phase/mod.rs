@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod backfill;
+pub mod beside;
 pub mod copy;
 pub mod create;
 pub mod dual_write;
@@ -173,6 +174,15 @@ pub struct Step {
     /// with `NOWAIT` for a while, so writers do not queue behind a waiting request.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub up_front: bool,
+    /// Runs on a second session (see [`beside`]), beside the steps after it: a copy, or a long
+    /// read writers never wait for (`ANALYZE`); never a step under the phase lock. Without a second
+    /// session it runs in turn like any other.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub beside: bool,
+    /// Waits for the second session to finish what it was given before it starts: the first step
+    /// that needs the copies done.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub joins: bool,
 }
 
 impl Step {
@@ -190,6 +200,8 @@ impl Step {
             locks_only: None,
             alternate: None,
             up_front: false,
+            beside: false,
+            joins: false,
         }
     }
 
@@ -239,6 +251,12 @@ impl Transaction {
                 .any(|s| s.lock.blocks_writers()),
             Tx::Batched => false,
         }
+    }
+
+    /// Whether it waits for the second session first: one of its steps does (the up-front locks
+    /// the engine puts before a step stay in its transaction).
+    pub fn joins(&self, steps: &[Step]) -> bool {
+        steps[self.steps.clone()].iter().any(|s| s.joins)
     }
 }
 

@@ -281,6 +281,7 @@ fn run_sequence(
             tuning: r.tuning.clone(),
             progress: progress.as_ref(),
             switch_functions: true,
+            url: Some(r.url),
         };
         let what = || format!("rehearsal: {} of phase {phase}", direction.as_str());
         let request = service::Request {

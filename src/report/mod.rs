@@ -123,7 +123,18 @@ fn transaction_boundary(k: usize, of: usize, t: &Transaction, all: &[Step]) -> S
         Tx::Own => "its own transaction, without the phase lock",
         Tx::Batched => "keyset batches, each its own transaction",
     };
-    format!("\n-- ==== part {k} of {of}: {steps}, {how} ====\n")
+    let first = &all[t.steps.start];
+    let wait = if t.joins(all) {
+        ", once the second session is done"
+    } else {
+        ""
+    };
+    let beside = if first.beside {
+        ", on a second session beside the steps after it"
+    } else {
+        ""
+    };
+    format!("\n-- ==== part {k} of {of}: {steps}{wait}, {how}{beside} ====\n")
 }
 
 pub fn status_table(s: &StatusReport) -> String {

@@ -496,3 +496,97 @@ fn killed_at_every_named_point_of_every_phase_the_command_run_again_converges() 
     assert!(killed >= 80, "only {killed} points");
     std::fs::remove_dir_all(&reports).ok();
 }
+
+/// Phase 3 gathers the new masters' statistics and compares their content on a second session,
+/// beside the foreign keys' validation on its own. A step there that cannot get its lock stops the
+/// run part-way, naming the step and the session; once the lock is free, the same command
+/// finishes, and the log shows the second session's work.
+#[test]
+fn a_step_on_phase_3s_second_session_that_cannot_get_its_lock_stops_the_run_and_a_rerun_finishes() {
+    let db = TestDb::legacy();
+    crate::common::ok(&db, &["init"]);
+    crate::common::apply(&db, 1);
+    crate::common::apply(&db, 2);
+    let plan: serde_json::Value =
+        serde_json::from_str(&crate::common::ok(&db, &["plan", "3", "--json"])).unwrap();
+    let first_analyze = plan["plan"]["steps"]
+        .as_array()
+        .or_else(|| plan["steps"].as_array())
+        .expect("the plan's steps")
+        .iter()
+        .position(|s| {
+            s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("gather planner statistics of ra_mst_jockeys")
+        })
+        .expect("a step gathering ra_mst_jockeys' statistics")
+        + 1;
+    // Stop just before that step: every copy and every NOT VALID constraint is in place.
+    let args: Vec<String> = ["apply", "3", "--yes", "--soak", "0s"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    kill_at(&db, &args, &format!("apply 3: step {first_analyze}"));
+    let mut c = db.client();
+    assert_eq!(status(&mut c, 3), Some(("applying".into(), false)));
+
+    // SHARE UPDATE EXCLUSIVE on the new master: ANALYZE cannot start, its writers still can.
+    let mut blocker = db.client();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE ra_mst_jockeys IN SHARE UPDATE EXCLUSIVE MODE")
+        .unwrap();
+    let (code, out) = run(
+        &db,
+        &[
+            "apply",
+            "3",
+            "--yes",
+            "--soak",
+            "0s",
+            "--lock-timeout-ms",
+            "200",
+            "--lock-retries",
+            "1",
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("second session"), "{out}");
+    assert!(
+        out.contains("gather planner statistics of ra_mst_jockeys"),
+        "{out}"
+    );
+    assert!(out.contains("stopped part-way"), "{out}");
+    assert_eq!(status(&mut c, 3), Some(("applying".into(), false)));
+    // The writers of that master were not held up meanwhile.
+    c.batch_execute("SET lock_timeout = '1s'; UPDATE ra_jockeys SET name = name WHERE id IN (SELECT id FROM ra_jockeys LIMIT 1); RESET lock_timeout")
+        .unwrap();
+
+    blocker.batch_execute("ROLLBACK").unwrap();
+    let (code, out) = run(&db, &["apply", "3", "--yes", "--soak", "0s"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(status(&mut c, 3), Some(("applied".into(), true)));
+    let analyzed: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'ra_mst_jockeys' AND last_analyze IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(analyzed, 1);
+    let log: String = c
+        .query_one(
+            "SELECT statements::text FROM ra_migrate.operation_log WHERE phase = 3 AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        log.contains("(second session) compare every master"),
+        "{log}"
+    );
+    assert!(
+        log.contains("(second session) step") && log.contains("ANALYZE public.ra_mst_jockeys"),
+        "{log}"
+    );
+}

@@ -843,3 +843,39 @@ fn publications_of_all_tables_and_of_the_schema_follow_every_phase_and_back() {
     assert_eq!(membership(&mut c), (original, original_explicit));
     assert_eq!(pg_dump_schema(&db.url), before);
 }
+
+/// A role that may hold only one connection (Supabase's poolers and plans cap them): phase 3
+/// cannot open its second session, says so in its log, and runs every step on its own session.
+#[test]
+fn phase_3_runs_on_one_session_when_the_role_may_not_open_a_second() {
+    let db = TestDb::legacy();
+    let mut c = db.client();
+    let (migrator, url) = migrating_role(&mut c, &db, &[]);
+    c.batch_execute(&format!("ALTER ROLE {migrator} CONNECTION LIMIT 1"))
+        .unwrap();
+    for args in [
+        &["init"][..],
+        &["apply", "1", "--yes"],
+        &["apply", "2", "--yes"],
+        &["apply", "3", "--yes", "--soak", "0s"],
+    ] {
+        let (code, text) = crate::common::run_url(&url, args);
+        assert_eq!(code, Some(0), "{args:?}: {text}");
+    }
+    let (status, verified, log): (String, bool, String) = {
+        let r = c
+            .query_one(
+                "SELECT p.status, p.verified, l.statements::text FROM ra_migrate.phase_state p, \
+                 ra_migrate.operation_log l WHERE p.phase = 3 AND l.phase = 3 \
+                 ORDER BY l.id DESC LIMIT 1",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!((status.as_str(), verified), ("applied", true));
+    assert!(log.contains("-- no second session ("), "{log}");
+    assert!(log.contains("too many connections"), "{log}");
+    assert!(log.contains("ANALYZE public.ra_mst_jockeys"), "{log}");
+    assert!(!log.contains("(second session)"), "{log}");
+}
