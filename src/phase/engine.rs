@@ -240,6 +240,15 @@ fn check_steps(
         if !which(step) {
             continue;
         }
+        // The second session takes no phase lock: a step there must not make writers wait.
+        if step.beside && (step.tx == Tx::Phase || step.lock.blocks_writers()) {
+            bail!(
+                "refusing the plan of phase {}: step {} ({}) would make writers wait on the second session",
+                plan.phase,
+                i + 1,
+                step.title
+            );
+        }
         let checked = crate::schema::sql::check(&step.sql, &protected).with_context(|| {
             format!(
                 "refusing the plan of phase {}: step {} ({})",

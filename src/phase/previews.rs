@@ -68,3 +68,47 @@ fn all_ten_previews_render_from_the_fixtures_as_their_snapshots() {
         problems.join("\n")
     );
 }
+
+/// Phase 3 as planned: every copy before the first step that joins, the second session's share
+/// of them and its statistics, and nothing that makes writers wait on it; a plan that would put
+/// such a step there is refused.
+#[test]
+fn phase_3_shares_its_copies_joins_before_the_constraints_and_keeps_blocking_steps_off_the_second_session(
+) {
+    let mapping = Mapping::builtin().unwrap();
+    let mut plan =
+        engine::plan_from(&facts(2), &mapping, Phase::Backfill, Direction::Apply).unwrap();
+    let copies = plan.steps.iter().filter(|s| s.copy.is_some()).count();
+    assert!(plan.steps[..copies].iter().all(|s| s.copy.is_some()));
+    let shared = plan.steps[..copies].iter().filter(|s| s.beside).count();
+    assert!(
+        shared > 0 && shared < copies,
+        "{shared} of {copies} copies beside"
+    );
+    let first_after = super::transactions(&plan.steps)
+        .into_iter()
+        .find(|t| t.steps.start >= copies)
+        .unwrap();
+    assert!(first_after.joins(&plan.steps));
+    assert!(plan
+        .steps
+        .iter()
+        .filter(|s| s.beside)
+        .all(|s| !s.lock.blocks_writers()));
+    assert!(plan
+        .steps
+        .iter()
+        .any(|s| s.beside && s.sql.starts_with("ANALYZE ")));
+
+    let add = plan
+        .steps
+        .iter()
+        .position(|s| s.sql.contains("NOT VALID") && s.lock.blocks_writers())
+        .unwrap();
+    plan.steps[add].beside = true;
+    let e = engine::check_plan(&mut plan, &mapping, &facts(2).catalog).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("would make writers wait on the second session"),
+        "{e:#}"
+    );
+}
