@@ -10,11 +10,42 @@ use super::{backfill, copy, Plan, Step};
 use crate::pg::db::{self, LockPolicy};
 use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
+use std::time::Duration;
+
+/// How long the second session may take to answer its first query. A session pooler whose pool
+/// is full accepts the client and then holds its first query until a server connection frees up:
+/// possibly never, as the first session keeps its own.
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the second session on `url` and has its first query answered, or says why not: an
+/// error, or no answer within [`CONNECT_WAIT`] (the attempt is left to end on its own).
+pub fn connect(url: &str, purpose: &str) -> Result<postgres::Client> {
+    let (send, answer) = channel();
+    let (url, purpose) = (url.to_string(), purpose.to_string());
+    std::thread::spawn(move || {
+        let connected = db::connect(&url, &purpose).and_then(|mut client| {
+            // Off the critical path (the phase's session validating the foreign keys): one
+            // core, not a parallel query's workers taken from that session and the writers.
+            client
+                .batch_execute("SET max_parallel_workers_per_gather = 0")
+                .context("the first query of the second session")?;
+            Ok(client)
+        });
+        let _ = send.send(connected);
+    });
+    match answer.recv_timeout(CONNECT_WAIT) {
+        Ok(connected) => connected,
+        Err(_) => bail!(
+            "no answer within {} s (a session pooler with no server connection to spare holds new clients)",
+            CONNECT_WAIT.as_secs()
+        ),
+    }
+}
 
 /// What the second session did.
 #[derive(Debug, Default)]
@@ -68,11 +99,6 @@ impl<'s> Session<'s> {
             );
             let mut done = Done::default();
             let result = (|| -> Result<()> {
-                // Off the critical path (the phase's session validating the foreign keys): one
-                // core, not a parallel query's workers taken from that session and the writers.
-                client
-                    .batch_execute("SET max_parallel_workers_per_gather = 0")
-                    .with_context(|| format!("setting up {what}"))?;
                 if work.compare {
                     done.statements.push(
                         "-- (second session) compare every master with its new table: row count and content hash of both sides, in one snapshot taken after the last copy".into(),

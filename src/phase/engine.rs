@@ -761,7 +761,7 @@ fn run_resumable(
             }
             if let (true, Some(to), None) = (step.beside, url, &second) {
                 // A role at its connection limit, say: the steps run in turn on this session.
-                match db::connect(to, &format!("{} (second session)", command(plan))) {
+                match beside::connect(to, &format!("{} (second session)", command(plan))) {
                     Ok(client) => {
                         let compare_now = compare && joined;
                         compare &= !compare_now;

@@ -48,6 +48,11 @@ fn pgbouncer_binary() -> PathBuf {
 }
 
 fn start_bouncer(db: &TestDb, mode: &str) -> Bouncer {
+    start_bouncer_with(db, mode, "default_pool_size = 4\n")
+}
+
+/// A PgBouncer in `mode` with `pool` (its pool settings, one per line) in front of `db`.
+fn start_bouncer_with(db: &TestDb, mode: &str, pool: &str) -> Bouncer {
     let config = postgres::Config::from_str(&db.url).unwrap();
     let host = match config.get_hosts().first() {
         Some(postgres::config::Host::Tcp(h)) => h.clone(),
@@ -69,7 +74,7 @@ fn start_bouncer(db: &TestDb, mode: &str) -> Bouncer {
             "[databases]\n* = host={host} port={server_port} user={user}{password}\n\n\
              [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
              auth_type = trust\nauth_file = {users}\npool_mode = {mode}\n\
-             default_pool_size = 4\nmax_client_conn = 50\n\
+             {pool}max_client_conn = 50\n\
              ignore_startup_parameters = extra_float_digits,options\n",
             users = dir.join("users.txt").display()
         ),
@@ -273,4 +278,64 @@ fn a_lock_timeout_of_zero_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("lock-timeout-ms"), "{t}");
     assert_eq!(twins(&db), 0);
+}
+
+/// A session pooler with one server connection to spare for the tool (Supabase's session pooler
+/// caps its pool): it accepts phase 3's second connection and then holds its first query until a
+/// server connection frees up, here never. Phase 3 gives up on the second session after a few
+/// seconds, runs every step on its one session, and the log says why.
+#[test]
+fn phase_3_through_a_session_pooler_with_a_full_pool_runs_on_one_session() {
+    let db = TestDb::legacy();
+    ok(&db, &["init"]);
+    let bouncer = start_bouncer_with(
+        &db,
+        "session",
+        "default_pool_size = 1\nreserve_pool_size = 0\nquery_wait_timeout = 0\n",
+    );
+    let url = url_via(&db, bouncer.port);
+    for args in [&["apply", "1", "--yes"][..], &["apply", "2", "--yes"]] {
+        let out = ra_url(&url, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+    // Without giving up, the run would wait for ever: kill it after two minutes.
+    let mut child = crate::common::bin()
+        .args([
+            "--database-url",
+            &url,
+            "apply",
+            "3",
+            "--yes",
+            "--soak",
+            "0s",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "apply 3 through a full session pool was still running after 2 minutes:\n{}",
+                text(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let log: String = db
+        .client()
+        .query_one(
+            "SELECT statements::text FROM ra_migrate.operation_log WHERE phase = 3 AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(log.contains("-- no second session ("), "{log}");
+    assert!(!log.contains("(second session)"), "{log}");
 }
