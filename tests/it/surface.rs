@@ -851,17 +851,29 @@ fn phase_3_runs_on_one_session_when_the_role_may_not_open_a_second() {
     let db = TestDb::legacy();
     let mut c = db.client();
     let (migrator, url) = migrating_role(&mut c, &db, &[]);
-    c.batch_execute(&format!("ALTER ROLE {migrator} CONNECTION LIMIT 1"))
-        .unwrap();
     for args in [
         &["init"][..],
         &["apply", "1", "--yes"],
         &["apply", "2", "--yes"],
-        &["apply", "3", "--yes", "--soak", "0s"],
     ] {
         let (code, text) = crate::common::run_url(&url, args);
         assert_eq!(code, Some(0), "{args:?}: {text}");
     }
+    // The server lets a backend go a moment after its client: wait until the earlier commands'
+    // sessions are gone, so the one connection left is apply 3's.
+    crate::common::wait_for("the earlier commands' sessions to end", || {
+        c.query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = $1",
+            &[&migrator],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+            == 0
+    });
+    c.batch_execute(&format!("ALTER ROLE {migrator} CONNECTION LIMIT 1"))
+        .unwrap();
+    let (code, text) = crate::common::run_url(&url, &["apply", "3", "--yes", "--soak", "0s"]);
+    assert_eq!(code, Some(0), "{text}");
     let (status, verified, log): (String, bool, String) = {
         let r = c
             .query_one(
