@@ -576,6 +576,50 @@ fn blocking_needs(steps: &[Step], attempt: u32, schema: &str) -> Vec<db::Need> {
         .collect()
 }
 
+/// Runs the try `running` names of `steps` (the first is plan step `first + 1`) in `tx`: each run
+/// of up-front locks taken without queueing if they come free in time (else run, and queued for,
+/// like the other steps), then every statement, `point` passed before each step. `running` says
+/// which step runs, so a lock timeout can be traced to the locks it asked for.
+fn run_in(
+    tx: &mut postgres::Transaction,
+    steps: &[Step],
+    first: usize,
+    lock: &LockPolicy,
+    sent: &mut Vec<String>,
+    running: &std::cell::Cell<Running>,
+    point: &dyn Fn(usize),
+) -> Result<()> {
+    let attempt = running.get().attempt;
+    let (mut polled, mut locked) = (0, 0);
+    for (k, step) in steps.iter().enumerate() {
+        point(first + k);
+        running.set(Running {
+            step: Some(k),
+            attempt,
+        });
+        if k < locked {
+            continue;
+        }
+        if k >= polled {
+            let (n, taken) = lock_without_queueing(tx, &steps[k..], attempt, lock, sent)?;
+            polled = k + n;
+            if taken {
+                locked = polled;
+                continue;
+            }
+        }
+        let step = step.for_try(attempt);
+        sent.push(step.sql.clone());
+        tx.batch_execute(&step.sql)
+            .with_context(|| format!("step {} ({})", first + k + 1, step.title))?;
+    }
+    running.set(Running {
+        step: None,
+        attempt,
+    });
+    Ok(())
+}
+
 /// Which step of a try is running, so a lock timeout can be traced to the locks it asked for.
 #[derive(Clone, Copy, Default)]
 struct Running {
@@ -621,34 +665,9 @@ fn run_steps(ctx: &mut Ctx, plan: &Plan, statements: &mut Vec<String>) -> Result
         );
         statements.clear();
         let mut tx = begin(client, &lock, true, statements)?;
-        let (mut polled, mut locked) = (0, 0);
-        for (i, step) in plan.steps.iter().enumerate() {
-            crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1));
-            running.set(Running {
-                step: Some(i),
-                attempt,
-            });
-            if i < locked {
-                continue;
-            }
-            if i >= polled {
-                let (n, taken) =
-                    lock_without_queueing(&mut tx, &plan.steps[i..], attempt, &lock, statements)?;
-                polled = i + n;
-                if taken {
-                    locked = polled;
-                    continue;
-                }
-            }
-            let step = step.for_try(attempt);
-            statements.push(step.sql.clone());
-            tx.batch_execute(&step.sql)
-                .with_context(|| format!("step {} ({})", i + 1, step.title))?;
-        }
-        running.set(Running {
-            step: None,
-            attempt,
-        });
+        run_in(&mut tx, &plan.steps, 0, &lock, statements, &running, &|i| {
+            crate::interrupt::point(|| format!("{}: step {}", command(plan), i + 1))
+        })?;
         // Dual-write is proved before it is committed: triggers that would reject writers'
         // statements are never left in place.
         if let Some(cat) = &before {
@@ -860,38 +879,11 @@ fn run_resumable(
                     );
                     sent.clear();
                     let mut tx = begin(client, &lock, phase_lock, &mut sent)?;
-                    let (mut polled, mut locked) = (0, 0);
-                    for (k, s) in group.iter().enumerate() {
-                        running.set(Running {
-                            step: Some(k),
-                            attempt,
-                        });
-                        if k < locked {
-                            continue;
-                        }
-                        if k >= polled {
-                            let (n, taken) = lock_without_queueing(
-                                &mut tx,
-                                &group[k..],
-                                attempt,
-                                &lock,
-                                &mut sent,
-                            )?;
-                            polled = k + n;
-                            if taken {
-                                locked = polled;
-                                continue;
-                            }
-                        }
-                        let s = s.for_try(attempt);
-                        sent.push(s.sql.clone());
-                        tx.batch_execute(&s.sql)
-                            .with_context(|| format!("step {} ({})", i + k + 1, s.title))?;
-                    }
                     running.set(Running {
                         step: None,
                         attempt,
                     });
+                    run_in(&mut tx, group, i, &lock, &mut sent, &running, &|_| {})?;
                     if record_here {
                         state::set_phase(
                             &mut tx,

@@ -534,33 +534,15 @@ fn the_archive_enforces_the_implicit_pedigree_relationships_and_rollback_drops_t
 #[test]
 fn during_a_rollback_of_the_archive_the_fetchers_write_both_layouts_without_waiting_for_old_name_writers(
 ) {
-    use std::io::BufRead;
     let db = TestDb::legacy();
     ok(&db, &["init"]);
     for p in 1..=5 {
         apply(&db, p);
     }
     let point = "rollback 5: recording";
-    let mut child = bin()
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(["rollback", "5", "--yes"])
-        .env("RA_MIGRATE_PAUSE_AT", point)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let reached = format!("interruption point reached: {point}");
-    let mut seen = Vec::new();
-    let hit = std::io::BufReader::new(child.stderr.take().unwrap())
-        .lines()
-        .any(|l| {
-            let l = l.unwrap_or_default();
-            seen.push(l.clone());
-            l == reached
-        });
-    assert!(hit, "never reached {point}:\n{}", seen.join("\n"));
+    let args = ["rollback", "5", "--yes"].map(String::from);
+    let mut child = crate::common::paused_at(&db.url, &args, point)
+        .unwrap_or_else(|seen| panic!("never reached {point}:\n{}", seen.join("\n")));
     let mut c = db.client();
     assert_eq!(status(&mut c, 5), "rolling_back");
     // An outside writer of an old name, mid-transaction.

@@ -307,33 +307,16 @@ fn validate(db: &TestDb, reports: &std::path::Path) {
 /// Runs `args` stopped at `point` and kills it (SIGKILL) there. Panics when the point is never
 /// reached. A run refused because the previous one's session is still going is started again.
 fn kill_at(db: &TestDb, args: &[String], point: &str) {
-    use std::io::BufRead;
     for _ in 0..50 {
-        let mut child = bin()
-            .arg("--database-url")
-            .arg(&db.url)
-            .args(args)
-            .env("RA_MIGRATE_PAUSE_AT", point)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let reached = format!("interruption point reached: {point}");
-        let mut seen = Vec::new();
-        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let hit = lines.any(|l| {
-            let l = l.unwrap_or_default();
-            let hit = l == reached;
-            seen.push(l);
-            hit
-        });
-        // SIGKILL of the binary itself, stopped at the point.
-        let _ = child.kill();
-        let _ = child.wait();
-        if hit {
-            return;
-        }
+        let seen = match crate::common::paused_at(&db.url, args, point) {
+            Ok(mut child) => {
+                // SIGKILL of the binary itself, stopped at the point.
+                let _ = child.kill();
+                let _ = child.wait();
+                return;
+            }
+            Err(seen) => seen,
+        };
         if seen
             .iter()
             .any(|l| l.contains("another ra-migrate operation"))

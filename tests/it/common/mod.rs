@@ -657,3 +657,41 @@ pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// Starts the binary on `url` with `args`, stopped at the interruption point `point`
+/// (`RA_MIGRATE_PAUSE_AT`): the paused process, or, when it ended without reaching the point,
+/// the stderr lines it wrote.
+pub fn paused_at(
+    url: &str,
+    args: &[String],
+    point: &str,
+) -> Result<std::process::Child, Vec<String>> {
+    use std::io::BufRead;
+    let mut child = bin()
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("RA_MIGRATE_PAUSE_AT", point)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reached = format!("interruption point reached: {point}");
+    let mut seen = Vec::new();
+    let hit = std::io::BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .any(|l| {
+            let l = l.unwrap_or_default();
+            let hit = l == reached;
+            seen.push(l);
+            hit
+        });
+    if hit {
+        Ok(child)
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(seen)
+    }
+}
