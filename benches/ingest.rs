@@ -8,6 +8,12 @@
 //! days into both, alternating which goes first per round so neither profits from the other's
 //! warm caches. Prints runners/s for each and the ratio, and writes `reports/bench-ingest.json`.
 //!
+//! The ceiling is what the schema takes at best: the rows the ingest ended with, inserted again
+//! server-side with their foreign keys checked (median of 3 runs). Beside it, the same-records
+//! ceiling adds a second write of every runner a result was applied to, as the ingest receives
+//! each runner twice (racecard, then result). CPU is split into the client thread and the server
+//! process, and `pg_stat_statements` (planning included) breaks the server's time down.
+//!
 //! A second measurement runs the same days with two writers per mode (two connections, days
 //! split between them), as concurrent fetchers would: the aggregate capacity of the write path on
 //! this machine rather than the speed of one fetch.
@@ -36,6 +42,8 @@ use serde_json::json;
 
 /// Days per round; the two modes alternate which goes first each round.
 const DAYS_PER_ROUND: usize = 10;
+/// Runs of the ceiling; the median is reported (one run moved by a quarter on this machine).
+const CEILING_RUNS: usize = 3;
 /// Writers of the concurrent measurement.
 const WRITERS: usize = 2;
 
@@ -97,9 +105,12 @@ fn database(cluster: &Cluster, name: &str, phases: &[Phase], mapping: &Mapping) 
     Ok(url)
 }
 
-/// CPU seconds of this thread plus the server process behind `backend_pid`.
-fn cpu_now(backend_pid: i32) -> f64 {
-    cpu_seconds("/proc/thread-self/stat") + cpu_seconds(&format!("/proc/{backend_pid}/stat"))
+/// CPU seconds of this thread and of the server process behind `backend_pid`.
+fn cpu_now(backend_pid: i32) -> (f64, f64) {
+    (
+        cpu_seconds("/proc/thread-self/stat"),
+        cpu_seconds(&format!("/proc/{backend_pid}/stat")),
+    )
 }
 
 fn backend_pid(client: &mut Client) -> Result<i32> {
@@ -172,13 +183,14 @@ struct StatementTime {
     calls: i64,
     total_ms: f64,
     share: f64,
+    plan_ms: f64,
 }
 
 /// The statements that took the most server time in the observed database.
 fn top_statements(c: &mut Client) -> Result<Vec<StatementTime>> {
     let rows = c.query(
         "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110), calls, total_exec_time, \
-                total_exec_time / nullif(sum(total_exec_time) OVER (), 0) \
+                total_exec_time / nullif(sum(total_exec_time) OVER (), 0), total_plan_time \
            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
           ORDER BY total_exec_time DESC LIMIT 8",
         &[],
@@ -190,6 +202,7 @@ fn top_statements(c: &mut Client) -> Result<Vec<StatementTime>> {
             calls: r.get(1),
             total_ms: r.get(2),
             share: r.get::<_, Option<f64>>(3).unwrap_or(0.0),
+            plan_ms: r.get(4),
         })
         .collect())
 }
@@ -199,16 +212,29 @@ struct Ceiling {
     odds: i64,
     runners_seconds: f64,
     seconds: f64,
+    /// Result runners applied again as one `UPDATE ... FROM` by race and horse.
+    results: i64,
+    results_seconds: f64,
 }
 
 /// What this schema takes at best on this machine: the runners and odds rows an ingest produced,
 /// inserted again in one statement per table with every foreign key checked, no parsing, no
-/// conflict handling. Rolled back, so the database is left as it was.
+/// conflict handling. Then, timed apart, what the same ceiling adds for the records the ingest
+/// received rather than the rows it ended with: each runner a result was applied to, written a
+/// second time (one `UPDATE ... FROM` joined by race and horse, as a result record names its
+/// runner). The update runs on the rows as the ingest committed them, in a transaction of its
+/// own: in the transaction that inserted a row, PostgreSQL checks its foreign keys again on an
+/// update even when they keep their values, which a result arriving later does not pay. Both are
+/// rolled back, so the database is left as it was.
 fn insert_ceiling(c: &mut Client) -> Result<Ceiling> {
+    // Each part starts from a vacuumed table: the ingest's updates, and the parts and runs before
+    // it rolled back, leave dead rows and index entries that would slow the ceiling down.
+    const VACUUM: &str = "VACUUM (ANALYZE) ra_runners, ra_runner_odds";
+    c.batch_execute(VACUUM)?;
     let mut tx = c.transaction()?;
     tx.batch_execute(
-        "CREATE TEMP TABLE ceiling_runners AS SELECT * FROM ra_runners; \
-         CREATE TEMP TABLE ceiling_odds AS SELECT * FROM ra_runner_odds; \
+        "CREATE TEMP TABLE ceiling_runners ON COMMIT DROP AS SELECT * FROM ra_runners; \
+         CREATE TEMP TABLE ceiling_odds ON COMMIT DROP AS SELECT * FROM ra_runner_odds; \
          DELETE FROM ra_runner_odds; DELETE FROM ra_runners;",
     )?;
     let started = Instant::now();
@@ -217,12 +243,57 @@ fn insert_ceiling(c: &mut Client) -> Result<Ceiling> {
     let odds = tx.execute("INSERT INTO ra_runner_odds SELECT * FROM ceiling_odds", &[])? as i64;
     let seconds = started.elapsed().as_secs_f64();
     tx.rollback()?;
+
+    c.batch_execute(VACUUM)?;
+    let mut tx = c.transaction()?;
+    tx.batch_execute(
+        "CREATE TEMP TABLE ceiling_results ON COMMIT DROP AS \
+           SELECT * FROM ra_runners WHERE result_updated_at IS NOT NULL; \
+         ANALYZE ceiling_results",
+    )?;
+    let sets: Vec<String> = tx
+        .query(
+            "SELECT format('%1$I = c.%1$I', attname) FROM pg_attribute \
+              WHERE attrelid = 'ra_runners'::regclass AND attnum > 0 AND NOT attisdropped \
+                AND attname NOT IN ('id', 'race_id', 'horse_id', 'created_at') ORDER BY attnum",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let started = Instant::now();
+    let results = tx.execute(
+        &format!(
+            "UPDATE ra_runners r SET {} FROM ceiling_results c \
+              WHERE r.race_id = c.race_id AND r.horse_id = c.horse_id",
+            sets.join(", ")
+        ),
+        &[],
+    )? as i64;
+    let results_seconds = started.elapsed().as_secs_f64();
+    tx.rollback()?;
     Ok(Ceiling {
         runners,
         odds,
         runners_seconds,
         seconds,
+        results,
+        results_seconds,
     })
+}
+
+/// The ceiling measured `n` times: the run with the median insert time, with the median time of
+/// the result updates (the two parts are timed apart).
+fn median_ceiling(c: &mut Client, n: usize) -> Result<Ceiling> {
+    let mut runs = (0..n)
+        .map(|_| insert_ceiling(c))
+        .collect::<Result<Vec<_>>>()?;
+    let mut updates: Vec<f64> = runs.iter().map(|r| r.results_seconds).collect();
+    updates.sort_by(f64::total_cmp);
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mut median = runs.swap_remove(n / 2);
+    median.results_seconds = updates[n / 2];
+    Ok(median)
 }
 
 fn main() -> Result<()> {
@@ -250,11 +321,15 @@ fn main() -> Result<()> {
     let url_single_db = database(&cluster, "bench_single", SINGLE, &mapping)?;
     let mut single_db = connect(&url_single_db)?;
     let mut observer = connect(&url_single_db)?;
-    let statements = observer
-        .batch_execute(
-            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()",
-        )
-        .is_ok();
+    // planning is counted too: every statement here is planned on each call
+    let statements = [
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+        "ALTER SYSTEM SET pg_stat_statements.track_planning = on",
+        "SELECT pg_reload_conf()",
+        "SELECT pg_stat_statements_reset()",
+    ]
+    .iter()
+    .all(|sql| observer.batch_execute(sql).is_ok());
     let mut dual_db = connect(&database(&cluster, "bench_dual", DUAL, &mapping)?)?;
     let (pid_single, pid_dual) = (backend_pid(&mut single_db)?, backend_pid(&mut dual_db)?);
     let mut single = Ingest::new(&mut single_db, mapping.clone(), "public", "synthetic");
@@ -268,13 +343,16 @@ fn main() -> Result<()> {
     );
 
     let (mut t_single, mut t_dual) = (Duration::ZERO, Duration::ZERO);
-    let (mut cpu_single, mut cpu_dual) = (0.0, 0.0);
-    let timed = |ing: &mut Ingest, pid: i32, chunk: &[Day], cpu: &mut f64| -> Result<Duration> {
-        let before = cpu_now(pid);
-        let wall = ingest(ing, chunk, &book)?;
-        *cpu += cpu_now(pid) - before;
-        Ok(wall)
-    };
+    let (mut cpu_single, mut cpu_dual) = ((0.0, 0.0), (0.0, 0.0));
+    let timed =
+        |ing: &mut Ingest, pid: i32, chunk: &[Day], cpu: &mut (f64, f64)| -> Result<Duration> {
+            let before = cpu_now(pid);
+            let wall = ingest(ing, chunk, &book)?;
+            let after = cpu_now(pid);
+            cpu.0 += after.0 - before.0;
+            cpu.1 += after.1 - before.1;
+            Ok(wall)
+        };
     for (round, chunk) in days.chunks(DAYS_PER_ROUND).enumerate() {
         if round % 2 == 0 {
             t_single += timed(&mut single, pid_single, chunk, &mut cpu_single)?;
@@ -284,6 +362,7 @@ fn main() -> Result<()> {
             t_single += timed(&mut single, pid_single, chunk, &mut cpu_single)?;
         }
     }
+    let total = |c: (f64, f64)| c.0 + c.1;
     let rate = |d: Duration| runners as f64 / d.as_secs_f64();
     let (r_single, r_dual) = (rate(t_single), rate(t_dual));
     let ratio = t_dual.as_secs_f64() / t_single.as_secs_f64();
@@ -292,8 +371,21 @@ fn main() -> Result<()> {
     } else {
         Vec::new()
     };
-    let ceiling = insert_ceiling(&mut observer)?;
+    let server_sums: Option<(f64, f64, i64)> = if statements {
+        let r = observer.query_one(
+            "SELECT coalesce(sum(total_exec_time), 0), coalesce(sum(total_plan_time), 0), \
+                    coalesce(sum(calls), 0)::bigint \
+               FROM pg_stat_statements \
+              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )?;
+        Some((r.get(0), r.get(1), r.get(2)))
+    } else {
+        None
+    };
+    let ceiling = median_ceiling(&mut observer, CEILING_RUNS)?;
     let ceiling_rate = runners as f64 / ceiling.seconds;
+    let same_records = ceiling.seconds + ceiling.results_seconds;
 
     eprintln!("single-writer measurement done; now {WRITERS} concurrent writers per mode ...");
     let url_single = database(&cluster, "bench_single_concurrent", SINGLE, &mapping)?;
@@ -346,15 +438,17 @@ fn main() -> Result<()> {
         "odds_records": days.iter().map(|d| d.cards.odds.len()).sum::<usize>(),
         "single_write": {
             "phase": "1 (create)", "seconds": t_single.as_secs_f64(), "runners_per_sec": r_single,
-            "cpu_seconds": cpu_single, "runners_per_cpu_sec": runners as f64 / cpu_single,
+            "cpu_seconds": total(cpu_single), "client_cpu_seconds": cpu_single.0, "server_cpu_seconds": cpu_single.1,
+            "runners_per_cpu_sec": runners as f64 / total(cpu_single),
             "rows": written(&single),
         },
         "dual_write": {
             "phase": "2 (dual-write)", "seconds": t_dual.as_secs_f64(), "runners_per_sec": r_dual,
-            "cpu_seconds": cpu_dual, "runners_per_cpu_sec": runners as f64 / cpu_dual,
+            "cpu_seconds": total(cpu_dual), "client_cpu_seconds": cpu_dual.0, "server_cpu_seconds": cpu_dual.1,
+            "runners_per_cpu_sec": runners as f64 / total(cpu_dual),
             "rows": written(&dual),
         },
-        "dual_over_single_cpu": cpu_dual / cpu_single,
+        "dual_over_single_cpu": total(cpu_dual) / total(cpu_single),
         "schema_ceiling": {
             "what": "the rows the single-write ingest ended with, inserted again server-side with one INSERT ... SELECT per table (FK checks included), in a rolled-back transaction",
             "runners_rows": ceiling.runners, "odds_rows": ceiling.odds,
@@ -362,10 +456,20 @@ fn main() -> Result<()> {
             "seconds": ceiling.seconds,
             "runner_records_per_sec": ceiling_rate,
             "single_write_over_ceiling": t_single.as_secs_f64() / ceiling.seconds,
+            "runs": CEILING_RUNS,
+        },
+        "same_records_ceiling": {
+            "what": "the schema ceiling plus the result runners written a second time (one UPDATE ... FROM by race and horse): the records the ingest received, not only the rows it ended with",
+            "results_rows": ceiling.results, "results_seconds": ceiling.results_seconds,
+            "seconds": same_records,
+            "single_write_over_same_records_ceiling": t_single.as_secs_f64() / same_records,
         },
         "server_time_single_write": server_time.iter().map(|s| json!({
-            "statement": s.text, "calls": s.calls, "total_ms": s.total_ms, "share": s.share,
+            "statement": s.text, "calls": s.calls, "total_ms": s.total_ms, "share": s.share, "plan_ms": s.plan_ms,
         })).collect::<Vec<_>>(),
+        "server_totals_single_write": server_sums.map(|(exec, plan, calls)| json!({
+            "exec_ms": exec, "plan_ms": plan, "calls": calls,
+        })),
         "dual_over_single": ratio,
         "concurrent": {
             "writers": WRITERS,
@@ -393,27 +497,46 @@ fn main() -> Result<()> {
     );
     println!("  dual / single time:     {ratio:.2}x");
     println!(
-        "  schema ceiling: {} runners ({:.2}s) + {} odds ({:.2}s) by INSERT ... SELECT with their foreign keys = {ceiling_rate:.0} runner records/s; single write takes {:.2}x that",
+        "  schema ceiling: {} runners ({:.2}s) + {} odds ({:.2}s) by INSERT ... SELECT with their foreign keys (median of {CEILING_RUNS} runs) = {ceiling_rate:.0} runner records/s; single write takes {:.2}x that",
         ceiling.runners,
         ceiling.runners_seconds,
         ceiling.odds,
         ceiling.seconds - ceiling.runners_seconds,
         t_single.as_secs_f64() / ceiling.seconds
     );
+    println!(
+        "  same-records ceiling: + {} result runners written again ({:.2}s) = {:.2}s; single write takes {:.2}x that",
+        ceiling.results,
+        ceiling.results_seconds,
+        same_records,
+        t_single.as_secs_f64() / same_records
+    );
     for s in &server_time {
         println!(
-            "  server {:>5.1}% {:>8.0} ms {:>6} calls  {}",
+            "  server {:>5.1}% {:>8.0} ms (+{:>5.0} ms planning) {:>6} calls  {}",
             s.share * 100.0,
             s.total_ms,
+            s.plan_ms,
             s.calls,
             s.text
         );
     }
+    if let Some((exec, plan, calls)) = server_sums {
+        println!(
+            "  server, every statement of the single writer: {calls} calls, {:.2}s executing, {:.2}s planning",
+            exec / 1000.0,
+            plan / 1000.0
+        );
+    }
     println!(
-        "  CPU (client thread + server process): single {cpu_single:.2}s = {:.0} runners/CPU-s, dual {cpu_dual:.2}s = {:.0} runners/CPU-s ({:.2}x)",
-        runners as f64 / cpu_single,
-        runners as f64 / cpu_dual,
-        cpu_dual / cpu_single
+        "  CPU (client thread + server process): single {:.2}s + {:.2}s = {:.0} runners/CPU-s, dual {:.2}s + {:.2}s = {:.0} runners/CPU-s ({:.2}x)",
+        cpu_single.0,
+        cpu_single.1,
+        runners as f64 / total(cpu_single),
+        cpu_dual.0,
+        cpu_dual.1,
+        runners as f64 / total(cpu_dual),
+        total(cpu_dual) / total(cpu_single)
     );
     println!(
         "with {WRITERS} concurrent writers: single {rc_single:.0} runners/s, dual {rc_dual:.0} runners/s ({:.2}x)",

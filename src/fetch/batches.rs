@@ -86,11 +86,12 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     });
     cx.precheck(&mut odds)?;
 
-    let filtered: RaceBatch;
-    let kept = if bad_races.is_empty() && bad_runners.is_empty() {
-        batch
+    // the masters of the races and runners kept (all of them, unless some were refused)
+    drop(masters);
+    let entities = if bad_races.is_empty() && bad_runners.is_empty() {
+        all
     } else {
-        filtered = RaceBatch {
+        RaceBatch {
             races: batch
                 .races
                 .iter()
@@ -107,10 +108,9 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
                 .cloned()
                 .collect(),
             ..RaceBatch::new(endpoint)
-        };
-        &filtered
+        }
+        .entities()
     };
-    let entities = kept.entities();
 
     let (known, seen): (Vec<&CourseRecord>, Vec<&CourseRecord>) = entities
         .courses

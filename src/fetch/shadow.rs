@@ -23,11 +23,31 @@ enum Known {
     Present,
 }
 
-/// Known column values per logical table and key.
+/// Known column values per logical table and key. A row's columns are a short list searched in
+/// order, not a map: a master has at most a few dozen columns, and hashing each name for every
+/// row checked cost more than the lookups it saved.
 #[derive(Debug, Default)]
 pub struct Shadow {
-    tables: HashMap<&'static str, HashMap<String, HashMap<&'static str, Known>>>,
+    tables: HashMap<&'static str, HashMap<String, Columns>>,
     rows: usize,
+}
+
+/// What is known about each column of one row.
+type Columns = Vec<(&'static str, Known)>;
+
+fn find<'k>(known: &'k [(&'static str, Known)], column: &str) -> Option<&'k Known> {
+    known.iter().find(|(c, _)| *c == column).map(|(_, k)| k)
+}
+
+fn slot<'k>(known: &'k mut Columns, column: &'static str) -> &'k mut Known {
+    let i = match known.iter().position(|(c, _)| *c == column) {
+        Some(i) => i,
+        None => {
+            known.push((column, Known::Present));
+            known.len() - 1
+        }
+    };
+    &mut known[i].1
 }
 
 /// A row as written, to be remembered once its transaction commits.
@@ -69,7 +89,7 @@ impl Shadow {
             return false;
         };
         step.fields.iter().zip(&row.values).all(|(f, v)| {
-            let stored = known.get(f.columns[0]);
+            let stored = find(known, f.columns[0]);
             let exactly =
                 |v: Option<&str>| matches!(stored, Some(Known::Value(s)) if s.as_deref() == v);
             match (f.mode, v.as_deref()) {
@@ -97,11 +117,12 @@ impl Shadow {
             match (mode, value) {
                 (Mode::Fill | Mode::Initial, None) => {}
                 (Mode::Fill | Mode::Owned, v) => {
-                    known.insert(column, Known::Value(v));
+                    *slot(known, column) = Known::Value(v);
                 }
                 // the stored value wins: afterwards the column holds a value, `v` or an older one
+                // (a column first seen here counts as present, not known)
                 (Mode::Initial, Some(v)) => {
-                    let slot = known.entry(column).or_insert(Known::Present);
+                    let slot = slot(known, column);
                     if *slot == Known::Value(None) {
                         *slot = Known::Value(Some(v));
                     }
