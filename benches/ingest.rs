@@ -9,7 +9,7 @@
 //! warm caches. Prints runners/s for each and the ratio, and writes `reports/bench-ingest.json`.
 //!
 //! The ceiling is what the schema takes at best: the rows the ingest ended with, inserted again
-//! server-side with their foreign keys checked (median of 3 runs). Beside it, the same-records
+//! server-side with their foreign keys checked (fastest of 3 runs). Beside it, the same-records
 //! ceiling adds a second write of every runner a result was applied to, as the ingest receives
 //! each runner twice (racecard, then result). CPU is split into the client thread and the server
 //! process, and `pg_stat_statements` (planning included) breaks the server's time down.
@@ -42,7 +42,7 @@ use serde_json::json;
 
 /// Days per round; the two modes alternate which goes first each round.
 const DAYS_PER_ROUND: usize = 10;
-/// Runs of the ceiling; the median is reported (one run moved by a quarter on this machine).
+/// Runs of the ceiling; the fastest is reported (single runs moved by a quarter on this machine).
 const CEILING_RUNS: usize = 3;
 /// Writers of the concurrent measurement.
 const WRITERS: usize = 2;
@@ -282,18 +282,33 @@ fn insert_ceiling(c: &mut Client) -> Result<Ceiling> {
     })
 }
 
-/// The ceiling measured `n` times: the run with the median insert time, with the median time of
-/// the result updates (the two parts are timed apart).
-fn median_ceiling(c: &mut Client, n: usize) -> Result<Ceiling> {
-    let mut runs = (0..n)
+/// The ceiling measured `n` times: the run with the fastest inserts, with the fastest of the
+/// result updates (the two parts are timed apart). The fastest, not the median: a ceiling is the
+/// best the schema does, and every run after the first meets what the runs before it left behind
+/// (free space where their rolled-back rows were), which can only slow it down.
+fn fastest_ceiling(c: &mut Client, n: usize) -> Result<Ceiling> {
+    let runs = (0..n)
         .map(|_| insert_ceiling(c))
         .collect::<Result<Vec<_>>>()?;
-    let mut updates: Vec<f64> = runs.iter().map(|r| r.results_seconds).collect();
-    updates.sort_by(f64::total_cmp);
-    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-    let mut median = runs.swap_remove(n / 2);
-    median.results_seconds = updates[n / 2];
-    Ok(median)
+    for (i, r) in runs.iter().enumerate() {
+        eprintln!(
+            "ceiling run {}: inserts {:.2}s (runners {:.2}s), result updates {:.2}s",
+            i + 1,
+            r.seconds,
+            r.runners_seconds,
+            r.results_seconds
+        );
+    }
+    let update = runs
+        .iter()
+        .map(|r| r.results_seconds)
+        .fold(f64::INFINITY, f64::min);
+    let mut fastest = runs
+        .into_iter()
+        .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+        .context("no ceiling run")?;
+    fastest.results_seconds = update;
+    Ok(fastest)
 }
 
 fn main() -> Result<()> {
@@ -383,7 +398,7 @@ fn main() -> Result<()> {
     } else {
         None
     };
-    let ceiling = median_ceiling(&mut observer, CEILING_RUNS)?;
+    let ceiling = fastest_ceiling(&mut observer, CEILING_RUNS)?;
     let ceiling_rate = runners as f64 / ceiling.seconds;
     let same_records = ceiling.seconds + ceiling.results_seconds;
 
@@ -497,7 +512,7 @@ fn main() -> Result<()> {
     );
     println!("  dual / single time:     {ratio:.2}x");
     println!(
-        "  schema ceiling: {} runners ({:.2}s) + {} odds ({:.2}s) by INSERT ... SELECT with their foreign keys (median of {CEILING_RUNS} runs) = {ceiling_rate:.0} runner records/s; single write takes {:.2}x that",
+        "  schema ceiling: {} runners ({:.2}s) + {} odds ({:.2}s) by INSERT ... SELECT with their foreign keys (fastest of {CEILING_RUNS} runs) = {ceiling_rate:.0} runner records/s; single write takes {:.2}x that",
         ceiling.runners,
         ceiling.runners_seconds,
         ceiling.odds,
