@@ -35,17 +35,26 @@ pub struct Shadow {
 /// What is known about each column of one row.
 type Columns = Vec<(&'static str, Known)>;
 
-fn find<'k>(known: &'k [(&'static str, Known)], column: &str) -> Option<&'k Known> {
-    known.iter().find(|(c, _)| *c == column).map(|(_, k)| k)
+/// The column's entry; `at` is where it usually is (rows of a table are mostly remembered from
+/// steps with the same fields in the same order), so the search rarely scans.
+fn find<'k>(known: &'k [(&'static str, Known)], at: usize, column: &str) -> Option<&'k Known> {
+    match known.get(at) {
+        Some((c, k)) if *c == column => Some(k),
+        _ => known.iter().find(|(c, _)| *c == column).map(|(_, k)| k),
+    }
 }
 
-fn slot<'k>(known: &'k mut Columns, column: &'static str) -> &'k mut Known {
-    let i = match known.iter().position(|(c, _)| *c == column) {
-        Some(i) => i,
-        None => {
-            known.push((column, Known::Present));
-            known.len() - 1
-        }
+/// The column's entry, added as `Present` when missing; `at` as in [`find`].
+fn slot<'k>(known: &'k mut Columns, at: usize, column: &'static str) -> &'k mut Known {
+    let i = match known.get(at) {
+        Some((c, _)) if *c == column => at,
+        _ => match known.iter().position(|(c, _)| *c == column) {
+            Some(i) => i,
+            None => {
+                known.push((column, Known::Present));
+                known.len() - 1
+            }
+        },
     };
     &mut known[i].1
 }
@@ -88,19 +97,23 @@ impl Shadow {
         else {
             return false;
         };
-        step.fields.iter().zip(&row.values).all(|(f, v)| {
-            let stored = find(known, f.columns[0]);
-            let exactly =
-                |v: Option<&str>| matches!(stored, Some(Known::Value(s)) if s.as_deref() == v);
-            match (f.mode, v.as_deref()) {
-                (Mode::Fill | Mode::Initial, None) => true,
-                (Mode::Fill, Some(v)) => exactly(Some(v)),
-                (Mode::Initial, Some(_)) => {
-                    matches!(stored, Some(Known::Present | Known::Value(Some(_))))
+        step.fields
+            .iter()
+            .zip(&row.values)
+            .enumerate()
+            .all(|(i, (f, v))| {
+                let stored = find(known, i, f.columns[0]);
+                let exactly =
+                    |v: Option<&str>| matches!(stored, Some(Known::Value(s)) if s.as_deref() == v);
+                match (f.mode, v.as_deref()) {
+                    (Mode::Fill | Mode::Initial, None) => true,
+                    (Mode::Fill, Some(v)) => exactly(Some(v)),
+                    (Mode::Initial, Some(_)) => {
+                        matches!(stored, Some(Known::Present | Known::Value(Some(_))))
+                    }
+                    (Mode::Owned, v) => exactly(v),
                 }
-                (Mode::Owned, v) => exactly(v),
-            }
-        })
+            })
     }
 
     /// Remembers the state a committed write left behind.
@@ -113,16 +126,17 @@ impl Shadow {
             self.rows += 1;
         }
         let known = table.entry(w.key).or_default();
-        for (column, mode, value) in w.fields {
+        known.reserve(w.fields.len().saturating_sub(known.len()));
+        for (at, (column, mode, value)) in w.fields.into_iter().enumerate() {
             match (mode, value) {
                 (Mode::Fill | Mode::Initial, None) => {}
                 (Mode::Fill | Mode::Owned, v) => {
-                    *slot(known, column) = Known::Value(v);
+                    *slot(known, at, column) = Known::Value(v);
                 }
                 // the stored value wins: afterwards the column holds a value, `v` or an older one
                 // (a column first seen here counts as present, not known)
                 (Mode::Initial, Some(v)) => {
-                    let slot = slot(known, column);
+                    let slot = slot(known, at, column);
                     if *slot == Known::Value(None) {
                         *slot = Known::Value(Some(v));
                     }
@@ -208,5 +222,29 @@ mod tests {
         );
         s.clear();
         assert!(!s.unchanged(&st, &st.rows[0]));
+    }
+
+    /// Two steps write one table with their fields in another order (horses that ran, and horses
+    /// known only as a parent): a column is found wherever the other step left it.
+    #[test]
+    fn a_column_is_found_whatever_the_order_it_was_remembered_in() {
+        let mut s = Shadow::default();
+        let first = step(Mode::Fill, vec![vec![Some("a"), Some("Ann")]]);
+        s.record(Written::of(&first, &first.rows[0]));
+        let mut reordered = step(Mode::Fill, vec![vec![Some("Ann"), Some("a")]]);
+        reordered.fields.reverse();
+        reordered.key = vec![1];
+        assert!(s.unchanged(&reordered, &reordered.rows[0]));
+        let changed = {
+            let mut st = step(Mode::Fill, vec![vec![Some("Bob"), Some("a")]]);
+            st.fields.reverse();
+            st.key = vec![1];
+            st
+        };
+        assert!(!s.unchanged(&changed, &changed.rows[0]));
+        s.record(Written::of(&changed, &changed.rows[0]));
+        assert!(!s.unchanged(&first, &first.rows[0]), "the name is Bob now");
+        let bob = step(Mode::Fill, vec![vec![Some("a"), Some("Bob")]]);
+        assert!(s.unchanged(&bob, &bob.rows[0]));
     }
 }

@@ -256,6 +256,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
         mut why: impl FnMut(&Row) -> Option<String>,
     ) {
         let rows = std::mem::take(&mut step.rows);
+        step.rows.reserve(rows.len());
         for row in rows {
             match why(&row) {
                 Some(reason) => self.reject(step, &row, reason),
@@ -333,6 +334,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .collect();
         // stable: the first of equal keys stays first
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        step.rows.reserve(keyed.len());
         let mut last: Option<String> = None;
         for (k, row) in keyed {
             if last.as_deref() == Some(k.as_str()) {
@@ -370,6 +372,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             return;
         }
         let rows = std::mem::take(&mut step.rows);
+        step.rows.reserve(rows.len());
         for mut row in rows {
             let mut reason = None;
             for (field, logical, bad, dropped, nullable) in &links {
@@ -503,6 +506,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         let rows = std::mem::take(&mut step.rows);
+        step.rows.reserve(rows.len());
         for mut row in rows {
             let code = row.values[res.field].clone();
             match code.as_deref().map(|c| found.get(c)) {
