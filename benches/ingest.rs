@@ -336,7 +336,8 @@ fn main() -> Result<()> {
     let url_single_db = database(&cluster, "bench_single", SINGLE, &mapping)?;
     let mut single_db = connect(&url_single_db)?;
     let mut observer = connect(&url_single_db)?;
-    // planning is counted too: every statement here is planned on each call
+    // planning is counted too (`track_planning`): the breakdown shows whether statements are
+    // planned again on every call
     let statements = [
         "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
         "ALTER SYSTEM SET pg_stat_statements.track_planning = on",
