@@ -23,6 +23,8 @@
 //! also breaks the tool's phase 3 down on the server (`pg_stat_statements` with `track = all` and
 //! `track_functions = all`, summed over the runs): its top statements and trigger functions;
 //! `RA_BENCH_KEEP=1` leaves the cluster running (its URL is printed) for a closer look.
+//! `RA_BENCH_LOG=1` logs every statement with its duration and backend pid to the cluster's
+//! `server.log`: with `RA_BENCH_KEEP=1`, each session's timeline can be read from it.
 //!
 //! Prints a table and writes `reports/bench-migrate.json` (date, machine, scale, row counts, every
 //! measurement with its ratio and target).
@@ -74,6 +76,16 @@ fn main() -> Result<()> {
         ..Default::default()
     })
     .context("starting a throwaway PostgreSQL cluster")?;
+    if env_or("RA_BENCH_LOG", 0u8)? == 1 {
+        let mut c = connect(&cluster.url("postgres"))?;
+        for sql in [
+            "ALTER SYSTEM SET log_min_duration_statement = 0",
+            "ALTER SYSTEM SET log_line_prefix = '%m [%p] %d '",
+            "SELECT pg_reload_conf()",
+        ] {
+            c.batch_execute(sql)?;
+        }
+    }
     // The server-side breakdown reads pg_stat_statements from the maintenance database, so the
     // measured ones hold no extension object the tool would see.
     let mut stats_client = if profile && cluster.has_pg_stat_statements() {

@@ -8,12 +8,13 @@ use anyhow::Result;
 
 use crate::api::payload::scalar::region_suffix;
 use crate::api::{
-    BookmakerRecord, CourseRecord, Endpoint, HorseProfile, HorseRecord, Parsed, PersonKind,
-    RaceBatch, Rejected, SireKind, SireLike,
+    BookmakerRecord, CourseRecord, Endpoint, Entities, HorseProfile, HorseRecord, Parsed,
+    PersonKind, RaceBatch, Rejected, SireKind, SireLike,
 };
 
 use super::fields::{self, RegionRecord};
 use super::quarantine::Quarantined;
+use super::step::TableWrite;
 use super::tx::TxCtx;
 
 /// What is known about courses beyond a race's course id and name: full `/courses` records
@@ -39,6 +40,15 @@ const PEOPLE: [PersonKind; 3] = [PersonKind::Jockey, PersonKind::Trainer, Person
 const SIRE_KINDS: [SireKind; 3] = [SireKind::Sire, SireKind::Dam, SireKind::Damsire];
 
 /// A day of racecards or results: entities first, then races, runners, bookmakers and odds.
+/// The steps of a day's masters that its races and runners refer to: horses, then the people,
+/// then the sire-likes (the order they are written in).
+fn master_steps(e: &Entities) -> Vec<TableWrite<'_>> {
+    let mut steps = vec![fields::horses(&e.horses)];
+    steps.extend(PEOPLE.map(|kind| fields::people(kind, &e.people)));
+    steps.extend(SIRE_KINDS.map(|kind| fields::sire_likes(kind, &e.sire_likes)));
+    steps
+}
+
 pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Result<()> {
     for r in &batch.rejected {
         cx.quarantine_raw(r.into());
@@ -51,9 +61,7 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     // The masters the facts refer to go through the same checks first, so a runner whose sire
     // (say) cannot be stored is refused before its horse or jockey is written on its behalf.
     let all = batch.entities();
-    let mut masters = vec![fields::horses(&all.horses)];
-    masters.extend(PEOPLE.map(|kind| fields::people(kind, &all.people)));
-    masters.extend(SIRE_KINDS.map(|kind| fields::sire_likes(kind, &all.sire_likes)));
+    let mut masters = master_steps(&all);
     for step in &mut masters {
         cx.precheck(step)?;
     }
@@ -86,12 +94,15 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     });
     cx.precheck(&mut odds)?;
 
-    // the masters of the races and runners kept (all of them, unless some were refused)
-    drop(masters);
-    let entities = if bad_races.is_empty() && bad_runners.is_empty() {
-        all
+    // the masters of the races and runners kept: all of them, already checked above, unless some
+    // were refused
+    let refused = !(bad_races.is_empty() && bad_runners.is_empty());
+    let kept;
+    let entities = if !refused {
+        &all
     } else {
-        RaceBatch {
+        drop(masters);
+        kept = RaceBatch {
             races: batch
                 .races
                 .iter()
@@ -109,7 +120,9 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
                 .collect(),
             ..RaceBatch::new(endpoint)
         }
-        .entities()
+        .entities();
+        masters = master_steps(&kept);
+        &kept
     };
 
     let (known, seen): (Vec<&CourseRecord>, Vec<&CourseRecord>) = entities
@@ -133,13 +146,12 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
         .collect();
     cx.run(fields::courses(false, known))?;
     cx.run(fields::courses(true, &seen))?;
-    cx.run(fields::horses(&entities.horses))?;
+    // `masters` is in the order it was built in: horses, then the people, then the sire-likes
+    let mut masters = masters.into_iter();
+    cx.run(masters.next().expect("the horses' step comes first"))?;
     cx.run(fields::parent_horses(&entities.parent_horses))?;
-    for kind in PEOPLE {
-        cx.run(fields::people(kind, &entities.people))?;
-    }
-    for kind in SIRE_KINDS {
-        cx.run(fields::sire_likes(kind, &entities.sire_likes))?;
+    for step in masters {
+        cx.run(step)?;
     }
     cx.run(fields::pedigrees(&entities.pedigrees))?;
     cx.run(races)?;

@@ -18,26 +18,35 @@ pub enum Verdict {
 
 /// Checks `row`; the field `skip` (a code not yet resolved to its id) is not checked.
 pub fn check(shape: &Shape, row: &Row, skip: Option<usize>) -> Verdict {
-    let mut missing = Vec::new();
-    let mut problems = Vec::new();
-    for col in shape.cols.iter().filter(|c| Some(c.field) != skip) {
-        match row.values[col.field].as_deref() {
-            None if col.not_null => missing.push(col.name.clone()),
-            None => {}
-            Some(v) => {
-                if let Some(p) = value_problem(col, v) {
-                    problems.push(format!("{}.{}: {p}", shape.table, col.name));
-                }
-            }
-        }
+    if let Some(p) = problem(shape, row, skip) {
+        return Verdict::Bad(p);
     }
-    if !problems.is_empty() {
-        Verdict::Bad(problems.join("; "))
-    } else if !missing.is_empty() {
-        Verdict::Missing(missing)
-    } else {
+    let missing: Vec<String> = checked(shape, skip)
+        .filter(|c| c.not_null && row.values[c.field].is_none())
+        .map(|c| c.name.clone())
+        .collect();
+    if missing.is_empty() {
         Verdict::Ok
+    } else {
+        Verdict::Missing(missing)
     }
+}
+
+/// Why `row` can never be written to this table, if it cannot: [`Verdict::Bad`] alone, which is
+/// all the write path's precheck asks (it runs for every row, and a missing value is settled
+/// later, against the stored row).
+pub fn problem(shape: &Shape, row: &Row, skip: Option<usize>) -> Option<String> {
+    let problems: Vec<String> = checked(shape, skip)
+        .filter_map(|col| {
+            let v = row.values[col.field].as_deref()?;
+            value_problem(col, v).map(|p| format!("{}.{}: {p}", shape.table, col.name))
+        })
+        .collect();
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+fn checked(shape: &Shape, skip: Option<usize>) -> impl Iterator<Item = &Col> {
+    shape.cols.iter().filter(move |c| Some(c.field) != skip)
 }
 
 fn value_problem(col: &Col, v: &str) -> Option<String> {

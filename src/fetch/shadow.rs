@@ -21,6 +21,9 @@ enum Known {
     Value(Option<String>),
     /// Some value, not known which (an `Initial` write met a row that existed).
     Present,
+    /// Nothing known: a place kept so the row's columns stay in the order of the step that
+    /// remembered it first (a column it left empty would otherwise shift the rest).
+    Unknown,
 }
 
 /// Known column values per logical table and key. A row's columns are a short list searched in
@@ -39,19 +42,25 @@ type Columns = Vec<(&'static str, Known)>;
 /// steps with the same fields in the same order), so the search rarely scans.
 fn find<'k>(known: &'k [(&'static str, Known)], at: usize, column: &str) -> Option<&'k Known> {
     match known.get(at) {
-        Some((c, k)) if *c == column => Some(k),
-        _ => known.iter().find(|(c, _)| *c == column).map(|(_, k)| k),
+        Some((c, k)) if same(c, column) => Some(k),
+        _ => known.iter().find(|(c, _)| same(c, column)).map(|(_, k)| k),
     }
 }
 
-/// The column's entry, added as `Present` when missing; `at` as in [`find`].
+/// Column names come from the same static field lists, so the pointers mostly match and the
+/// bytes are compared only when they do not.
+fn same(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+/// The column's entry, added as `Unknown` when missing; `at` as in [`find`].
 fn slot<'k>(known: &'k mut Columns, at: usize, column: &'static str) -> &'k mut Known {
     let i = match known.get(at) {
-        Some((c, _)) if *c == column => at,
-        _ => match known.iter().position(|(c, _)| *c == column) {
+        Some((c, _)) if same(c, column) => at,
+        _ => match known.iter().position(|(c, _)| same(c, column)) {
             Some(i) => i,
             None => {
-                known.push((column, Known::Present));
+                known.push((column, Known::Unknown));
                 known.len() - 1
             }
         },
@@ -90,11 +99,15 @@ impl Shadow {
 
     /// True when every value of `row` is already stored, as far as this run knows.
     pub fn unchanged(&self, step: &TableWrite, row: &Row) -> bool {
-        let Some(known) = self
-            .tables
-            .get(step.table)
-            .and_then(|t| t.get(&row.key(&step.key)))
-        else {
+        let Some(table) = self.tables.get(step.table) else {
+            return false;
+        };
+        // a one-field key is the value itself: no key string to build
+        let found = match step.key.as_slice() {
+            [k] => table.get(row.values[*k].as_deref().unwrap_or("")),
+            _ => table.get(&row.key(&step.key)),
+        };
+        let Some(known) = found else {
             return false;
         };
         step.fields
@@ -126,7 +139,9 @@ impl Shadow {
             self.rows += 1;
         }
         let known = table.entry(w.key).or_default();
-        known.reserve(w.fields.len().saturating_sub(known.len()));
+        if known.is_empty() {
+            known.extend(w.fields.iter().map(|(c, _, _)| (*c, Known::Unknown)));
+        }
         for (at, (column, mode, value)) in w.fields.into_iter().enumerate() {
             match (mode, value) {
                 (Mode::Fill | Mode::Initial, None) => {}
@@ -137,8 +152,11 @@ impl Shadow {
                 // (a column first seen here counts as present, not known)
                 (Mode::Initial, Some(v)) => {
                     let slot = slot(known, at, column);
-                    if *slot == Known::Value(None) {
-                        *slot = Known::Value(Some(v));
+                    match slot {
+                        Known::Value(None) => *slot = Known::Value(Some(v)),
+                        // an Initial write keeps what was stored, whatever it was
+                        Known::Unknown => *slot = Known::Present,
+                        _ => {}
                     }
                 }
             }
@@ -246,5 +264,32 @@ mod tests {
         assert!(!s.unchanged(&first, &first.rows[0]), "the name is Bob now");
         let bob = step(Mode::Fill, vec![vec![Some("a"), Some("Bob")]]);
         assert!(s.unchanged(&bob, &bob.rows[0]));
+    }
+
+    /// A row remembered with a column left empty keeps a place for it: the column stays unknown
+    /// (a value for it is written), and an `Initial` write there knows only that some value is
+    /// stored.
+    #[test]
+    fn a_column_left_empty_when_remembered_stays_unknown() {
+        let mut s = Shadow::default();
+        let empty = step(Mode::Fill, vec![vec![Some("a"), None]]);
+        s.record(Written::of(&empty, &empty.rows[0]));
+        assert!(s.unchanged(&empty, &empty.rows[0]));
+        let named = step(Mode::Fill, vec![vec![Some("a"), Some("Ann")]]);
+        assert!(
+            !s.unchanged(&named, &named.rows[0]),
+            "the name was never written"
+        );
+        let initial = step(Mode::Initial, vec![vec![Some("a"), Some("Ann")]]);
+        assert!(!s.unchanged(&initial, &initial.rows[0]));
+        s.record(Written::of(&initial, &initial.rows[0]));
+        assert!(
+            s.unchanged(&initial, &initial.rows[0]),
+            "some name is stored now"
+        );
+        assert!(
+            !s.unchanged(&named, &named.rows[0]),
+            "but not known to be Ann"
+        );
     }
 }

@@ -26,7 +26,7 @@ use crate::schema::catalog::Catalog;
 use crate::schema::mapping::Mapping;
 use crate::state::Targets;
 
-use super::check::{self, Verdict};
+use super::check;
 use super::quarantine::Quarantined;
 use super::route::{Role, Route, WritePlan};
 use super::shadow::{Shadow, Written};
@@ -313,12 +313,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .chain(compiled.mirror_shape.as_ref())
             .collect();
         self.reject_where(step, |row| {
-            shapes
-                .iter()
-                .find_map(|s| match check::check(s, row, pending) {
-                    Verdict::Bad(why) => Some(why),
-                    _ => None,
-                })
+            shapes.iter().find_map(|s| check::problem(s, row, pending))
         });
         Ok(())
     }
