@@ -2,6 +2,12 @@
 
 use std::process::ExitCode;
 
+/// The fetchers' write path builds and drops many small strings per record; glibc's allocator
+/// spent most of the time of gathering a day's masters (1.7-1.9 s against 0.71 s with this one,
+/// over the ingest benchmark's 584 race days).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     match ra_migrate::run() {

@@ -12,6 +12,10 @@ use ra_migrate::schema::mapping::Mapping;
 use serde_json::json;
 use std::time::Duration;
 
+/// The binary's allocator (`src/main.rs`), so each benchmark measures what `ra-migrate` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// nproc, memory and CPU model from /proc, and the server's version.
 pub fn machine(pg_version: &str) -> serde_json::Value {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();

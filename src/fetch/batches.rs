@@ -39,7 +39,6 @@ impl CourseBook {
 const PEOPLE: [PersonKind; 3] = [PersonKind::Jockey, PersonKind::Trainer, PersonKind::Owner];
 const SIRE_KINDS: [SireKind; 3] = [SireKind::Sire, SireKind::Dam, SireKind::Damsire];
 
-/// A day of racecards or results: entities first, then races, runners, bookmakers and odds.
 /// The steps of a day's masters that its races and runners refer to: horses, then the people,
 /// then the sire-likes (the order they are written in).
 fn master_steps(e: &Entities) -> Vec<TableWrite<'_>> {
@@ -49,6 +48,7 @@ fn master_steps(e: &Entities) -> Vec<TableWrite<'_>> {
     steps
 }
 
+/// A day of racecards or results: entities first, then races, runners, bookmakers and odds.
 pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Result<()> {
     for r in &batch.rejected {
         cx.quarantine_raw(r.into());
