@@ -5,36 +5,10 @@
 use super::shape::{Col, Shape};
 use super::step::Row;
 
-/// What is wrong with a row, if anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Ok,
-    /// NOT NULL columns without a value: fine for an existing row, whose stored value is kept; a
-    /// new row gets the column's default, or cannot be written when there is none.
-    Missing(Vec<String>),
-    /// The row can never be written to this table.
-    Bad(String),
-}
-
-/// Checks `row`; the field `skip` (a code not yet resolved to its id) is not checked.
-pub fn check(shape: &Shape, row: &Row, skip: Option<usize>) -> Verdict {
-    if let Some(p) = problem(shape, row, skip) {
-        return Verdict::Bad(p);
-    }
-    let missing: Vec<String> = checked(shape, skip)
-        .filter(|c| c.not_null && row.values[c.field].is_none())
-        .map(|c| c.name.clone())
-        .collect();
-    if missing.is_empty() {
-        Verdict::Ok
-    } else {
-        Verdict::Missing(missing)
-    }
-}
-
-/// Why `row` can never be written to this table, if it cannot: [`Verdict::Bad`] alone, which is
-/// all the write path's precheck asks (it runs for every row, and a missing value is settled
-/// later, against the stored row).
+/// Why `row` can never be written to this table, if it cannot; the field `skip` (a code not yet
+/// resolved to its id) is not checked. A NOT NULL column without a value is not a problem here:
+/// an existing row keeps its stored value, a new one takes the column's default
+/// ([`lacks_not_null`], then the write path's `keep_stored`).
 pub fn problem(shape: &Shape, row: &Row, skip: Option<usize>) -> Option<String> {
     let problems: Vec<String> = checked(shape, skip)
         .filter_map(|col| {
@@ -138,22 +112,28 @@ mod tests {
     #[test]
     fn lengths_ranges_nul_and_missing_values() {
         let s = shape();
-        assert_eq!(
-            check(&s, &row([Some("abcde"), Some("7")]), None),
-            Verdict::Ok
+        assert_eq!(problem(&s, &row([Some("abcde"), Some("7")]), None), None);
+        assert!(
+            matches!(problem(&s, &row([Some("abcdéf"), None]), None), Some(m) if m.contains("ra_t.name") && m.contains("6 characters"))
         );
         assert!(
-            matches!(check(&s, &row([Some("abcdéf"), None]), None), Verdict::Bad(m) if m.contains("ra_t.name") && m.contains("6 characters"))
+            matches!(problem(&s, &row([Some("a"), Some("99999999999")]), None), Some(m) if m.contains("outside"))
         );
         assert!(
-            matches!(check(&s, &row([Some("a"), Some("99999999999")]), None), Verdict::Bad(m) if m.contains("outside"))
-        );
-        assert!(
-            matches!(check(&s, &row([Some("a\0b"), None]), None), Verdict::Bad(m) if m.contains("NUL"))
+            matches!(problem(&s, &row([Some("a\0b"), None]), None), Some(m) if m.contains("NUL"))
         );
         assert_eq!(
-            check(&s, &row([None, None]), None),
-            Verdict::Missing(vec!["name".into()])
+            problem(&s, &row([Some("a"), Some("x")]), Some(1)),
+            None,
+            "a field still to be resolved is not checked"
         );
+        let missing = row([None, None]);
+        assert_eq!(
+            problem(&s, &missing, None),
+            None,
+            "a missing value is not a problem"
+        );
+        assert!(lacks_not_null(&s, &missing));
+        assert!(!lacks_not_null(&s, &row([Some("a"), None])));
     }
 }
