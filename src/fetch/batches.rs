@@ -96,9 +96,9 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
 
     // the masters of the races and runners kept: all of them, already checked above, unless some
     // were refused
-    let refused = !(bad_races.is_empty() && bad_runners.is_empty());
+    let none_refused = bad_races.is_empty() && bad_runners.is_empty();
     let kept;
-    let entities = if !refused {
+    let entities = if none_refused {
         &all
     } else {
         drop(masters);

@@ -10,17 +10,16 @@ use super::step::Row;
 /// an existing row keeps its stored value, a new one takes the column's default
 /// ([`lacks_not_null`], then the write path's `keep_stored`).
 pub fn problem(shape: &Shape, row: &Row, skip: Option<usize>) -> Option<String> {
-    let problems: Vec<String> = checked(shape, skip)
+    let problems: Vec<String> = shape
+        .cols
+        .iter()
+        .filter(|c| Some(c.field) != skip)
         .filter_map(|col| {
             let v = row.values[col.field].as_deref()?;
             value_problem(col, v).map(|p| format!("{}.{}: {p}", shape.table, col.name))
         })
         .collect();
     (!problems.is_empty()).then(|| problems.join("; "))
-}
-
-fn checked(shape: &Shape, skip: Option<usize>) -> impl Iterator<Item = &Col> {
-    shape.cols.iter().filter(move |c| Some(c.field) != skip)
 }
 
 fn value_problem(col: &Col, v: &str) -> Option<String> {
