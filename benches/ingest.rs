@@ -30,6 +30,7 @@ use chrono::{Duration as Days, NaiveDate};
 use postgres::{Client, NoTls};
 use ra_migrate::api::synthetic::Synthetic;
 use ra_migrate::api::{RaceBatch, Source};
+use ra_migrate::fetch::ahead;
 use ra_migrate::fetch::batches::CourseBook;
 use ra_migrate::fetch::ingest::Ingest;
 use ra_migrate::fetch::tx::BatchContext;
@@ -159,21 +160,28 @@ fn context(what: &str, date: NaiveDate) -> BatchContext {
 
 /// Ingests `days` (racecards then results of each day); returns the time taken.
 fn ingest(ingest: &mut Ingest, days: &[Day], book: &CourseBook) -> Result<Duration> {
+    let batches: Vec<(&RaceBatch, BatchContext)> = days
+        .iter()
+        .flat_map(|d| {
+            [
+                (&d.cards, context("racecards/pro", d.date)),
+                (&d.results, context("results", d.date)),
+            ]
+        })
+        .collect();
     let started = Instant::now();
-    for d in days {
-        let o = ingest.race_batch(&d.cards, book, &context("racecards/pro", d.date))?;
-        anyhow::ensure!(
-            o.quarantined == 0 && !o.careful,
-            "racecards of {}: {o:?}",
-            d.date
-        );
-        let o = ingest.race_batch(&d.results, book, &context("results", d.date))?;
-        anyhow::ensure!(
-            o.quarantined == 0 && !o.careful,
-            "results of {}: {o:?}",
-            d.date
-        );
-    }
+    // as `fetch racecards` writes a round of days: each checked ahead while the one before is
+    // written
+    let places = ahead::Places::new(batches.len());
+    let prep = ingest.prepared()?;
+    std::thread::scope(|scope| -> Result<()> {
+        let checked = ahead::spawn(scope, prep, &batches, &places);
+        for (batch, ctx) in &batches {
+            let o = ingest.race_batch(batch, book, ctx, checked.next())?;
+            anyhow::ensure!(o.quarantined == 0 && !o.careful, "{}: {o:?}", ctx.label);
+        }
+        Ok(())
+    })?;
     Ok(started.elapsed())
 }
 
@@ -184,13 +192,16 @@ struct StatementTime {
     total_ms: f64,
     share: f64,
     plan_ms: f64,
+    /// The first table the statement inserts into or updates.
+    table: String,
 }
 
 /// The statements that took the most server time in the observed database.
 fn top_statements(c: &mut Client) -> Result<Vec<StatementTime>> {
     let rows = c.query(
         "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110), calls, total_exec_time, \
-                total_exec_time / nullif(sum(total_exec_time) OVER (), 0), total_plan_time \
+                total_exec_time / nullif(sum(total_exec_time) OVER (), 0), total_plan_time, \
+                coalesce(substring(query from '(?:INSERT INTO|UPDATE) ([^ (]+)'), '?') \
            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
           ORDER BY total_exec_time DESC LIMIT 8",
         &[],
@@ -203,6 +214,7 @@ fn top_statements(c: &mut Client) -> Result<Vec<StatementTime>> {
             total_ms: r.get(2),
             share: r.get::<_, Option<f64>>(3).unwrap_or(0.0),
             plan_ms: r.get(4),
+            table: r.get(5),
         })
         .collect())
 }
@@ -482,7 +494,7 @@ fn main() -> Result<()> {
             "server_execution_over_same_records_ceiling": server_sums.map(|(exec, _, _)| exec / 1000.0 / same_records),
         },
         "server_time_single_write": server_time.iter().map(|s| json!({
-            "statement": s.text, "calls": s.calls, "total_ms": s.total_ms, "share": s.share, "plan_ms": s.plan_ms,
+            "statement": s.text, "table": s.table, "calls": s.calls, "total_ms": s.total_ms, "share": s.share, "plan_ms": s.plan_ms,
         })).collect::<Vec<_>>(),
         "server_totals_single_write": server_sums.map(|(exec, plan, calls)| json!({
             "exec_ms": exec, "plan_ms": plan, "calls": calls,
@@ -534,11 +546,12 @@ fn main() -> Result<()> {
     );
     for s in &server_time {
         println!(
-            "  server {:>5.1}% {:>8.0} ms (+{:>5.0} ms planning) {:>6} calls  {}",
+            "  server {:>5.1}% {:>8.0} ms (+{:>5.0} ms planning) {:>6} calls  {}: {}",
             s.share * 100.0,
             s.total_ms,
             s.plan_ms,
             s.calls,
+            s.table,
             s.text
         );
     }

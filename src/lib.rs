@@ -2,6 +2,7 @@
 //!
 //! `run` is the one command dispatch; every module below owns one job (see ARCHITECTURE.md).
 
+pub mod allocator;
 pub mod api;
 pub mod cli;
 pub(crate) mod commands;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    ra_migrate::allocator::keep_freed_memory();
     quiet_on_closed_stdout();
     match ra_migrate::run() {
         Ok(code) => code,

@@ -129,10 +129,11 @@ pub fn secs(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
 
-/// Whether `cargo bench` runs this bench; otherwise (`cargo test --all-targets` runs bench binaries
-/// without `--bench`) says how to run it.
+/// Whether `cargo bench` runs this bench (then with the allocator set as the binary sets it);
+/// otherwise (`cargo test --all-targets` runs bench binaries without `--bench`) says how to run it.
 pub fn run_by_cargo_bench(name: &str, hint: &str) -> bool {
     if std::env::args().any(|a| a == "--bench") {
+        ra_migrate::allocator::keep_freed_memory();
         return true;
     }
     println!("{name} benchmark skipped (not run by cargo bench): run it with `cargo bench --bench {name}`{hint}");

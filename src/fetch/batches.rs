@@ -15,7 +15,7 @@ use crate::api::{
 use super::fields::{self, RegionRecord};
 use super::quarantine::Quarantined;
 use super::step::TableWrite;
-use super::tx::TxCtx;
+use super::tx::{Checks, TxCtx};
 
 /// What is known about courses beyond a race's course id and name: full `/courses` records
 /// (fetched when a batch names a course the database lacks) and region names by code.
@@ -48,8 +48,51 @@ fn master_steps(e: &Entities) -> Vec<TableWrite<'_>> {
     steps
 }
 
+/// What a day's records refer to, gathered from them before any check: the masters (de-duplicated
+/// by id) and the bookmakers named in its odds.
+pub struct Gathered {
+    pub entities: Entities,
+    pub bookmakers: Vec<BookmakerRecord>,
+}
+
+impl Gathered {
+    pub fn of(batch: &RaceBatch) -> Gathered {
+        Gathered {
+            entities: batch.entities(),
+            bookmakers: batch.bookmakers_seen(),
+        }
+    }
+}
+
+/// A day's steps after the checks that need no database, with the keys of the races and runners
+/// they refused.
+pub struct Checked<'a> {
+    masters: Vec<TableWrite<'a>>,
+    parents: TableWrite<'a>,
+    pedigrees: TableWrite<'a>,
+    races: TableWrite<'a>,
+    runners: TableWrite<'a>,
+    odds: TableWrite<'a>,
+    bad_races: HashSet<String>,
+    bad_runners: HashSet<String>,
+}
+
 /// A day of racecards or results: entities first, then races, runners, bookmakers and odds.
 pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Result<()> {
+    let gathered = Gathered::of(batch);
+    let checked = check_race_batch(&mut cx.checks, batch, &gathered)?;
+    write_race_batch(cx, batch, book, &gathered, checked)
+}
+
+/// The checks of a day that need no database. The masters the facts refer to go through them
+/// first, so a runner whose sire (say) cannot be stored is refused before its horse or jockey is
+/// written on its behalf; then the facts, so what cannot be stored leaves no horse, jockey or
+/// course behind.
+pub fn check_race_batch<'a>(
+    cx: &mut Checks,
+    batch: &'a RaceBatch,
+    gathered: &'a Gathered,
+) -> Result<Checked<'a>> {
     for r in &batch.rejected {
         cx.quarantine_raw(r.into());
     }
@@ -58,14 +101,15 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     let mut runners = fields::runners(endpoint, &batch.runners);
     let mut odds = fields::odds(&batch.odds);
 
-    // The masters the facts refer to go through the same checks first, so a runner whose sire
-    // (say) cannot be stored is refused before its horse or jockey is written on its behalf.
-    let all = batch.entities();
-    let mut masters = master_steps(&all);
+    let mut masters = master_steps(&gathered.entities);
     for step in &mut masters {
         cx.precheck(step)?;
     }
-    // Facts next: what cannot be stored must not leave its horse, jockey or course behind.
+    // what these refer to is known only once the masters are written: looked at again then
+    let mut parents = fields::parent_horses(&gathered.entities.parent_horses);
+    cx.precheck(&mut parents)?;
+    let mut pedigrees = fields::pedigrees(&gathered.entities.pedigrees);
+    cx.precheck(&mut pedigrees)?;
     cx.precheck(&mut races)?;
     let bad_races = cx.bad_keys("ra_races");
     let race_field = runners.field("race_id").expect("runners have race_id");
@@ -93,13 +137,43 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
         })
     });
     cx.precheck(&mut odds)?;
+    Ok(Checked {
+        masters,
+        parents,
+        pedigrees,
+        races,
+        runners,
+        odds,
+        bad_races,
+        bad_runners,
+    })
+}
 
-    // the masters of the races and runners kept: all of them, already checked above, unless some
-    // were refused
+/// Writes a checked day; `cx` holds what its checks found.
+pub fn write_race_batch(
+    cx: &mut TxCtx,
+    batch: &RaceBatch,
+    book: &CourseBook,
+    gathered: &Gathered,
+    checked: Checked,
+) -> Result<()> {
+    let endpoint = batch.endpoint;
+    let Checked {
+        mut masters,
+        mut parents,
+        mut pedigrees,
+        races,
+        runners,
+        mut odds,
+        bad_races,
+        bad_runners,
+    } = checked;
+    // the masters of the races and runners kept: all of them, already checked, unless some were
+    // refused
     let none_refused = bad_races.is_empty() && bad_runners.is_empty();
     let kept;
     let entities = if none_refused {
-        &all
+        &gathered.entities
     } else {
         drop(masters);
         kept = RaceBatch {
@@ -122,6 +196,8 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
         }
         .entities();
         masters = master_steps(&kept);
+        parents = fields::parent_horses(&kept.parent_horses);
+        pedigrees = fields::pedigrees(&kept.pedigrees);
         &kept
     };
 
@@ -149,21 +225,20 @@ pub fn race_batch(cx: &mut TxCtx, batch: &RaceBatch, book: &CourseBook) -> Resul
     // `masters` is in the order it was built in: horses, then the people, then the sire-likes
     let mut masters = masters.into_iter();
     cx.run(masters.next().expect("the horses' step comes first"))?;
-    cx.run(fields::parent_horses(&entities.parent_horses))?;
+    cx.run(parents)?;
     for step in masters {
         cx.run(step)?;
     }
-    cx.run(fields::pedigrees(&entities.pedigrees))?;
+    cx.run(pedigrees)?;
     cx.run(races)?;
     cx.run(runners)?;
-    let bookmakers = batch.bookmakers_seen();
     if endpoint == Endpoint::Racecards {
-        cx.run(fields::bookmakers(&bookmakers))?;
+        cx.run(fields::bookmakers(&gathered.bookmakers))?;
     }
     // runners refused by the database itself (found by bisecting) take their odds with them
-    let bad_runners = cx.bad_keys("ra_runners");
+    let bad_runners = cx.checks.bad_keys("ra_runners");
     if !bad_runners.is_empty() {
-        cx.reject_where(&mut odds, |row| {
+        cx.checks.reject_where(&mut odds, |row| {
             let runner = format!(
                 "{}\u{1f}{}",
                 row.values[0].as_deref().unwrap_or(""),
@@ -187,7 +262,7 @@ pub fn reference(
     bookmakers: &[BookmakerRecord],
 ) -> Result<()> {
     for r in &courses.rejected {
-        cx.quarantine_raw(r.into());
+        cx.checks.quarantine_raw(r.into());
     }
     let regions: BTreeMap<String, RegionRecord> = courses
         .records
@@ -212,7 +287,7 @@ pub fn reference(
 /// sires, dams and damsires, and their pedigree rows.
 pub fn profiles(cx: &mut TxCtx, profiles: &[HorseProfile], rejected: &[Rejected]) -> Result<()> {
     for r in rejected {
-        cx.quarantine_raw(Quarantined::from(r));
+        cx.checks.quarantine_raw(Quarantined::from(r));
     }
     let own: HashSet<&str> = profiles.iter().map(|p| p.horse.id.as_str()).collect();
     let mut sire_likes: BTreeMap<(SireKind, String), SireLike> = BTreeMap::new();

@@ -6,6 +6,7 @@
 //! (savepoints, bisecting): its good records are written, the bad ones quarantined.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use postgres::Client;
@@ -16,6 +17,7 @@ use crate::schema::mapping::Mapping;
 use crate::schema::quote;
 use crate::state::{self, Targets};
 
+use super::ahead::CheckedDay;
 use super::batches::{self, CourseBook};
 use super::quarantine;
 use super::route::{Role, WritePlan};
@@ -33,6 +35,26 @@ fn is_conflict(e: &anyhow::Error) -> bool {
             .and_then(|pe| pe.code())
             .is_some_and(|code| matches!(code.code(), "40P01" | "40001"))
     })
+}
+
+/// The catalog and compiled steps for `targets`: kept while the phase stays, read again when it
+/// changes, and then what this run wrote to the previous tables proves nothing (`shadow`).
+fn prepared_for(
+    prepared: &mut Option<Arc<Prepared>>,
+    shadow: &mut Shadow,
+    tx: &mut postgres::Transaction,
+    targets: Targets,
+    (mapping, schema): (&Mapping, &str),
+) -> Result<Arc<Prepared>> {
+    match prepared {
+        Some(p) if p.targets == targets => Ok(p.clone()),
+        _ => {
+            shadow.clear();
+            let p = Arc::new(Prepared::new(tx, targets, mapping, schema)?);
+            *prepared = Some(p.clone());
+            Ok(p)
+        }
+    }
 }
 
 /// What one committed batch wrote.
@@ -63,7 +85,8 @@ pub struct Ingest<'c> {
     mapping: Mapping,
     schema: String,
     source: String,
-    prepared: Option<Prepared>,
+    /// The catalog and compiled steps of the phase in effect (shared with `ahead`'s thread).
+    prepared: Option<Arc<Prepared>>,
     shadow: Shadow,
     totals: Totals,
 }
@@ -86,14 +109,44 @@ impl<'c> Ingest<'c> {
         &self.totals
     }
 
-    /// One day of racecards or results.
+    /// One day of racecards or results, with the checks `ahead` made while the day before was
+    /// written, if any. They are used only when made against the tables of this transaction's
+    /// phase, and only on the first try: a try again (careful, or knowing what the database
+    /// refused) checks the day afresh.
     pub fn race_batch(
         &mut self,
         batch: &RaceBatch,
         book: &CourseBook,
         ctx: &BatchContext,
+        checked: Option<CheckedDay>,
     ) -> Result<BatchOutcome> {
-        self.batch(ctx, |cx| batches::race_batch(cx, batch, book))
+        let mut checked = checked;
+        self.batch(ctx, |cx| match checked.take() {
+            Some(day) if day.made_for(cx.checks.prep) => {
+                let (found, gathered, steps) = day.into_parts();
+                cx.checks.adopt(found);
+                batches::write_race_batch(cx, batch, book, gathered, steps)
+            }
+            _ => batches::race_batch(cx, batch, book),
+        })
+    }
+
+    /// The catalog and compiled steps of the phase in effect now, for checks made ahead.
+    pub fn prepared(&mut self) -> Result<Arc<Prepared>> {
+        let mut tx = self
+            .client
+            .transaction()
+            .context("reading the phase in effect")?;
+        let targets = state::write_targets(&mut tx)?;
+        let prep = prepared_for(
+            &mut self.prepared,
+            &mut self.shadow,
+            &mut tx,
+            targets,
+            (&self.mapping, &self.schema),
+        )?;
+        tx.rollback()?;
+        Ok(prep)
     }
 
     /// Regions, courses and bookmakers.
@@ -137,25 +190,24 @@ impl<'c> Ingest<'c> {
                 .transaction()
                 .with_context(|| format!("starting the transaction for {}", ctx.label))?;
             let targets = state::write_targets(&mut tx)?;
-            if self.prepared.as_ref().map(|p| p.targets) != Some(targets) {
-                // other tables now: what this run wrote to the previous ones proves nothing
-                self.shadow.clear();
-                self.prepared = Some(Prepared::new(
-                    &mut tx,
-                    targets,
-                    &self.mapping,
-                    &self.schema,
-                )?);
-            }
-            let prep = self.prepared.as_mut().expect("prepared above");
+            let prep = prepared_for(
+                &mut self.prepared,
+                &mut self.shadow,
+                &mut tx,
+                targets,
+                (&self.mapping, &self.schema),
+            )?;
             let result = {
-                let mut cx = TxCtx::new(&mut tx, prep, &self.shadow, careful, ctx, &known);
+                let mut cx = TxCtx::new(&mut tx, &prep, &self.shadow, careful, ctx, &known);
                 body(&mut cx).map(|()| {
                     (
-                        std::mem::take(&mut cx.quarantine),
+                        std::mem::take(&mut cx.checks.quarantine),
                         std::mem::take(&mut cx.written),
                         std::mem::take(&mut cx.remembered),
-                        (std::mem::take(&mut cx.refused), cx.refused_late),
+                        (
+                            std::mem::take(&mut cx.checks.refused),
+                            cx.checks.refused_late,
+                        ),
                     )
                 })
             };

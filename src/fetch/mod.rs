@@ -3,6 +3,7 @@
 //! - [`reference`], [`races`], [`entities`]: the three fetchers (what to ask the source for);
 //! - [`batches`]: what one transaction writes, in dependency order;
 //! - [`ingest`]: the transaction per batch, its targets read under the phase lock;
+//! - [`ahead`]: the next race days gathered and checked on a second thread while one is written;
 //! - [`tx`], [`step`], [`fields`], [`shape`], [`check`], [`statements`]: turning records into
 //!   checked, set-based statements against the live catalog;
 //! - [`route`]: which physical tables a phase writes and reads;
@@ -11,6 +12,7 @@
 //!
 //! Library code returns data; only [`run`] and [`quarantine::list`] print.
 
+pub mod ahead;
 pub mod batches;
 pub mod check;
 pub mod entities;

@@ -38,12 +38,13 @@ pub struct FieldDef<R> {
     pub get: for<'a> fn(&'a R) -> Option<Cow<'a, str>>,
 }
 
-/// Serialises a record for quarantine, only when one is actually quarantined.
-pub trait RecordJson {
+/// Serialises a record for quarantine, only when one is actually quarantined. `Sync`: rows are
+/// checked on one thread and written on another (`fetch::ahead`).
+pub trait RecordJson: Sync {
     fn to_json(&self) -> String;
 }
 
-impl<T: Serialize> RecordJson for T {
+impl<T: Serialize + Sync> RecordJson for T {
     fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"unserialisable\":\"{e}\"}}"))
     }
@@ -110,7 +111,7 @@ pub struct TableWrite<'a> {
 impl<'a> TableWrite<'a> {
     /// Builds a step from records: one row per record, fields filtered by `endpoint`, modes
     /// replaced by `mode` when given. `key` names fields by their first column.
-    pub fn build<R: Serialize + 'a>(
+    pub fn build<R: Serialize + Sync + 'a>(
         table: &'static str,
         variant: &str,
         key: &[&str],

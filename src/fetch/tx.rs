@@ -16,7 +16,7 @@
 //! to the race guarantees there are none).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use postgres::types::ToSql;
@@ -73,7 +73,8 @@ pub struct Prepared {
     pub targets: Targets,
     pub plan: WritePlan,
     pub catalog: Catalog,
-    compiled: HashMap<String, Arc<Compiled>>,
+    /// Steps compiled so far, by name (shared with the thread checking the next race day).
+    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
 }
 
 impl Prepared {
@@ -97,12 +98,17 @@ impl Prepared {
             targets,
             plan,
             catalog,
-            compiled: HashMap::new(),
+            compiled: Mutex::new(HashMap::new()),
         })
     }
 
-    fn compile(&mut self, step: &TableWrite) -> Result<Arc<Compiled>> {
-        if let Some(c) = self.compiled.get(&step.name) {
+    fn compiled(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Compiled>>> {
+        // the map is only ever added to: one left by a panicking thread is still sound
+        self.compiled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn compile(&self, step: &TableWrite) -> Result<Arc<Compiled>> {
+        if let Some(c) = self.compiled().get(&step.name) {
             return Ok(c.clone());
         }
         let route = self.plan.route(step.table)?.clone();
@@ -141,8 +147,12 @@ impl Prepared {
             write_stmt: OnceLock::new(),
             insert_new_stmt: OnceLock::new(),
         });
-        self.compiled.insert(step.name.clone(), c.clone());
-        Ok(c)
+        // two threads may compile the same step: the first one kept is used by both
+        Ok(self
+            .compiled()
+            .entry(step.name.clone())
+            .or_insert(c)
+            .clone())
     }
 }
 
@@ -185,20 +195,17 @@ fn db_error_text(e: &anyhow::Error) -> String {
 /// Rows refused, by (logical table, key), with the reason.
 pub type Refusals = HashMap<(&'static str, String), String>;
 
-/// One batch transaction's state.
-pub struct TxCtx<'t, 'c> {
-    pub tx: &'t mut Transaction<'c>,
-    pub prep: &'t mut Prepared,
-    careful: bool,
+/// The checks of one batch that need no database, and what they found: the rows refused or held
+/// back, and the keys other rows may no longer refer to. They run inside the batch's transaction,
+/// or for a coming race day on a thread of its own (`fetch::ahead`), while another is written.
+pub struct Checks<'t> {
+    pub prep: &'t Prepared,
     ctx: &'t BatchContext,
     pub quarantine: Vec<Quarantined>,
     /// Keys (per logical table) of rows quarantined in this batch.
     bad: HashMap<&'static str, HashSet<String>>,
     /// Keys of derived rows left out in this batch.
     dropped: HashMap<&'static str, HashSet<String>>,
-    /// Keys of rows this transaction inserted (where the step asked).
-    new_keys: HashMap<&'static str, HashSet<String>>,
-    shadow: &'t Shadow,
     /// Rows a previous, careful try of this batch found the database refuses, by table and key,
     /// with why: refused up front this time, before anything is written on their behalf.
     known: &'t Refusals,
@@ -206,6 +213,27 @@ pub struct TxCtx<'t, 'c> {
     pub refused: Refusals,
     /// A row was refused after this try had written rows, perhaps on its behalf.
     pub refused_late: bool,
+    /// A statement of this try has written rows.
+    wrote: bool,
+}
+
+/// What the checks of a batch found, carried from the thread that checked it into the
+/// transaction that writes it.
+pub struct Found {
+    quarantine: Vec<Quarantined>,
+    bad: HashMap<&'static str, HashSet<String>>,
+    dropped: HashMap<&'static str, HashSet<String>>,
+    refused: Refusals,
+}
+
+/// One batch transaction's state.
+pub struct TxCtx<'t, 'c> {
+    pub tx: &'t mut Transaction<'c>,
+    pub checks: Checks<'t>,
+    careful: bool,
+    /// Keys of rows this transaction inserted (where the step asked).
+    new_keys: HashMap<&'static str, HashSet<String>>,
+    shadow: &'t Shadow,
     /// Rows written, for the shadow once the transaction commits.
     pub remembered: Vec<Written>,
     pub written: BTreeMap<(String, Role), u64>,
@@ -214,7 +242,7 @@ pub struct TxCtx<'t, 'c> {
 impl<'t, 'c> TxCtx<'t, 'c> {
     pub fn new(
         tx: &'t mut Transaction<'c>,
-        prep: &'t mut Prepared,
+        prep: &'t Prepared,
         shadow: &'t Shadow,
         careful: bool,
         ctx: &'t BatchContext,
@@ -222,20 +250,51 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     ) -> Self {
         TxCtx {
             tx,
-            prep,
+            checks: Checks::new(prep, ctx, known),
             careful,
+            new_keys: HashMap::new(),
+            shadow,
+            remembered: Vec::new(),
+            written: BTreeMap::new(),
+        }
+    }
+}
+
+impl<'t> Checks<'t> {
+    pub fn new(prep: &'t Prepared, ctx: &'t BatchContext, known: &'t Refusals) -> Self {
+        Checks {
+            prep,
             ctx,
             quarantine: Vec::new(),
             bad: HashMap::new(),
             dropped: HashMap::new(),
-            new_keys: HashMap::new(),
-            shadow,
             known,
             refused: HashMap::new(),
             refused_late: false,
-            remembered: Vec::new(),
-            written: BTreeMap::new(),
+            wrote: false,
         }
+    }
+
+    /// What these checks found, to be taken up by the transaction that writes the batch.
+    pub fn into_found(self) -> Found {
+        Found {
+            quarantine: self.quarantine,
+            bad: self.bad,
+            dropped: self.dropped,
+            refused: self.refused,
+        }
+    }
+
+    /// Takes up what checks of the same batch found elsewhere, before this try wrote anything.
+    pub fn adopt(&mut self, found: Found) {
+        self.quarantine.extend(found.quarantine);
+        for (table, keys) in found.bad {
+            self.bad.entry(table).or_default().extend(keys);
+        }
+        for (table, keys) in found.dropped {
+            self.dropped.entry(table).or_default().extend(keys);
+        }
+        self.refused.extend(found.refused);
     }
 
     /// Quarantines a record that never became a row (rejected by the parser, or a parent of one).
@@ -273,7 +332,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             return;
         }
         self.bad.entry(step.table).or_default().insert(key.clone());
-        self.refused_late |= !self.written.is_empty();
+        self.refused_late |= self.wrote;
         self.refused.insert((step.table, key), error.clone());
         self.hold(step, row, error);
     }
@@ -389,20 +448,22 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             }
         }
     }
+}
 
+impl TxCtx<'_, '_> {
     /// Writes a step: everything `precheck` does, then the database-side preparation and the
     /// statement itself.
     pub fn run(&mut self, mut step: TableWrite) -> Result<()> {
         if step.rows.is_empty() {
             return Ok(());
         }
-        let compiled = self.prep.compile(&step)?;
+        let compiled = self.checks.prep.compile(&step)?;
         self.resolve(&mut step)?;
         if step.checked {
             // only what earlier steps quarantined is new since the step was checked
-            self.follow_fks(&mut step, &compiled);
+            self.checks.follow_fks(&mut step, &compiled);
         } else {
-            self.precheck(&mut step)?;
+            self.checks.precheck(&mut step)?;
         }
         self.keep_stored(&mut step, &compiled)?;
         if !self.careful && !step.lock_races {
@@ -421,10 +482,21 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             match (&compiled.insert_new_sql, step.field("race_id")) {
                 (Some(_), Some(f)) => {
                     let new_races = self.new_keys.get("ra_races");
+                    // rows come sorted by key, race first: a race's rows follow one another, so
+                    // the set is asked once per race, not once per row
+                    let mut last: Option<(&str, bool)> = None;
                     (0..step.rows.len()).partition(|i| {
-                        step.rows[*i].values[f]
-                            .as_deref()
-                            .is_some_and(|r| new_races.is_some_and(|n| n.contains(r)))
+                        let Some(race) = step.rows[*i].values[f].as_deref() else {
+                            return false;
+                        };
+                        match last {
+                            Some((r, new)) if r == race => new,
+                            _ => {
+                                let new = new_races.is_some_and(|n| n.contains(race));
+                                last = Some((race, new));
+                                new
+                            }
+                        }
                     })
                 }
                 _ => (Vec::new(), (0..step.rows.len()).collect()),
@@ -444,7 +516,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                         "writing {} rows to {} ({})",
                         idx.len(),
                         compiled.shape.table,
-                        self.ctx.label
+                        self.checks.ctx.label
                     )
                 })?;
                 self.done(&step, &compiled, &idx, outcome);
@@ -472,6 +544,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
     }
 
     fn count(&mut self, compiled: &Compiled, (primary, mirror): (i64, i64)) {
+        self.checks.wrote = true;
         let r = &compiled.route;
         *self.written.entry((r.primary.clone(), r.role)).or_insert(0) += primary as u64;
         if let Some(m) = &r.mirror {
@@ -491,8 +564,8 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let table = self.prep.plan.route(res.table)?.primary.clone();
-        let sql = statements::resolve(&self.prep.catalog, &table, res.by, res.to);
+        let table = self.checks.prep.plan.route(res.table)?.primary.clone();
+        let sql = statements::resolve(&self.checks.prep.catalog, &table, res.by, res.to);
         let found: HashMap<String, String> = self
             .tx
             .query(&sql, &[&codes])
@@ -515,7 +588,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                         res.by,
                         code.as_deref().unwrap_or("")
                     );
-                    self.reject(step, &row, why);
+                    self.checks.reject(step, &row, why);
                 }
             }
         }
@@ -541,7 +614,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .iter()
             .filter(|c| c.not_null && !c.is_key)
             .collect();
-        let sql = statements::existing(&self.prep.catalog, shape, &wanted);
+        let sql = statements::existing(&self.checks.prep.catalog, shape, &wanted);
         let keys: Vec<Vec<Option<&str>>> = shape
             .key
             .iter()
@@ -587,7 +660,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             .filter(|c| c.required())
             .map(|c| (c.field, c.name.clone()))
             .collect();
-        self.reject_where(step, |row| {
+        self.checks.reject_where(step, |row| {
             let empty: Vec<String> = required
                 .iter()
                 .filter(|(f, _)| row.values[*f].is_none())
@@ -611,13 +684,13 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             v.dedup();
             v
         };
-        let races = self.prep.plan.route("ra_races")?.primary.clone();
-        let sql = statements::lock_races(&self.prep.catalog, &races);
+        let races = self.checks.prep.plan.route("ra_races")?.primary.clone();
+        let sql = statements::lock_races(&self.checks.prep.catalog, &races);
         self.tx.query(&sql, &[&ids]).with_context(|| {
             format!(
                 "locking {} races in {races} ({})",
                 ids.len(),
-                self.ctx.label
+                self.checks.ctx.label
             )
         })?;
         Ok(())
@@ -692,7 +765,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
                 )?;
                 if let [one] = idx {
                     let row = &step.rows[*one];
-                    self.reject(step, row, db_error_text(&e));
+                    self.checks.reject(step, row, db_error_text(&e));
                     Ok(())
                 } else {
                     let (a, b) = idx.split_at(idx.len() / 2);
@@ -702,7 +775,7 @@ impl<'t, 'c> TxCtx<'t, 'c> {
             }
             Err(e) => Err(e.context(format!(
                 "writing {} ({})",
-                compiled.shape.table, self.ctx.label
+                compiled.shape.table, self.checks.ctx.label
             ))),
         }
     }

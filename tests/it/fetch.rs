@@ -1460,3 +1460,87 @@ fn the_write_path_follows_the_phases_through_archive() {
         assert_eq!(table_fingerprint(&mut c, &t), fp, "{t}");
     }
 }
+
+/// A day checked ahead (`fetch::ahead`, while the day before is written) against one phase's
+/// tables, then written after the phase changed, is checked again against the new tables. Here
+/// the new jockeys table takes shorter names than the old one: checked again, the long names
+/// are refused before anything is written; written on the stale checks, they would reach the
+/// database and fail the statement, and the batch would be written again in careful mode.
+#[test]
+fn a_day_checked_ahead_under_an_earlier_phase_is_checked_again_when_written() {
+    use ra_migrate::api::synthetic::Synthetic;
+    use ra_migrate::api::Source;
+    use ra_migrate::fetch::{ahead, batches::CourseBook, ingest::Ingest, tx::BatchContext};
+
+    let db = legacy(&["1"]);
+    let regions = vec!["gb".to_string()];
+    let source = Synthetic::new(7);
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).expect("a date");
+    let batch = source
+        .fetch_racecards(date, &regions)
+        .expect("a synthetic day");
+    assert!(!batch.runners.is_empty());
+    let mut book = CourseBook::default();
+    book.add(&source.fetch_courses(&regions).expect("courses").records);
+    let ctx = BatchContext {
+        endpoint: "racecards/pro".into(),
+        request: format!("synthetic racecards {date}"),
+        label: format!("racecards of {date}"),
+    };
+    let mapping = ra_migrate::schema::mapping::Mapping::builtin().expect("the mapping");
+    let mut client = db.client();
+    let mut ingest = Ingest::new(&mut client, mapping, "public", "synthetic");
+    let days = vec![(&batch, ctx.clone())];
+    let places = ahead::Places::new(days.len());
+    let outcome = std::thread::scope(|s| {
+        let prep = ingest.prepared().expect("phase 1's tables");
+        let checked = ahead::spawn(s, prep, &days, &places);
+        let day = checked.next();
+        assert!(day.is_some(), "the day was checked ahead, at phase 1");
+        ok(&db, None, &["apply", "2", "--yes", "--soak", "0s"]);
+        db.client()
+            .batch_execute("ALTER TABLE ra_mst_jockeys ALTER COLUMN name TYPE varchar(4)")
+            .expect("narrowing the new jockeys' names");
+        ingest
+            .race_batch(&batch, &book, &ctx, day)
+            .expect("the day is written")
+    });
+    assert!(
+        !outcome.careful,
+        "the long names reached the database: the stale checks were used ({outcome:?})"
+    );
+    assert!(outcome.quarantined > 0, "{outcome:?}");
+    let mut c = db.client();
+    let jockeys: Vec<String> = batch
+        .runners
+        .iter()
+        .filter_map(|r| r.jockey_id.clone())
+        .collect();
+    let long: i64 = c
+        .query_one(
+            "SELECT count(*) FROM ra_jockeys WHERE length(name) > 4 AND id = ANY($1)",
+            &[&jockeys],
+        )
+        .expect("counting the day's long-named jockeys")
+        .get(0);
+    assert_eq!(
+        long, 0,
+        "a jockey the new table cannot hold was written to the old one"
+    );
+    let races: Vec<String> = batch.races.iter().map(|r| r.race_id.clone()).collect();
+    let day = |sql: &str| -> i64 {
+        db.client()
+            .query_one(sql, &[&races])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    };
+    let runners = day("SELECT count(*) FROM ra_runners WHERE race_id = ANY($1)");
+    let orphans = day(
+        "SELECT count(*) FROM ra_runners r WHERE r.race_id = ANY($1) AND r.jockey_id IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM ra_mst_jockeys j WHERE j.id = r.jockey_id)",
+    );
+    assert_eq!(
+        orphans, 0,
+        "{runners} runners, some without their jockey in the new table"
+    );
+}
