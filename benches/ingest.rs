@@ -18,7 +18,8 @@
 //! split between them), as concurrent fetchers would: the aggregate capacity of the write path on
 //! this machine rather than the speed of one fetch.
 //!
-//! `RA_BENCH_RUNNERS` changes the target number of runners (e.g. 20000 for a quick look).
+//! `RA_BENCH_RUNNERS` changes the target number of runners (e.g. 20000 for a quick look);
+//! `RA_BENCH_NO_AHEAD=1` writes each day without checking the next ones ahead (`fetch::ahead`).
 
 mod common;
 
@@ -122,7 +123,8 @@ fn connect(url: &str) -> Result<Client> {
     Client::connect(url, NoTls).with_context(|| format!("connecting to {url}"))
 }
 
-/// Ingests `days` with one writer per `ingests` element, days dealt round-robin; wall time.
+/// Ingests `days` with one writer per `ingests` element, days dealt round-robin, each writer
+/// writing its share as one range (as a fetch of a date range does); wall time.
 fn ingest_concurrently(
     ingests: &mut [Ingest],
     days: &[Day],
@@ -136,10 +138,7 @@ fn ingest_concurrently(
             .enumerate()
             .map(|(w, ing)| {
                 s.spawn(move || -> Result<()> {
-                    for d in days.iter().skip(w).step_by(n) {
-                        ingest(ing, std::slice::from_ref(d), book)?;
-                    }
-                    Ok(())
+                    ingest(ing, days.iter().skip(w).step_by(n), book).map(drop)
                 })
             })
             .collect();
@@ -158,10 +157,20 @@ fn context(what: &str, date: NaiveDate) -> BatchContext {
     }
 }
 
+/// Whether days are checked ahead, as `fetch` does: `RA_BENCH_NO_AHEAD=1` turns it off, to
+/// measure what it brings.
+fn ahead_on() -> bool {
+    std::env::var_os("RA_BENCH_NO_AHEAD").is_none()
+}
+
 /// Ingests `days` (racecards then results of each day); returns the time taken.
-fn ingest(ingest: &mut Ingest, days: &[Day], book: &CourseBook) -> Result<Duration> {
+fn ingest<'d>(
+    ingest: &mut Ingest,
+    days: impl IntoIterator<Item = &'d Day>,
+    book: &CourseBook,
+) -> Result<Duration> {
     let batches: Vec<(&RaceBatch, BatchContext)> = days
-        .iter()
+        .into_iter()
         .flat_map(|d| {
             [
                 (&d.cards, context("racecards/pro", d.date)),
@@ -175,9 +184,10 @@ fn ingest(ingest: &mut Ingest, days: &[Day], book: &CourseBook) -> Result<Durati
     let places = ahead::Places::new(batches.len());
     let prep = ingest.prepared()?;
     std::thread::scope(|scope| -> Result<()> {
-        let checked = ahead::spawn(scope, prep, &batches, &places);
+        let checked = ahead_on().then(|| ahead::spawn(scope, prep, &batches, &places));
         for (batch, ctx) in &batches {
-            let o = ingest.race_batch(batch, book, ctx, checked.next())?;
+            let ahead = checked.as_ref().and_then(ahead::Ahead::next);
+            let o = ingest.race_batch(batch, book, ctx, ahead)?;
             anyhow::ensure!(o.quarantined == 0 && !o.careful, "{}: {o:?}", ctx.label);
         }
         Ok(())
@@ -459,6 +469,7 @@ fn main() -> Result<()> {
     };
     let report = json!({
         "command": "cargo bench --bench ingest",
+        "checked_ahead": ahead_on(),
         "days": days.len(),
         "racecard_runners": card_runners,
         "result_runners": result_runners,

@@ -113,8 +113,9 @@ fn write_days(
 ) -> Result<()> {
     let days: Vec<(&RaceBatch, BatchContext)> = days.iter().map(|(b, c)| (b, c.clone())).collect();
     let places = ahead::Places::new(days.len());
-    // without the phase's tables nothing can be checked ahead: each write then fails on its own,
-    // naming its day
+    // Without the phase's tables nothing can be checked ahead: each write then fails on its own,
+    // naming its day. A single day goes the same way as a range (checked on the other thread,
+    // nothing beside it to overlap), so every fetch writes through one path.
     let prep = f.ingest.prepared().ok();
     std::thread::scope(|scope| {
         let checked = prep.map(|prep| ahead::spawn(scope, prep, &days, &places));
