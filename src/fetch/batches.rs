@@ -69,7 +69,6 @@ impl Gathered {
 pub struct Checked<'a> {
     masters: Vec<TableWrite<'a>>,
     parents: TableWrite<'a>,
-    pedigrees: TableWrite<'a>,
     races: TableWrite<'a>,
     runners: TableWrite<'a>,
     odds: TableWrite<'a>,
@@ -105,11 +104,10 @@ pub fn check_race_batch<'a>(
     for step in &mut masters {
         cx.precheck(step)?;
     }
-    // what these refer to is known only once the masters are written: looked at again then
+    // derived rows, left out rather than quarantined: checked again whatever happens next.
+    // What they refer to is known only once the masters are written: looked at again then.
     let mut parents = fields::parent_horses(&gathered.entities.parent_horses);
     cx.precheck(&mut parents)?;
-    let mut pedigrees = fields::pedigrees(&gathered.entities.pedigrees);
-    cx.precheck(&mut pedigrees)?;
     cx.precheck(&mut races)?;
     let bad_races = cx.bad_keys("ra_races");
     let race_field = runners.field("race_id").expect("runners have race_id");
@@ -140,7 +138,6 @@ pub fn check_race_batch<'a>(
     Ok(Checked {
         masters,
         parents,
-        pedigrees,
         races,
         runners,
         odds,
@@ -161,7 +158,6 @@ pub fn write_race_batch(
     let Checked {
         mut masters,
         mut parents,
-        mut pedigrees,
         races,
         runners,
         mut odds,
@@ -197,7 +193,6 @@ pub fn write_race_batch(
         .entities();
         masters = master_steps(&kept);
         parents = fields::parent_horses(&kept.parent_horses);
-        pedigrees = fields::pedigrees(&kept.pedigrees);
         &kept
     };
 
@@ -229,7 +224,9 @@ pub fn write_race_batch(
     for step in masters {
         cx.run(step)?;
     }
-    cx.run(pedigrees)?;
+    // checked here, once: a pedigree refused for its own values is quarantined once, whichever
+    // masters were rebuilt above
+    cx.run(fields::pedigrees(&entities.pedigrees))?;
     cx.run(races)?;
     cx.run(runners)?;
     if endpoint == Endpoint::Racecards {
