@@ -37,15 +37,16 @@ fn is_conflict(e: &anyhow::Error) -> bool {
     })
 }
 
-/// The catalog and compiled steps for `targets`: kept while the phase stays, read again when it
-/// changes, and then what this run wrote to the previous tables proves nothing (`shadow`).
+/// The catalog and compiled steps of the phase `tx` finds in effect (read under the shared phase
+/// lock): kept while the phase stays, read again when it changes, and then what this run wrote
+/// to the previous tables proves nothing (`shadow`).
 fn prepared_for(
     prepared: &mut Option<Arc<Prepared>>,
     shadow: &mut Shadow,
     tx: &mut postgres::Transaction,
-    targets: Targets,
     (mapping, schema): (&Mapping, &str),
 ) -> Result<Arc<Prepared>> {
+    let targets = state::write_targets(tx)?;
     match prepared {
         Some(p) if p.targets == targets => Ok(p.clone()),
         _ => {
@@ -137,15 +138,14 @@ impl<'c> Ingest<'c> {
             .client
             .transaction()
             .context("reading the phase in effect")?;
-        let targets = state::write_targets(&mut tx)?;
         let prep = prepared_for(
             &mut self.prepared,
             &mut self.shadow,
             &mut tx,
-            targets,
             (&self.mapping, &self.schema),
         )?;
-        tx.rollback()?;
+        tx.rollback()
+            .context("ending the read of the phase in effect")?;
         Ok(prep)
     }
 
@@ -189,14 +189,13 @@ impl<'c> Ingest<'c> {
                 .client
                 .transaction()
                 .with_context(|| format!("starting the transaction for {}", ctx.label))?;
-            let targets = state::write_targets(&mut tx)?;
             let prep = prepared_for(
                 &mut self.prepared,
                 &mut self.shadow,
                 &mut tx,
-                targets,
                 (&self.mapping, &self.schema),
             )?;
+            let targets = prep.targets;
             let result = {
                 let mut cx = TxCtx::new(&mut tx, &prep, &self.shadow, careful, ctx, &known);
                 body(&mut cx).map(|()| {
